@@ -1,0 +1,440 @@
+// Package integratorio is a client for Celigo's integrator.io REST API.
+//
+// Create a Client with NewClient and an API token, then use its services:
+//
+//	client, err := integratorio.NewClient(os.Getenv("INTEGRATORIO_API_TOKEN"))
+//	if err != nil { ... }
+//	in, err := client.Integrations.Get(ctx, "5f...")
+//
+// Documents keep every member the SDK does not type, so a document read,
+// changed and written back (PUT replaces the whole document) loses nothing.
+// Requests are retried only when that is safe: reads, PUT and DELETE on
+// transport errors, 429 and 5xx; creates, clones and patches only on 429 or
+// when the connection failed before the request was sent.
+//
+// A Client is safe for concurrent use by many goroutines.
+package integratorio
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Version is the SDK's version, sent in the User-Agent header.
+const Version = "0.1.0"
+
+// Region selects the integrator.io data center an account lives in. Tokens
+// of one region do not work in the other.
+type Region string
+
+// The regions with a known API host.
+const (
+	// RegionNorthAmerica is https://api.integrator.io/v1, the default.
+	RegionNorthAmerica Region = "na"
+	// RegionEurope is https://api.eu.integrator.io/v1.
+	RegionEurope Region = "eu"
+)
+
+var regionRoots = map[Region]string{
+	RegionNorthAmerica: "https://api.integrator.io/v1",
+	RegionEurope:       "https://api.eu.integrator.io/v1",
+}
+
+// Client talks to the integrator.io API. Build one with NewClient; it is
+// immutable and safe for concurrent use.
+type Client struct {
+	// Integrations manages /integrations.
+	Integrations IntegrationsService
+
+	base      *url.URL // API root, path without trailing slash
+	basePath  string
+	auth      string // "Bearer <token>"; never logged or put in an error
+	userAgent string
+	logger    *slog.Logger
+	policy    RetryPolicy
+	rc        *retryablehttp.Client
+}
+
+type config struct {
+	root      string
+	region    Region
+	hc        *http.Client
+	policy    RetryPolicy
+	uaSuffix  string
+	logger    *slog.Logger
+	rootIsSet bool
+}
+
+// Option configures a Client. An option given bad input makes NewClient
+// return an error.
+type Option func(*config) error
+
+// WithRegion selects the region's API host. The default is
+// RegionNorthAmerica. WithBaseURL takes precedence.
+func WithRegion(r Region) Option {
+	return func(c *config) error {
+		if _, ok := regionRoots[r]; !ok {
+			return invalidArgf("unknown region %q (want %q or %q)", r, RegionNorthAmerica, RegionEurope)
+		}
+		c.region = r
+		return nil
+	}
+}
+
+// WithBaseURL sets the API root, including the version path, e.g.
+// "http://127.0.0.1:8080/v1"; a trailing slash is optional. Plain http is
+// accepted only for loopback hosts, so a token never crosses a network in
+// clear text.
+func WithBaseURL(apiRoot string) Option {
+	return func(c *config) error {
+		c.root, c.rootIsSet = apiRoot, true
+		return nil
+	}
+}
+
+// WithHTTPClient sets the HTTP client whose transport, timeouts and proxy
+// settings are used. Retries still apply on top of it. The client is copied,
+// not modified: the copy refuses redirects to another host than the API's.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return invalidArgf("WithHTTPClient: nil *http.Client")
+		}
+		c.hc = hc
+		return nil
+	}
+}
+
+// WithRetryPolicy sets how failed requests are retried. MaxRetries 0 means
+// no retries.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(c *config) error {
+		if err := p.validate(); err != nil {
+			return err
+		}
+		c.policy = p
+		return nil
+	}
+}
+
+// WithUserAgent appends suffix to the User-Agent "integratorio-go/<version>".
+func WithUserAgent(suffix string) Option {
+	return func(c *config) error {
+		if strings.ContainsFunc(suffix, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return invalidArgf("WithUserAgent: suffix contains control characters")
+		}
+		c.uaSuffix = strings.TrimSpace(suffix)
+		return nil
+	}
+}
+
+// WithLogger makes the client log through l: one debug line per attempt
+// (method, path, status, attempt, duration) and a warning per retry. Headers
+// and bodies are never logged. Without it, or with nil, the client is silent.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		c.logger = l
+		return nil
+	}
+}
+
+// NewClient returns a client authenticating with the API token. Options that
+// get bad input make it return an error matching ErrInvalidArgument.
+func NewClient(token string, opts ...Option) (*Client, error) {
+	if strings.TrimSpace(token) == "" {
+		return nil, invalidArgf("token must not be empty")
+	}
+	if strings.ContainsFunc(token, func(r rune) bool { return r <= 0x20 || r == 0x7f }) {
+		return nil, invalidArgf("token contains whitespace or control characters")
+	}
+	cfg := config{region: RegionNorthAmerica, policy: DefaultRetryPolicy()}
+	for _, o := range opts {
+		if o == nil {
+			return nil, invalidArgf("nil Option")
+		}
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	root := regionRoots[cfg.region]
+	if cfg.rootIsSet {
+		root = cfg.root
+	}
+	base, err := parseRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		base:      base,
+		basePath:  base.Path,
+		auth:      "Bearer " + token,
+		userAgent: "integratorio-go/" + Version,
+		logger:    cfg.logger,
+		policy:    cfg.policy,
+	}
+	if cfg.uaSuffix != "" {
+		c.userAgent += " " + cfg.uaSuffix
+	}
+	hc := cfg.hc
+	if hc == nil {
+		hc = &http.Client{Transport: defaultTransport()}
+	}
+	c.rc = &retryablehttp.Client{
+		HTTPClient:     guardRedirects(hc, base),
+		RetryMax:       cfg.policy.MaxRetries,
+		RetryWaitMin:   cfg.policy.MinWait,
+		RetryWaitMax:   cfg.policy.MaxWait,
+		CheckRetry:     c.checkRetry,
+		Backoff:        c.backoff,
+		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
+		RequestLogHook: startAttempt,
+	}
+	c.Integrations = &integrations{c: c}
+	return c, nil
+}
+
+// parseRoot validates an API root URL.
+func parseRoot(root string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(root))
+	if err != nil {
+		return nil, invalidArgf("base URL: %v", err)
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, invalidArgf("base URL %q: scheme must be https (or http on loopback)", root)
+	case u.Host == "" || u.Hostname() == "":
+		return nil, invalidArgf("base URL %q: no host", root)
+	case u.User != nil:
+		return nil, invalidArgf("base URL must not hold credentials")
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return nil, invalidArgf("base URL %q: must not have a query or fragment", root)
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return nil, invalidArgf("base URL %q: plain http is allowed only for loopback hosts; use https", root)
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	u.Host = strings.ToLower(u.Host)
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// defaultTransport is a pooled transport sized for many concurrent callers.
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 128
+	t.IdleConnTimeout = 90 * time.Second
+	return t
+}
+
+// errRedirectRefused is returned for a redirect away from the API's origin.
+var errRedirectRefused = errors.New("integratorio: redirect to another host refused")
+
+// guardRedirects returns a copy of hc that refuses redirects to an origin
+// other than base's, so the token is never sent elsewhere.
+func guardRedirects(hc *http.Client, base *url.URL) *http.Client {
+	cp := *hc
+	next := hc.CheckRedirect
+	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if !sameOrigin(req.URL, base) {
+			return errRedirectRefused
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("integratorio: stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &cp
+}
+
+// sameOrigin reports whether u has base's scheme, host and port.
+func sameOrigin(u, base *url.URL) bool {
+	return strings.EqualFold(u.Scheme, base.Scheme) &&
+		strings.EqualFold(u.Hostname(), base.Hostname()) &&
+		effectivePort(u) == effectivePort(base)
+}
+
+func effectivePort(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "http") {
+		return "80"
+	}
+	return "443"
+}
+
+// request describes one API call.
+type request struct {
+	method string
+	path   string     // relative to the API root, already escaped
+	query  string     // encoded query, without "?"
+	url    *url.URL   // absolute URL instead of path+query (pagination)
+	body   any        // encoded as JSON when non-nil
+	raw    []byte     // pre-encoded body, takes precedence over body
+	ctx    context.Context
+}
+
+// displayPath is the path shown in errors and logs: relative to the API
+// root, without the query.
+func (c *Client) displayPath(u *url.URL) string {
+	p := u.EscapedPath()
+	if rest, ok := strings.CutPrefix(p, c.basePath); ok && (rest == "" || rest[0] == '/') {
+		return rest
+	}
+	return p
+}
+
+// response is a successful answer; body is nil for an empty body.
+type response struct {
+	status  int
+	header  http.Header
+	body    []byte
+	url     *url.URL
+	display string
+	state   *attemptState
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer bounds the buffers kept for reuse.
+const maxPooledBuffer = 8 << 20
+
+// send performs the request with retries. A non-2xx answer is an
+// *APIError; a 2xx answer's body is handed to decode (which must not keep
+// it) before the buffer is reused.
+func (c *Client) send(r request, decode func(*response) error) error {
+	ctx := r.ctx
+	u := r.url
+	if u == nil {
+		cp := *c.base
+		cp.Path = c.basePath + r.path
+		cp.RawPath = ""
+		if strings.Contains(r.path, "%") {
+			if p, err := url.PathUnescape(r.path); err == nil {
+				cp.Path, cp.RawPath = c.basePath+p, c.basePath+r.path
+			}
+		}
+		cp.RawQuery = r.query
+		u = &cp
+	}
+	display := c.displayPath(u)
+
+	body := r.raw
+	if body == nil && r.body != nil {
+		b, err := json.Marshal(r.body)
+		if err != nil {
+			return invalidArgf("%s %s: encoding the request body: %v", r.method, display, err)
+		}
+		body = b
+	}
+
+	st := &attemptState{method: r.method, path: display, idempotent: idempotent(r.method), logger: c.logger, maxRetries: c.policy.MaxRetries}
+	ctx = context.WithValue(ctx, attemptKey{}, st)
+	if !st.idempotent {
+		ctx = st.trace(ctx)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, r.method, "", nil)
+	if err != nil {
+		return fmt.Errorf("integratorio: %s %s: %w", r.method, display, err)
+	}
+	hreq.URL, hreq.Host = u, u.Host
+	h := hreq.Header
+	h["Authorization"] = []string{c.auth}
+	h["Accept"] = []string{"application/json"}
+	h["User-Agent"] = []string{c.userAgent}
+	var rbody any
+	if body != nil {
+		h["Content-Type"] = []string{"application/json"}
+		rbody = body
+	}
+	req, err := retryablehttp.FromRequest(hreq)
+	if err == nil && rbody != nil {
+		err = req.SetBody(rbody)
+	}
+	if err != nil {
+		return fmt.Errorf("integratorio: %s %s: %w", r.method, display, err)
+	}
+
+	resp, err := c.rc.Do(req)
+	if err != nil {
+		if resp != nil && resp.Body != nil {
+			resp.Body.Close()
+		}
+		return c.transportError(ctx, st, display, err)
+	}
+	defer resp.Body.Close()
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		b, rerr := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		if rerr != nil && ctx.Err() != nil {
+			return fmt.Errorf("integratorio: %s %s: reading error response: %w", r.method, display, ctx.Err())
+		}
+		ra, _ := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		apiErr := newAPIError(r.method, display, resp.StatusCode, ra, b)
+		apiErr.attempt = st.attempt
+		return apiErr
+	}
+
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			bufPool.Put(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return fmt.Errorf("integratorio: %s %s: reading response: %w", r.method, display, err)
+	}
+	out := &response{status: resp.StatusCode, header: resp.Header, url: u, display: display, state: st}
+	if b := bytes.TrimSpace(buf.Bytes()); len(b) > 0 {
+		out.body = b
+	}
+	if decode == nil {
+		return nil
+	}
+	return decode(out)
+}
+
+// transportError wraps a failure without an HTTP answer.
+func (c *Client) transportError(ctx context.Context, st *attemptState, display string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+		err = fmt.Errorf("%w (%v)", ctxErr, err)
+	}
+	if !st.idempotent && st.wrote.Load() {
+		return fmt.Errorf("integratorio: %s %s: %w: %w", st.method, display, ErrUnknownOutcome, err)
+	}
+	return fmt.Errorf("integratorio: %s %s: %w", st.method, display, err)
+}
+
+// unexpected returns an error matching ErrUnexpectedResponse.
+func (r *response) unexpected(method, format string, args ...any) error {
+	return fmt.Errorf("%w: %s %s: %d: %s", ErrUnexpectedResponse, method, r.display, r.status, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,169 @@
+package integratorio
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Sentinel errors. Match them with errors.Is: an *APIError matches the one
+// for its status, so errors.Is(err, ErrNotFound) is true for any 404.
+var (
+	// ErrBadRequest matches 400 and 422 answers.
+	ErrBadRequest = errors.New("integratorio: bad request")
+	// ErrUnauthorized matches 401 answers: the token is missing, wrong or
+	// from another region.
+	ErrUnauthorized = errors.New("integratorio: unauthorized")
+	// ErrForbidden matches 403 answers.
+	ErrForbidden = errors.New("integratorio: forbidden")
+	// ErrNotFound matches 404 answers.
+	ErrNotFound = errors.New("integratorio: not found")
+	// ErrConflict matches 409 answers, and a read-modify-write that found
+	// the document changed under it.
+	ErrConflict = errors.New("integratorio: conflict")
+	// ErrRateLimited matches 429 answers.
+	ErrRateLimited = errors.New("integratorio: rate limited")
+	// ErrServerError matches 5xx answers.
+	ErrServerError = errors.New("integratorio: server error")
+	// ErrInvalidArgument matches every error raised before a request is
+	// sent: an empty or malformed id, a nil document, bad options.
+	ErrInvalidArgument = errors.New("integratorio: invalid argument")
+	// ErrUnknownOutcome matches a failed create, clone or patch that the
+	// server may nevertheless have carried out: the connection failed after
+	// the request was sent. The SDK does not retry such a request; check
+	// whether the resource exists before trying again.
+	ErrUnknownOutcome = errors.New("integratorio: outcome unknown, the server may have acted on the request")
+	// ErrUnexpectedResponse matches a successful status whose body is not
+	// what the endpoint returns: not JSON, the wrong JSON shape, or a
+	// document without an id.
+	ErrUnexpectedResponse = errors.New("integratorio: unexpected response")
+)
+
+// maxErrorBody caps how much of an error response is read and kept.
+const maxErrorBody = 64 << 10
+
+// APIError is a non-2xx answer from the API.
+type APIError struct {
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// Method and Path name the request, Path relative to the API root
+	// (e.g. "/integrations/abc"), without query.
+	Method, Path string
+	// Errors is the decoded {"errors":[...]} envelope; empty when the body
+	// was something else.
+	Errors []ErrorDetail
+	// RetryAfter is the wait the server asked for in Retry-After, when
+	// present.
+	RetryAfter time.Duration
+	// Body is the raw body, at most 64 KiB of it.
+	Body []byte
+
+	attempt int // 0-based attempt that got this answer
+}
+
+// ErrorDetail is one entry of the API's error envelope. Program against
+// Code; Message is for people.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// Error reads like "integratorio: GET /integrations/abc: 404 not_found:
+// Integration not found".
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "integratorio: %s %s: %d", e.Method, e.Path, e.StatusCode)
+	if len(e.Errors) == 0 {
+		if msg := bareMessage(e.Body); msg != "" {
+			b.WriteString(" " + msg)
+		} else if t := http.StatusText(e.StatusCode); t != "" {
+			b.WriteString(" " + t)
+		}
+	}
+	for i, d := range e.Errors {
+		if i > 0 {
+			b.WriteString(";")
+		}
+		if d.Code != "" {
+			b.WriteString(" " + d.Code)
+		}
+		if d.Field != "" {
+			b.WriteString(" (" + d.Field + ")")
+		}
+		if d.Message != "" {
+			b.WriteString(": " + d.Message)
+		}
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+	}
+	return b.String()
+}
+
+// Code returns the first error code of the envelope, or "".
+func (e *APIError) Code() string {
+	for _, d := range e.Errors {
+		if d.Code != "" {
+			return d.Code
+		}
+	}
+	return ""
+}
+
+// Is matches the sentinel for the error's status.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrBadRequest:
+		return e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusUnprocessableEntity
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrConflict:
+		return e.StatusCode == http.StatusConflict
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrServerError:
+		return e.StatusCode >= 500 && e.StatusCode <= 599
+	}
+	return false
+}
+
+// newAPIError builds the error for a non-2xx answer from its (capped) body.
+func newAPIError(method, path string, status int, retryAfter time.Duration, body []byte) *APIError {
+	e := &APIError{StatusCode: status, Method: method, Path: path, RetryAfter: retryAfter, Body: body}
+	var env struct {
+		Errors []ErrorDetail `json:"errors"`
+	}
+	if json.Unmarshal(body, &env) == nil {
+		e.Errors = env.Errors
+	}
+	return e
+}
+
+// bareMessage extracts "message" from a {"message": "..."} body (the 401
+// shape), shortened to one line.
+func bareMessage(body []byte) string {
+	var m struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(body, &m) != nil {
+		return ""
+	}
+	msg := strings.Join(strings.Fields(m.Message), " ")
+	if len(msg) > 200 {
+		msg = msg[:200] + "..."
+	}
+	return msg
+}
+
+// invalidArgf returns an error matching ErrInvalidArgument.
+func invalidArgf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalidArgument, fmt.Sprintf(format, args...))
+}

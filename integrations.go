@@ -1,0 +1,377 @@
+package integratorio
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/google/go-querystring/query"
+)
+
+// IntegrationsService manages integrations (/integrations). It is an
+// interface so that users can fake it in their own tests; Client.Integrations
+// holds the real implementation.
+type IntegrationsService interface {
+	// List returns every integration, following pages until the last.
+	List(ctx context.Context, opts *ListOptions) ([]*Integration, error)
+	// All iterates over the integrations, fetching a page only when the
+	// loop needs it and stopping when the loop breaks. An error is yielded
+	// once, as the last element.
+	All(ctx context.Context, opts *ListOptions) iter.Seq2[*Integration, error]
+	// Get returns one integration.
+	Get(ctx context.Context, id string) (*Integration, error)
+	// Create creates an integration and returns it as stored. The document's
+	// id and lastModified are not sent. Create is not retried once the
+	// request may have reached the server; see ErrUnknownOutcome.
+	Create(ctx context.Context, in *Integration) (*Integration, error)
+	// Update replaces the integration with in (PUT) and returns it as
+	// stored. Members in left out are erased on the server, so start from a
+	// document returned by Get; a partial document (from a list with
+	// Include or Exclude) is refused.
+	Update(ctx context.Context, id string, in *Integration) (*Integration, error)
+	// Patch applies JSON Patch operations to the integration.
+	Patch(ctx context.Context, id string, ops ...PatchOp) error
+	// Delete deletes the integration. A 404 on a retry, after an attempt
+	// that may have deleted it, counts as success.
+	Delete(ctx context.Context, id string) error
+	// Clone copies the integration and returns the copy.
+	Clone(ctx context.Context, id string, opts *CloneOptions) (*CloneResult, error)
+}
+
+// ListOptions narrows what a list request returns. Records from a list with
+// Include or Exclude lack members and are marked Partial.
+type ListOptions struct {
+	// Include lists the only members to return (dot paths allowed).
+	Include []string `url:"include,comma,omitempty"`
+	// Exclude lists members to leave out. Include and Exclude cannot both
+	// be set.
+	Exclude []string `url:"exclude,comma,omitempty"`
+}
+
+func (o *ListOptions) encode() (string, bool, error) {
+	if o == nil {
+		return "", false, nil
+	}
+	if len(o.Include) > 0 && len(o.Exclude) > 0 {
+		return "", false, invalidArgf("ListOptions: Include and Exclude cannot both be set")
+	}
+	for _, f := range append(append([]string(nil), o.Include...), o.Exclude...) {
+		if strings.TrimSpace(f) == "" || strings.ContainsAny(f, ",&#?") {
+			return "", false, invalidArgf("ListOptions: field name %q is empty or contains , & # or ?", f)
+		}
+	}
+	v, err := query.Values(o)
+	if err != nil {
+		return "", false, invalidArgf("ListOptions: %v", err)
+	}
+	return v.Encode(), len(o.Include)+len(o.Exclude) > 0, nil
+}
+
+// PatchOp is one JSON Patch (RFC 6902) operation. Op is "add", "remove",
+// "replace" or "test"; Path is a JSON Pointer such as "/name".
+type PatchOp struct {
+	Op    string `json:"op"`
+	Path  string `json:"path"`
+	Value any    `json:"value,omitempty"`
+}
+
+// MarshalJSON encodes the operation; "remove" carries no value, the others
+// always do (a nil Value is sent as null).
+func (p PatchOp) MarshalJSON() ([]byte, error) {
+	if p.Op == "remove" {
+		return json.Marshal(struct {
+			Op   string `json:"op"`
+			Path string `json:"path"`
+		}{p.Op, p.Path})
+	}
+	return json.Marshal(struct {
+		Op    string `json:"op"`
+		Path  string `json:"path"`
+		Value any    `json:"value"`
+	}{p.Op, p.Path, p.Value})
+}
+
+func (p PatchOp) validate(i int) error {
+	switch p.Op {
+	case "add", "remove", "replace", "test":
+	default:
+		return invalidArgf("patch operation %d: unsupported op %q (want add, remove, replace or test)", i, p.Op)
+	}
+	if !strings.HasPrefix(p.Path, "/") {
+		return invalidArgf("patch operation %d: path %q must start with /", i, p.Path)
+	}
+	return nil
+}
+
+// CloneOptions is the body of a clone request.
+type CloneOptions struct {
+	// Name of the copy; the server picks one when empty.
+	Name string `json:"name,omitempty"`
+	// ConnectionMap maps connection ids of the original to the ids the
+	// copy should use. The API refuses a clone whose referenced
+	// connections are not mapped (400 invalid_connectionMap).
+	ConnectionMap map[string]string `json:"connectionMap,omitempty"`
+	// Tag labels the copy.
+	Tag string `json:"tag,omitempty"`
+	// Sandbox clones into the sandbox environment (deprecated by the API).
+	Sandbox *bool `json:"sandbox,omitempty"`
+}
+
+// CloneResult is what a clone produced.
+type CloneResult struct {
+	// Integration is the new integration; always set on success.
+	Integration *Integration
+	// Created lists the resources the clone created, when the API answered
+	// with that list rather than the document.
+	Created []ClonedResource
+}
+
+// ClonedResource is one resource created by a clone.
+type ClonedResource struct {
+	Model string `json:"model"`
+	ID    string `json:"_id"`
+	Name  string `json:"name"`
+}
+
+// integrations implements IntegrationsService.
+type integrations struct{ c *Client }
+
+var _ IntegrationsService = (*integrations)(nil)
+
+func (s *integrations) List(ctx context.Context, opts *ListOptions) ([]*Integration, error) {
+	var out []*Integration
+	for in, err := range s.All(ctx, opts) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, in)
+	}
+	return out, nil
+}
+
+func (s *integrations) All(ctx context.Context, opts *ListOptions) iter.Seq2[*Integration, error] {
+	return func(yield func(*Integration, error) bool) {
+		q, partial, err := opts.encode()
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		for page, err := range pages[Integration](ctx, s.c, "/integrations", q) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, in := range page {
+				in.state.partial = partial
+				if !yield(in, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+func (s *integrations) Get(ctx context.Context, id string) (*Integration, error) {
+	p, err := idPath("/integrations/", id)
+	if err != nil {
+		return nil, err
+	}
+	return doDocument[Integration](ctx, s.c, request{method: http.MethodGet, path: p})
+}
+
+func (s *integrations) Create(ctx context.Context, in *Integration) (*Integration, error) {
+	if in == nil {
+		return nil, invalidArgf("Create: nil *Integration")
+	}
+	body, err := integrationCodec.encode(in, &in.state, "_id", "lastModified")
+	if err != nil {
+		return nil, invalidArgf("Create: %v", err)
+	}
+	return doDocument[Integration](ctx, s.c, request{method: http.MethodPost, path: "/integrations", raw: body})
+}
+
+func (s *integrations) Update(ctx context.Context, id string, in *Integration) (*Integration, error) {
+	p, err := idPath("/integrations/", id)
+	if err != nil {
+		return nil, err
+	}
+	if in == nil {
+		return nil, invalidArgf("Update: nil *Integration")
+	}
+	if in.state.partial {
+		return nil, invalidArgf("Update: the integration came from a list with Include or Exclude and lacks members that PUT would erase; Get it first")
+	}
+	body, err := json.Marshal(in)
+	if err != nil {
+		return nil, invalidArgf("Update: %v", err)
+	}
+	return doDocument[Integration](ctx, s.c, request{method: http.MethodPut, path: p, raw: body})
+}
+
+func (s *integrations) Patch(ctx context.Context, id string, ops ...PatchOp) error {
+	p, err := idPath("/integrations/", id)
+	if err != nil {
+		return err
+	}
+	if len(ops) == 0 {
+		return invalidArgf("Patch: no operations")
+	}
+	for i, op := range ops {
+		if err := op.validate(i); err != nil {
+			return err
+		}
+	}
+	return s.c.send(request{ctx: ctx, method: http.MethodPatch, path: p, body: ops}, nil)
+}
+
+func (s *integrations) Delete(ctx context.Context, id string) error {
+	p, err := idPath("/integrations/", id)
+	if err != nil {
+		return err
+	}
+	return deleteResource(ctx, s.c, p)
+}
+
+func (s *integrations) Clone(ctx context.Context, id string, opts *CloneOptions) (*CloneResult, error) {
+	p, err := idPath("/integrations/", id)
+	if err != nil {
+		return nil, err
+	}
+	if opts == nil {
+		opts = &CloneOptions{}
+	}
+	for from, to := range opts.ConnectionMap {
+		if from == "" || to == "" {
+			return nil, invalidArgf("Clone: ConnectionMap has an empty connection id (%q: %q)", from, to)
+		}
+	}
+	res := &CloneResult{}
+	err = s.c.send(request{ctx: ctx, method: http.MethodPost, path: p + "/clone", body: opts}, func(r *response) error {
+		switch {
+		case r.body == nil:
+			return r.unexpected(http.MethodPost, "empty body")
+		case r.body[0] == '[':
+			if err := json.Unmarshal(r.body, &res.Created); err != nil {
+				return r.unexpected(http.MethodPost, "decoding the created resources: %v", err)
+			}
+			return nil
+		}
+		in, err := decodeDocument[Integration](r, http.MethodPost)
+		res.Integration = in
+		return err
+	})
+	if err != nil || res.Integration != nil {
+		return res.orNil(err)
+	}
+	newID := ""
+	for _, cr := range res.Created {
+		if strings.EqualFold(cr.Model, "Integration") && cr.ID != "" {
+			newID = cr.ID
+			break
+		}
+	}
+	if newID == "" {
+		return res, fmt.Errorf("%w: POST %s/clone: the created resources name no integration", ErrUnexpectedResponse, p)
+	}
+	in, err := s.Get(ctx, newID)
+	if err != nil {
+		return res, fmt.Errorf("integratorio: clone created integration %s, but reading it failed: %w", newID, err)
+	}
+	res.Integration = in
+	return res, nil
+}
+
+func (r *CloneResult) orNil(err error) (*CloneResult, error) {
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// ---- shared request helpers, used by every resource ----
+
+// idPath validates an id and joins it, escaped, to prefix.
+func idPath(prefix, id string) (string, error) {
+	if err := validateID(id); err != nil {
+		return "", err
+	}
+	return prefix + url.PathEscape(id), nil
+}
+
+const maxIDLength = 512
+
+func validateID(id string) error {
+	switch {
+	case id == "":
+		return invalidArgf("id must not be empty")
+	case len(id) > maxIDLength:
+		return invalidArgf("id is %d bytes long, more than %d", len(id), maxIDLength)
+	case id == "." || id == "..":
+		return invalidArgf("id %q is not a valid id", id)
+	case strings.ContainsFunc(id, func(r rune) bool {
+		return r <= 0x20 || r == 0x7f || r == '/' || r == '?' || r == '#' || r == '%' || r == '\\' ||
+			r == 0x85 || r == 0xa0 || r == 0xfffd || (r >= 0x2000 && r <= 0x200b) || r == 0x2028 || r == 0x2029 || r == 0x3000
+	}):
+		return invalidArgf("id %q contains whitespace, control characters or one of / ? # %% \\", id)
+	}
+	return nil
+}
+
+// document is a resource model with an id.
+type document[T any] interface {
+	*T
+	json.Unmarshaler
+	docID() string
+}
+
+func (in *Integration) docID() string { return in.ID }
+
+// decodeDocument decodes a single document, refusing anything that is not
+// one (null, an array, an object without an id).
+func decodeDocument[T any, P document[T]](r *response, method string) (*T, error) {
+	if r.body == nil {
+		return nil, r.unexpected(method, "empty body")
+	}
+	if r.body[0] != '{' {
+		return nil, r.unexpected(method, "body is not a JSON object: %.40q", r.body)
+	}
+	var v T
+	if err := P(&v).UnmarshalJSON(r.body); err != nil {
+		return nil, r.unexpected(method, "%v", err)
+	}
+	if P(&v).docID() == "" {
+		return nil, r.unexpected(method, "the document has no _id")
+	}
+	return &v, nil
+}
+
+// doDocument sends a request answered by one document.
+func doDocument[T any, P document[T]](ctx context.Context, c *Client, r request) (*T, error) {
+	r.ctx = ctx
+	var out *T
+	err := c.send(r, func(resp *response) error {
+		var err error
+		out, err = decodeDocument[T, P](resp, r.method)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// deleteResource deletes the resource at path. A 404 after an earlier
+// attempt that may have reached the server means that attempt deleted it.
+func deleteResource(ctx context.Context, c *Client, path string) error {
+	err := c.send(request{ctx: ctx, method: http.MethodDelete, path: path}, nil)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound && apiErr.attempt > 0 {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,172 @@
+package integratorio
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// maxPages bounds how many pages one listing follows, as a last guard
+// against a server that keeps inventing next links.
+const maxPages = 100_000
+
+// pages iterates over the pages of a list endpoint, following the Link
+// header's rel="next" until it is gone. Each page is fetched only when the
+// loop asks for it. A next link to another origin, or one already visited,
+// ends the listing with an error.
+func pages[T any, P document[T]](ctx context.Context, c *Client, path, query string) iter.Seq2[[]*T, error] {
+	return func(yield func([]*T, error) bool) {
+		r := request{ctx: ctx, method: http.MethodGet, path: path, query: query}
+		var seen map[string]struct{}
+		for n := 0; ; n++ {
+			var page []*T
+			var next *url.URL
+			err := c.send(r, func(resp *response) error {
+				var err error
+				if page, err = decodeList[T, P](resp); err != nil {
+					return err
+				}
+				next, err = c.nextPage(resp)
+				return err
+			})
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(page, nil) || next == nil {
+				return
+			}
+			if seen == nil {
+				seen = map[string]struct{}{}
+			}
+			seen[resp0URL(r, c)] = struct{}{}
+			key := next.String()
+			if _, loop := seen[key]; loop || n+1 >= maxPages {
+				yield(nil, fmt.Errorf("%w: GET %s: the next-page link leads back to a page already read (%s)", ErrUnexpectedResponse, path, c.displayPath(next)))
+				return
+			}
+			r = request{ctx: ctx, method: http.MethodGet, url: next}
+		}
+	}
+}
+
+// resp0URL is the absolute URL a request goes to, as a string.
+func resp0URL(r request, c *Client) string {
+	if r.url != nil {
+		return r.url.String()
+	}
+	u := *c.base
+	u.Path = c.basePath + r.path
+	u.RawQuery = r.query
+	return u.String()
+}
+
+// decodeList decodes a page: a JSON array of documents. A 204 or an empty
+// body is an empty page.
+func decodeList[T any, P document[T]](r *response) ([]*T, error) {
+	if r.body == nil || r.status == http.StatusNoContent {
+		return nil, nil
+	}
+	if r.body[0] != '[' {
+		return nil, r.unexpected(http.MethodGet, "body is not a JSON array: %.40q", r.body)
+	}
+	var page []*T
+	if err := json.Unmarshal(r.body, &page); err != nil {
+		return nil, r.unexpected(http.MethodGet, "%v", err)
+	}
+	for i, v := range page {
+		if v == nil || P(v).docID() == "" {
+			return nil, r.unexpected(http.MethodGet, "element %d is not a document with an _id", i)
+		}
+	}
+	return page, nil
+}
+
+// nextPage returns the absolute URL of the next page, nil on the last page.
+func (c *Client) nextPage(r *response) (*url.URL, error) {
+	ref, ok := nextLink(r.header.Values("Link"))
+	if !ok {
+		return nil, nil
+	}
+	u, err := r.url.Parse(ref)
+	if err != nil {
+		return nil, r.unexpected(http.MethodGet, "malformed next-page link: %v", err)
+	}
+	if !sameOrigin(u, c.base) {
+		return nil, r.unexpected(http.MethodGet, "next-page link points to another host (%s://%s); refusing to send the token there", u.Scheme, u.Host)
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u, nil
+}
+
+// nextLink finds the target of rel="next" in Link header values (RFC 8288).
+// Malformed link-values are skipped.
+func nextLink(values []string) (string, bool) {
+	for _, v := range values {
+		for len(v) > 0 {
+			v = strings.TrimLeft(v, " \t,")
+			if !strings.HasPrefix(v, "<") {
+				// Not a link-value: skip to the next comma.
+				i := strings.IndexByte(v, ',')
+				if i < 0 {
+					break
+				}
+				v = v[i+1:]
+				continue
+			}
+			end := strings.IndexByte(v, '>')
+			if end < 0 {
+				break
+			}
+			target := v[1:end]
+			v = v[end+1:]
+			// Parameters run to the next comma outside quotes.
+			params, rest := splitParams(v)
+			v = rest
+			if isNextRel(params) {
+				return strings.TrimSpace(target), true
+			}
+		}
+	}
+	return "", false
+}
+
+// splitParams returns the parameters of one link-value and what follows it.
+func splitParams(v string) (params, rest string) {
+	inQuote := false
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '"':
+			inQuote = !inQuote
+		case '\\':
+			if inQuote {
+				i++
+			}
+		case ',':
+			if !inQuote {
+				return v[:i], v[i+1:]
+			}
+		}
+	}
+	return v, ""
+}
+
+func isNextRel(params string) bool {
+	for _, p := range strings.Split(params, ";") {
+		name, val, ok := strings.Cut(p, "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(name), "rel") {
+			continue
+		}
+		val = strings.Trim(strings.TrimSpace(val), `"`)
+		for _, rel := range strings.Fields(val) {
+			if strings.EqualFold(rel, "next") {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,245 @@
+package integratorio
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptrace"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// RetryPolicy says how often and how long the client retries.
+//
+// Reads (GET), PUT and DELETE are retried on transport errors and on 429,
+// 500, 502, 503 and 504. POST (Create, Clone) and PATCH are retried only on
+// 429, or when the connection failed before the request was sent: the SDK
+// never repeats a write the server may have acted on.
+//
+// Retry-After (seconds or an HTTP date) is honoured on any retried answer.
+// If it asks for more than MaxWait, the answer is returned at once as an
+// *APIError with RetryAfter set. Otherwise waits grow exponentially from
+// MinWait to MaxWait, with jitter. A cancelled context ends a wait at once.
+type RetryPolicy struct {
+	// MaxRetries is the number of retries after the first attempt; 0
+	// disables retries.
+	MaxRetries int
+	// MinWait is the first backoff; MaxWait caps every wait, including one
+	// asked for by Retry-After.
+	MinWait, MaxWait time.Duration
+}
+
+// DefaultRetryPolicy is the policy a client uses unless told otherwise:
+// 4 retries, waits from 500 ms to 30 s.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxRetries: 4, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second}
+}
+
+func (p RetryPolicy) validate() error {
+	switch {
+	case p.MaxRetries < 0:
+		return invalidArgf("RetryPolicy.MaxRetries %d is negative", p.MaxRetries)
+	case p.MaxRetries > 100:
+		return invalidArgf("RetryPolicy.MaxRetries %d is more than 100", p.MaxRetries)
+	case p.MinWait < 0 || p.MaxWait < 0:
+		return invalidArgf("RetryPolicy waits must not be negative")
+	case p.MinWait > p.MaxWait:
+		return invalidArgf("RetryPolicy.MinWait %s is more than MaxWait %s", p.MinWait, p.MaxWait)
+	}
+	return nil
+}
+
+// attemptKey keys the per-request attemptState in a request's context.
+type attemptKey struct{}
+
+// attemptState follows one logical request across its attempts.
+type attemptState struct {
+	method, path string
+	idempotent   bool
+	maxRetries   int
+	logger       *slog.Logger
+
+	attempt int       // 0-based number of the current attempt
+	start   time.Time // when the current attempt started (with a logger)
+	// wrote is set once any attempt may have reached the server.
+	wrote atomic.Bool
+}
+
+// trace returns ctx with a client trace recording whether request headers
+// were written: until then the server cannot have seen the request.
+func (st *attemptState) trace(ctx context.Context) context.Context {
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteHeaders: func() { st.wrote.Store(true) },
+	})
+}
+
+func stateFrom(ctx context.Context) *attemptState {
+	st, _ := ctx.Value(attemptKey{}).(*attemptState)
+	return st
+}
+
+// startAttempt runs before every attempt (retryablehttp's RequestLogHook).
+func startAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
+	if st := stateFrom(req.Context()); st != nil {
+		st.attempt = attempt
+		if st.logger != nil {
+			st.start = time.Now()
+		}
+	}
+}
+
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+func retryableStatus(code int) bool {
+	switch code {
+	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// checkRetry decides after each attempt whether to try again. It returns
+// (false, nil) to hand the answer or error through unchanged.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	st := stateFrom(ctx)
+	if st == nil {
+		return false, nil
+	}
+	retry := c.shouldRetry(ctx, st, resp, err)
+	if st.logger != nil {
+		st.log(ctx, resp, err, retry)
+	}
+	return retry, nil
+}
+
+func (c *Client) shouldRetry(ctx context.Context, st *attemptState, resp *http.Response, err error) bool {
+	if ctx.Err() != nil || st.attempt >= st.maxRetries {
+		return false
+	}
+	if err != nil {
+		if !retryableTransportError(err) {
+			return false
+		}
+		// A write is repeated only if no attempt can have reached the server.
+		return st.idempotent || !st.wrote.Load()
+	}
+	if !retryableStatus(resp.StatusCode) {
+		return false
+	}
+	if !st.idempotent && resp.StatusCode != http.StatusTooManyRequests {
+		return false
+	}
+	if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok && ra > c.policy.MaxWait {
+		return false // hand the answer back with RetryAfter set
+	}
+	return true
+}
+
+// retryableTransportError reports whether a failure without an answer may
+// pass on a new attempt.
+func retryableTransportError(err error) bool {
+	var certErr *x509.CertificateInvalidError
+	var authErr x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	switch {
+	case errors.Is(err, errRedirectRefused),
+		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.As(err, &certErr), errors.As(err, &authErr), errors.As(err, &hostErr):
+		return false
+	}
+	return !strings.Contains(err.Error(), "stopped after 10 redirects")
+}
+
+func (st *attemptState) log(ctx context.Context, resp *http.Response, err error, retry bool) {
+	attrs := []slog.Attr{
+		slog.String("method", st.method),
+		slog.String("path", st.path),
+		slog.Int("attempt", st.attempt+1),
+		slog.Duration("duration", time.Since(st.start)),
+	}
+	if resp != nil {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode))
+	} else if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	st.logger.LogAttrs(ctx, slog.LevelDebug, "integratorio: request", attrs...)
+	if retry {
+		st.logger.LogAttrs(ctx, slog.LevelWarn, "integratorio: retrying", attrs...)
+	}
+}
+
+// backoff is the wait before the next attempt: Retry-After when the answer
+// has one, else exponential from MinWait with jitter, never over MaxWait.
+func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			return min(ra, maxWait)
+		}
+	}
+	if maxWait <= 0 {
+		return 0
+	}
+	wait := minWait
+	for range attempt {
+		if wait >= maxWait/2 {
+			wait = maxWait
+			break
+		}
+		wait *= 2
+	}
+	wait = min(wait, maxWait)
+	// Jitter: a random wait in [wait/2, wait], but not under MinWait.
+	if half := wait / 2; half > 0 {
+		wait = half + rand.N(half+1)
+	}
+	return max(wait, minWait)
+}
+
+// maxRetryAfter bounds the Retry-After values taken as numbers, so that
+// absurd values cannot overflow.
+const maxRetryAfter = 100 * 365 * 24 * time.Hour
+
+// parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.
+// Negative, malformed or missing values report false.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if v[0] >= '0' && v[0] <= '9' {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			if errors.Is(err, strconv.ErrRange) {
+				return maxRetryAfter, true
+			}
+			return 0, false
+		}
+		if n > uint64(maxRetryAfter/time.Second) {
+			return maxRetryAfter, true
+		}
+		return time.Duration(n) * time.Second, true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	d := t.Sub(now)
+	if d < 0 {
+		d = 0
+	}
+	return d, true
+}
