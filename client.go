@@ -428,7 +428,7 @@ func (c *Client) transportError(ctx context.Context, st *attemptState, display s
 	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 		err = fmt.Errorf("%w (%v)", ctxErr, err)
 	}
-	if !st.idempotent && st.wrote.Load() {
+	if !st.idempotent && !st.answered && st.maybeSent() {
 		return fmt.Errorf("integratorio: %s %s: %w: %w", st.method, display, ErrUnknownOutcome, err)
 	}
 	return fmt.Errorf("integratorio: %s %s: %w", st.method, display, err)

@@ -66,18 +66,31 @@ type attemptState struct {
 	maxRetries   int
 	logger       *slog.Logger
 
-	attempt int       // 0-based number of the current attempt
-	start   time.Time // when the current attempt started (with a logger)
+	attempt  int       // 0-based number of the current attempt
+	answered bool      // the latest attempt got an HTTP answer
+	start    time.Time // when the current attempt started (with a logger)
 	// wrote is set once any attempt may have reached the server.
 	wrote atomic.Bool
+	// traced is set when the current attempt's transport reported asking
+	// for a connection: only then does an unset wrote prove the request
+	// was not sent.
+	traced atomic.Bool
 }
 
 // trace returns ctx with a client trace recording whether request headers
 // were written: until then the server cannot have seen the request.
 func (st *attemptState) trace(ctx context.Context) context.Context {
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GetConn:      func(string) { st.traced.Store(true) },
 		WroteHeaders: func() { st.wrote.Store(true) },
 	})
+}
+
+// maybeSent reports whether a write may have reached the server. A
+// transport that reports no trace events (a custom or mock RoundTripper)
+// gives no proof either way, so its failures count as maybe sent.
+func (st *attemptState) maybeSent() bool {
+	return st.wrote.Load() || !st.traced.Load()
 }
 
 func stateFrom(ctx context.Context) *attemptState {
@@ -89,6 +102,7 @@ func stateFrom(ctx context.Context) *attemptState {
 func startAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
 	if st := stateFrom(req.Context()); st != nil {
 		st.attempt = attempt
+		st.traced.Store(false)
 		if st.logger != nil {
 			st.start = time.Now()
 		}
@@ -119,6 +133,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if st == nil {
 		return false, nil
 	}
+	st.answered = resp != nil
 	retry := c.shouldRetry(ctx, st, resp, err)
 	if st.logger != nil {
 		st.log(ctx, resp, err, retry)
@@ -135,7 +150,7 @@ func (c *Client) shouldRetry(ctx context.Context, st *attemptState, resp *http.R
 			return false
 		}
 		// A write is repeated only if no attempt can have reached the server.
-		return st.idempotent || !st.wrote.Load()
+		return st.idempotent || !st.maybeSent()
 	}
 	if !retryableStatus(resp.StatusCode) {
 		return false
