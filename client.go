@@ -291,11 +291,11 @@ func effectivePort(u *url.URL) string {
 // request describes one API call.
 type request struct {
 	method string
-	path   string     // relative to the API root, already escaped
-	query  string     // encoded query, without "?"
-	url    *url.URL   // absolute URL instead of path+query (pagination)
-	body   any        // encoded as JSON when non-nil
-	raw    []byte     // pre-encoded body, takes precedence over body
+	path   string   // relative to the API root, already escaped
+	query  string   // encoded query, without "?"
+	url    *url.URL // absolute URL instead of path+query (pagination)
+	body   any      // encoded as JSON when non-nil
+	raw    []byte   // pre-encoded body, takes precedence over body
 	ctx    context.Context
 }
 
