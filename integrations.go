@@ -206,11 +206,26 @@ func (s *integrations) Update(ctx context.Context, id string, in *Integration) (
 	if in.state.partial {
 		return nil, invalidArgf("Update: the integration came from a list with Include or Exclude and lacks members that PUT would erase; Get it first")
 	}
-	body, err := json.Marshal(in)
+	body, err := integrationCodec.encode(in, &in.state)
 	if err != nil {
 		return nil, invalidArgf("Update: %v", err)
 	}
-	return doDocument[Integration](ctx, s.c, request{method: http.MethodPut, path: p, raw: body})
+	var out *Integration
+	err = s.c.send(request{ctx: ctx, method: http.MethodPut, path: p, raw: body}, func(r *response) error {
+		if r.body == nil {
+			return nil // answered without the document: read it back below
+		}
+		var derr error
+		out, derr = decodeDocument[Integration](r, http.MethodPut)
+		return derr
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return s.Get(ctx, id)
+	}
+	return out, nil
 }
 
 func (s *integrations) Patch(ctx context.Context, id string, ops ...PatchOp) error {

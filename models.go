@@ -50,7 +50,7 @@ type Integration struct {
 	// UpdateInProgress is set by the platform when a managed update is
 	// pushed; while it is true the user cannot change settings or mappings.
 	// A managed update must set it back to false when done.
-	UpdateInProgress bool `json:"updateInProgress,always"`
+	UpdateInProgress bool `json:"updateInProgress" integratorio:"always"`
 	// ConnectorID is the SmartConnector this integration was installed from
 	// (`_connectorId`).
 	ConnectorID string `json:"_connectorId"`

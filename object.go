@@ -39,8 +39,8 @@ type codecField struct {
 
 // objectCodec encodes and decodes one struct type as a JSON object whose
 // unknown members survive the round trip. Typed fields are read from the
-// `json` tags; the tag option "always" marks a member that a value built in
-// code always sends.
+// `json` tags; the tag `integratorio:"always"` marks a member that a value
+// built in code always sends.
 type objectCodec struct {
 	typ    reflect.Type
 	fields []codecField
@@ -56,10 +56,10 @@ func newObjectCodec[T any]() *objectCodec {
 		if !ok || !sf.IsExported() || tag == "-" {
 			continue
 		}
-		name, opts, _ := strings.Cut(tag, ",")
+		name, _, _ := strings.Cut(tag, ",")
 		q, _ := json.Marshal(name)
 		f := codecField{key: name, quoted: append(q, ':'), index: i}
-		f.always = slices.Contains(strings.Split(opts, ","), "always")
+		f.always = sf.Tag.Get("integratorio") == "always"
 		c.index[name] = len(c.fields)
 		c.fields = append(c.fields, f)
 	}
