@@ -1,0 +1,101 @@
+package integratoriotest
+
+import (
+	"net/http"
+)
+
+// connectorRoutes registers the SmartConnector endpoints that work on the
+// integrations installed from a connector. The server keeps no connector
+// documents: a connector's install base is the integrations whose
+// _connectorId is the connector's id.
+func (s *Server) connectorRoutes() {
+	s.handle(http.MethodGet, "/connectors/{id}/installBase", s.connectorInstallBase)
+	s.handle(http.MethodPut, "/connectors/{id}/update", s.connectorUpdate)
+}
+
+// connectorInstallBase answers 200 with one entry per integration installed
+// from the connector, in list order, or 204 when there is none. An entry
+// holds _id and _integrationId (both the integration's id), _connectorId,
+// name, version and updateInProgress, as far as the integration has them.
+func (s *Server) connectorInstallBase(w http.ResponseWriter, r *http.Request) {
+	connID := r.PathValue("id")
+	var out []map[string]any
+	s.mu.Lock()
+	for _, id := range s.integrations.order {
+		var doc map[string]any
+		if err := decodeJSON(s.integrations.docs[id], &doc); err != nil || doc["_connectorId"] != connID {
+			continue
+		}
+		entry := map[string]any{"_id": id, "_integrationId": id, "_connectorId": connID}
+		for _, k := range []string{"name", "version", "updateInProgress"} {
+			if v, ok := doc[k]; ok {
+				entry[k] = v
+			}
+		}
+		out = append(out, entry)
+	}
+	s.mu.Unlock()
+	if len(out) == 0 {
+		writeNoContent(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// connectorUpdate pushes an update: body {"_integrationIds": ["..."]}. Each
+// integration must exist (else 404) and be installed from the connector
+// (else 400 invalid_ref); all are then marked updateInProgress: true, with
+// a new lastModified each. Answers 200 with {"_integrationIds": [...]}.
+// Nothing changes unless every id is valid.
+func (s *Server) connectorUpdate(w http.ResponseWriter, r *http.Request) {
+	connID := r.PathValue("id")
+	body, err := requestObject(r, false)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	raw, ok := body["_integrationIds"].([]any)
+	if !ok || len(raw) == 0 {
+		badRequest("invalid_field", "_integrationIds", "_integrationIds must be a non-empty array of integration ids").write(w)
+		return
+	}
+	ids := make([]string, len(raw))
+	for i, v := range raw {
+		id, ok := v.(string)
+		if !ok || id == "" {
+			badRequest("invalid_field", "_integrationIds", "_integrationIds[%d] must be an integration id", i).write(w)
+			return
+		}
+		ids[i] = id
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		b, ok := s.integrations.get(id)
+		if !ok {
+			notFound(s.integrations.model, id).write(w)
+			return
+		}
+		var doc map[string]any
+		if err := decodeJSON(b, &doc); err != nil {
+			writeErr(w, err)
+			return
+		}
+		if doc["_connectorId"] != connID {
+			badRequest("invalid_ref", "_integrationIds", "integration %s is not installed from connector %s", id, connID).write(w)
+			return
+		}
+	}
+	for _, id := range ids {
+		_, err := s.replace(s.integrations, id, func(doc map[string]any) (map[string]any, error) {
+			doc["updateInProgress"] = true
+			return doc, nil
+		})
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"_integrationIds": ids})
+}

@@ -1,0 +1,121 @@
+// Package recording records HTTP exchanges with the integrator.io API into
+// JSON fixture files and replays them in tests.
+//
+// Record once against a real account (or the fake server of package
+// integratoriotest), with secrets redacted:
+//
+//	rec := recording.NewRecorder(nil) // wraps http.DefaultTransport
+//	client, _ := integratorio.NewClient(token,
+//		integratorio.WithHTTPClient(&http.Client{Transport: rec}))
+//	... use client ...
+//	err := rec.Save("testdata/orders.json")
+//
+// Then replay the file in tests, without a network:
+//
+//	client := recording.ReplayClient(t, "testdata/orders.json")
+//
+// A fixture file is a JSON object {"exchanges": [...]}, each exchange a
+// request (method, path and query, selected headers, body) and its response
+// (status, selected headers, body). It is meant to be read and edited by
+// people.
+package recording
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+)
+
+// Cassette is the content of a fixture file: exchanges in the order they
+// happened.
+type Cassette struct {
+	Exchanges []Exchange `json:"exchanges"`
+}
+
+// Exchange is one request and the response it got.
+type Exchange struct {
+	Request  Request  `json:"request"`
+	Response Response `json:"response"`
+}
+
+// Request is a recorded request.
+type Request struct {
+	// Method is the HTTP method.
+	Method string `json:"method"`
+	// URL is the escaped path and query as sent, e.g.
+	// "/v1/integrations?include=name"; it has no scheme or host.
+	URL string `json:"url"`
+	// Header holds the recorded headers: never Authorization.
+	Header http.Header `json:"header,omitempty"`
+	// Body is the body when it is JSON.
+	Body json.RawMessage `json:"body,omitempty"`
+	// BodyText is the body when it is not JSON.
+	BodyText string `json:"bodyText,omitempty"`
+}
+
+// Response is a recorded response.
+type Response struct {
+	// Status is the HTTP status code; 0 when Error is set.
+	Status int `json:"status,omitempty"`
+	// Header holds the recorded headers. Links to the recorded host are
+	// made host-relative, so that they resolve against any base URL.
+	Header http.Header `json:"header,omitempty"`
+	// Body is the body when it is JSON.
+	Body json.RawMessage `json:"body,omitempty"`
+	// BodyText is the body when it is not JSON.
+	BodyText string `json:"bodyText,omitempty"`
+	// Error is the transport error the request failed with instead of a
+	// response, e.g. a dropped connection.
+	Error string `json:"error,omitempty"`
+}
+
+// Load reads a fixture file.
+func Load(path string) (*Cassette, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("recording: %w", err)
+	}
+	var c Cassette
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("recording: %s: %w", path, err)
+	}
+	return &c, nil
+}
+
+// Save writes the cassette to path as indented JSON, creating the
+// directory if needed.
+func (c *Cassette) Save(path string) error {
+	b, err := c.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("recording: %w", err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("recording: %w", err)
+	}
+	return nil
+}
+
+// Marshal encodes the cassette as the fixture file holds it: indented JSON
+// ending with a newline.
+func (c *Cassette) Marshal() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	cc := *c
+	if cc.Exchanges == nil {
+		cc.Exchanges = []Exchange{}
+	}
+	if err := enc.Encode(cc); err != nil {
+		return nil, fmt.Errorf("recording: %w", err)
+	}
+	return buf.Bytes(), nil
+}

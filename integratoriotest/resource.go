@@ -1,0 +1,426 @@
+package integratoriotest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+)
+
+// readOnlyMembers are the members the server manages: ignored in a create
+// or PUT body, refused in a PATCH.
+var readOnlyMembers = []string{"_id", "createdAt", "lastModified"}
+
+// crudRoutes registers the six document endpoints every resource has:
+// list, create, get, replace (PUT), patch and delete, under /<c.name>.
+// validate, when non-nil, checks a document before it is stored.
+func (s *Server) crudRoutes(c *collection, validate func(map[string]any) error) {
+	base := "/" + c.name
+	s.handle(http.MethodGet, base, s.listHandler(c))
+	s.handle(http.MethodPost, base, s.createHandler(c, validate))
+	s.handle(http.MethodGet, base+"/{id}", s.getHandler(c))
+	s.handle(http.MethodPut, base+"/{id}", s.putHandler(c, validate))
+	s.handle(http.MethodPatch, base+"/{id}", s.patchHandler(c, validate))
+	s.handle(http.MethodDelete, base+"/{id}", s.deleteHandler(c))
+}
+
+// listHandler answers a page of documents: 200 with a JSON array, or 204
+// without a body when the page is empty. More pages are announced with
+// Link: <...>; rel="next", whose URL carries skip (and limit, if the
+// request had one). include and exclude project the records.
+func (s *Server) listHandler(c *collection) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		proj, err := parseProjection(q)
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		skip, err := intParam(q, "skip", 0)
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		limit, err := intParam(q, "limit", s.opts.pageSize)
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		limit = min(max(limit, 1), s.opts.pageSize)
+
+		s.mu.Lock()
+		total := len(c.order)
+		var page [][]byte
+		for _, id := range c.order[min(skip, total):min(skip+limit, total)] {
+			page = append(page, c.docs[id])
+		}
+		s.mu.Unlock()
+
+		if skip+len(page) < total {
+			next := url.Values{}
+			for k, v := range q {
+				next[k] = v
+			}
+			next.Set("skip", strconv.Itoa(skip+len(page)))
+			link := APIPrefix + "/" + c.name + "?" + next.Encode()
+			if !s.opts.relativeLinks {
+				link = "http://" + r.Host + link
+			}
+			w.Header().Set("Link", "<"+link+`>; rel="next"`)
+		}
+		if len(page) == 0 {
+			writeNoContent(w)
+			return
+		}
+		out := make([]json.RawMessage, len(page))
+		for i, b := range page {
+			if proj != nil {
+				var m map[string]any
+				if err := decodeJSON(b, &m); err != nil {
+					writeErr(w, err)
+					return
+				}
+				if b, err = encodeJSON(proj.apply(m)); err != nil {
+					writeErr(w, err)
+					return
+				}
+			}
+			out[i] = b
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+func intParam(q url.Values, key string, def int) (int, error) {
+	v := q.Get(key)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, badRequest("invalid_query_params", key, "%s must be a non-negative integer", key)
+	}
+	return n, nil
+}
+
+// getHandler answers one document, 200, or 404.
+func (s *Server) getHandler(c *collection) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		s.mu.Lock()
+		b, ok := c.get(id)
+		s.mu.Unlock()
+		if !ok {
+			notFound(c.model, id).write(w)
+			return
+		}
+		writeRaw(w, http.StatusOK, b)
+	}
+}
+
+// createHandler stores a new document under a new id and answers 201 with
+// it. Read-only members in the body are ignored.
+func (s *Server) createHandler(c *collection, validate func(map[string]any) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		doc, err := requestObject(r, false)
+		if err == nil && validate != nil {
+			err = validate(doc)
+		}
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		for _, k := range readOnlyMembers {
+			delete(doc, k)
+		}
+		s.mu.Lock()
+		b, err := s.insert(c, doc)
+		s.mu.Unlock()
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		writeRaw(w, http.StatusCreated, b)
+	}
+}
+
+// insert stores doc as a new document with a new id, createdAt and
+// lastModified, and returns it encoded. The caller holds s.mu.
+func (s *Server) insert(c *collection, doc map[string]any) ([]byte, error) {
+	t := s.tick()
+	id := s.ids.next(t)
+	for _, taken := c.docs[id]; taken; _, taken = c.docs[id] {
+		id = s.ids.next(t)
+	}
+	doc["_id"] = id
+	doc["createdAt"] = formatTime(t)
+	doc["lastModified"] = formatTime(t)
+	b, err := encodeJSON(doc)
+	if err != nil {
+		return nil, err
+	}
+	c.put(id, b)
+	return b, nil
+}
+
+// putHandler replaces the whole document with the body: members the body
+// leaves out are gone. _id and createdAt are kept, lastModified moves on;
+// their values in the body are ignored. Answers 200 with the document.
+func (s *Server) putHandler(c *collection, validate func(map[string]any) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		doc, err := requestObject(r, false)
+		if err == nil && validate != nil {
+			err = validate(doc)
+		}
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		for _, k := range readOnlyMembers {
+			delete(doc, k)
+		}
+		s.mu.Lock()
+		b, err := s.replace(c, id, func(old map[string]any) (map[string]any, error) {
+			if v, ok := old["createdAt"]; ok {
+				doc["createdAt"] = v
+			}
+			return doc, nil
+		})
+		s.mu.Unlock()
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		writeRaw(w, http.StatusOK, b)
+	}
+}
+
+// replace stores what change makes of the document id, with its _id and a
+// new lastModified, and returns it encoded. The caller holds s.mu.
+func (s *Server) replace(c *collection, id string, change func(old map[string]any) (map[string]any, error)) ([]byte, error) {
+	old, ok := c.get(id)
+	if !ok {
+		return nil, notFound(c.model, id)
+	}
+	var m map[string]any
+	if err := decodeJSON(old, &m); err != nil {
+		return nil, err
+	}
+	doc, err := change(m)
+	if err != nil {
+		return nil, err
+	}
+	doc["_id"] = id
+	doc["lastModified"] = formatTime(s.tick())
+	b, err := encodeJSON(doc)
+	if err != nil {
+		return nil, err
+	}
+	c.put(id, b)
+	return b, nil
+}
+
+// patchOps are the JSON Patch operations the API takes.
+var patchOps = []string{"add", "remove", "replace", "test"}
+
+// patchHandler applies a JSON Patch (RFC 6902) body and answers 204. Only
+// add, remove, replace and test are taken, on paths below the root that do
+// not touch read-only members; anything else, or an operation that fails
+// (a missing path, a failed test), is 400 and changes nothing.
+func (s *Server) patchHandler(c *collection, validate func(map[string]any) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		body, err := requestBody(r)
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		patch, err := decodePatch(body)
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		s.mu.Lock()
+		_, err = s.replace(c, id, func(old map[string]any) (map[string]any, error) {
+			oldJSON, err := encodeJSON(old)
+			if err != nil {
+				return nil, err
+			}
+			opts := jsonpatch.NewApplyOptions()
+			opts.EscapeHTML = false
+			out, err := patch.ApplyWithOptions(oldJSON, opts)
+			if err != nil {
+				return nil, badRequest("invalid_field", "", "the patch cannot be applied: %v", err)
+			}
+			var doc map[string]any
+			if err := decodeJSON(out, &doc); err != nil || doc == nil {
+				return nil, badRequest("invalid_field", "", "the patch does not leave a JSON object")
+			}
+			if validate != nil {
+				if err := validate(doc); err != nil {
+					return nil, err
+				}
+			}
+			return doc, nil
+		})
+		s.mu.Unlock()
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		writeNoContent(w)
+	}
+}
+
+// decodePatch decodes and checks a JSON Patch body.
+func decodePatch(body []byte) (jsonpatch.Patch, error) {
+	if body == nil {
+		return nil, badRequest("invalid_json", "", "the request body must be a JSON Patch array")
+	}
+	var raw []map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, badRequest("invalid_json", "", "the request body must be a JSON Patch array of operations")
+	}
+	if len(raw) == 0 {
+		return nil, badRequest("invalid_json", "", "the patch has no operations")
+	}
+	patch, err := jsonpatch.DecodePatch(body)
+	if err != nil {
+		return nil, badRequest("invalid_json", "", "the request body is not a JSON Patch: %v", err)
+	}
+	for i, op := range patch {
+		kind := op.Kind()
+		if !slices.Contains(patchOps, kind) {
+			return nil, badRequest("invalid_field", "op", "operation %d: op %q is not supported (want add, remove, replace or test)", i, kind)
+		}
+		p, err := op.Path()
+		if err != nil || !strings.HasPrefix(p, "/") {
+			return nil, badRequest("invalid_field", "path", "operation %d: path must be a JSON Pointer below the document root", i)
+		}
+		if _, hasValue := raw[i]["value"]; !hasValue && kind != "remove" {
+			return nil, badRequest("invalid_field", "value", "operation %d: %s needs a value", i, kind)
+		}
+		first, _, _ := strings.Cut(p[1:], "/")
+		first = strings.NewReplacer("~1", "/", "~0", "~").Replace(first)
+		if slices.Contains(readOnlyMembers, first) {
+			return nil, badRequest("invalid_field", first, "operation %d: %s is read-only", i, first)
+		}
+	}
+	return patch, nil
+}
+
+// deleteHandler deletes the document and answers 204, or 404.
+func (s *Server) deleteHandler(c *collection) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		s.mu.Lock()
+		ok := c.delete(id)
+		s.mu.Unlock()
+		if !ok {
+			notFound(c.model, id).write(w)
+			return
+		}
+		writeNoContent(w)
+	}
+}
+
+// seed stores raw documents as given, atomically: all or none. A document
+// keeps its _id (a new one is assigned when it has none), createdAt and
+// lastModified (set to now when missing). The caller holds s.mu.
+func (s *Server) seed(c *collection, docs []map[string]any) ([]string, error) {
+	seen := map[string]bool{}
+	for i, d := range docs {
+		v, has := d["_id"]
+		if !has {
+			continue
+		}
+		id, ok := v.(string)
+		switch {
+		case !ok || id == "":
+			return nil, fmt.Errorf("document %d: _id must be a non-empty string", i)
+		case seen[id]:
+			return nil, fmt.Errorf("document %d: _id %s appears twice", i, id)
+		}
+		if _, taken := c.docs[id]; taken {
+			return nil, fmt.Errorf("document %d: %s %s already exists", i, c.model, id)
+		}
+		seen[id] = true
+	}
+	ids := make([]string, 0, len(docs))
+	for _, d := range docs {
+		for _, k := range []string{"createdAt", "lastModified"} {
+			if t, ok := parseTimeMember(d[k]); ok {
+				s.observe(t)
+			}
+		}
+	}
+	for _, d := range docs {
+		var t string
+		if _, ok := d["lastModified"]; !ok {
+			t = formatTime(s.tick())
+			d["lastModified"] = t
+		}
+		if _, ok := d["createdAt"]; !ok {
+			if t == "" {
+				t = formatTime(s.now())
+			}
+			d["createdAt"] = t
+		}
+		id, _ := d["_id"].(string)
+		if id == "" {
+			id = s.ids.next(s.now())
+			for _, taken := c.docs[id]; taken || seen[id]; _, taken = c.docs[id] {
+				id = s.ids.next(s.now())
+			}
+			d["_id"] = id
+		}
+		b, err := encodeJSON(d)
+		if err != nil {
+			return nil, err
+		}
+		c.put(id, b)
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// decodeObjects decodes data as one JSON object or an array of objects.
+func decodeObjects(data []byte) ([]map[string]any, error) {
+	var v any
+	if err := decodeJSON(data, &v); err != nil {
+		return nil, err
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		return []map[string]any{v}, nil
+	case []any:
+		out := make([]map[string]any, len(v))
+		for i, e := range v {
+			m, ok := e.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("element %d is not a JSON object", i)
+			}
+			out[i] = m
+		}
+		return out, nil
+	}
+	return nil, errors.New("not a JSON object or an array of objects")
+}
+
+// rawDocument returns a stored document, copied.
+func (s *Server) rawDocument(c *collection, id string) (json.RawMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := c.get(id)
+	if !ok {
+		return nil, false
+	}
+	return slices.Clone(b), true
+}

@@ -1,0 +1,353 @@
+// Package integratoriotest provides an in-process fake of the integrator.io
+// REST API for tests, modelled on net/http/httptest.
+//
+//	srv := integratoriotest.NewServer()
+//	defer srv.Close()
+//	client := srv.Client() // an *integratorio.Client pointed at srv
+//	id, _ := srv.AddIntegrationJSON([]byte(`{"name":"Orders"}`))
+//	in, err := client.Integrations.Get(ctx, id)
+//
+// The server listens on 127.0.0.1 and serves the API under /v1, so srv.URL
+// is an API root such as "http://127.0.0.1:41234/v1". It accepts only the
+// bearer token srv.Token.
+//
+// Documents are stored as JSON, never as SDK structs, so members the SDK does
+// not know survive exactly as on the real service. The server behaves like
+// the real /integrations API in the ways a client can observe: status codes,
+// the error envelope, PUT replacing the whole document, JSON Patch, paging
+// with a Link header, include/exclude projections and clone's connection
+// mapping. Every write moves the document's lastModified forward, strictly
+// increasing across all writes, with millisecond resolution.
+//
+// Tests can seed documents (AddIntegration, AddIntegrationJSON, LoadDir),
+// read them back as raw JSON (IntegrationJSON), inspect the requests the
+// server received (Requests) and inject faults (FailNext, RateLimitNext,
+// DropNext) to prove retry behaviour end to end.
+//
+// A Server is safe for concurrent use.
+package integratoriotest
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/binary"
+	"encoding/hex"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/integratorio-go/integratorio"
+)
+
+// APIPrefix is the path under which the server serves the API, like the
+// real service's "/v1".
+const APIPrefix = "/v1"
+
+// DefaultPageSize is how many records a list answers per page unless
+// WithPageSize says otherwise; the real service's documented page size.
+const DefaultPageSize = 1000
+
+// maxBody caps the request bodies the server reads.
+const maxBody = 10 << 20
+
+// Server is a fake integrator.io API. Create one with NewServer and stop it
+// with Close.
+type Server struct {
+	// URL is the API root, e.g. "http://127.0.0.1:41234/v1", without a
+	// trailing slash.
+	URL string
+	// Token is the only bearer token the server accepts. Requests without
+	// it are answered 401.
+	Token string
+
+	ts   *httptest.Server
+	mux  *http.ServeMux
+	opts options
+
+	mu           sync.Mutex
+	integrations *collection
+	lastWrite    time.Time // the last lastModified handed out
+	ids          idSource
+	requests     []Request
+	faults       []*fault
+}
+
+type options struct {
+	token         string
+	pageSize      int
+	relativeLinks bool
+	cloneResponse CloneResponse
+	clock         func() time.Time
+	idSeed        *uint64
+	listener      net.Listener
+	logger        *slog.Logger
+}
+
+// Option configures a Server.
+type Option func(*options)
+
+// WithToken sets the bearer token the server accepts. The default is a
+// random, obviously fake token such as "integratoriotest-3f9c0a7d5e21b864".
+// An empty token keeps the default.
+func WithToken(token string) Option {
+	return func(o *options) {
+		if token != "" {
+			o.token = token
+		}
+	}
+}
+
+// WithPageSize sets how many records a list answers per page before it
+// adds a Link: <...>; rel="next" header. The default is DefaultPageSize.
+// Values below 1 keep the default.
+func WithPageSize(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.pageSize = n
+		}
+	}
+}
+
+// WithRelativeNextLinks makes next-page links relative ("/v1/integrations?skip=2")
+// instead of absolute ("http://127.0.0.1:41234/v1/integrations?skip=2"). The
+// real service has been seen doing both; clients must follow either.
+func WithRelativeNextLinks() Option {
+	return func(o *options) { o.relativeLinks = true }
+}
+
+// CloneResponse selects the body a clone request is answered with. The real
+// service has been seen answering with either shape.
+type CloneResponse int
+
+const (
+	// CloneReturnsDocument answers a clone with the new integration
+	// document. It is the default.
+	CloneReturnsDocument CloneResponse = iota
+	// CloneReturnsCreated answers a clone with the list of resources it
+	// created: [{"model":"Integration","_id":"...","name":"..."}].
+	CloneReturnsCreated
+)
+
+// WithCloneResponse selects the shape of a clone's answer.
+func WithCloneResponse(r CloneResponse) Option {
+	return func(o *options) { o.cloneResponse = r }
+}
+
+// WithClock makes the server read the time from now instead of time.Now,
+// for createdAt and lastModified. lastModified stays strictly increasing
+// even when now stands still: each write gets at least one millisecond more
+// than the previous one.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) {
+		if now != nil {
+			o.clock = now
+		}
+	}
+}
+
+// WithIDSeed makes the ids the server assigns deterministic: two servers
+// with the same seed, clock and sequence of requests assign the same ids.
+// Without it ids are random. Ids are always 24 lowercase hex digits.
+func WithIDSeed(seed uint64) Option {
+	return func(o *options) { o.idSeed = &seed }
+}
+
+// WithListener makes the server accept connections on l instead of a new
+// listener on 127.0.0.1 with a random port. The server closes l on Close.
+func WithListener(l net.Listener) Option {
+	return func(o *options) { o.listener = l }
+}
+
+// WithLogger makes the server log one line per request at level Info:
+// method, path, query and status. Tokens and bodies are never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) { o.logger = l }
+}
+
+// NewServer starts a fake integrator.io API on loopback and returns it.
+// Call Close when done.
+func NewServer(opts ...Option) *Server {
+	o := options{pageSize: DefaultPageSize, clock: time.Now}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	if o.token == "" {
+		o.token = "integratoriotest-" + randomHex(8)
+	}
+	s := &Server{
+		Token:        o.token,
+		opts:         o,
+		integrations: newCollection("integrations", "Integration"),
+		mux:          http.NewServeMux(),
+	}
+	if o.idSeed != nil {
+		s.ids = newIDSource(*o.idSeed)
+	} else {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		s.ids = newIDSource(binary.LittleEndian.Uint64(b[:]))
+	}
+	s.routes()
+	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	if o.listener != nil {
+		s.ts.Listener.Close()
+		s.ts.Listener = o.listener
+	}
+	s.ts.Start()
+	s.URL = s.ts.URL + APIPrefix
+	return s
+}
+
+// routes registers every endpoint. A new resource adds its routes here.
+func (s *Server) routes() {
+	s.integrationRoutes()
+	s.connectorRoutes()
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "", "no route for "+r.Method+" "+r.URL.Path)
+	})
+}
+
+// handle registers h for method and a path pattern relative to APIPrefix,
+// such as "/integrations/{id}".
+func (s *Server) handle(method, pattern string, h http.HandlerFunc) {
+	s.mux.HandleFunc(method+" "+APIPrefix+pattern, h)
+}
+
+// Close shuts the server down and waits for the requests in progress.
+func (s *Server) Close() {
+	s.ts.Close()
+}
+
+// Client returns an SDK client pointed at the server and authenticated with
+// its token. Its retry policy keeps the SDK's retry count but waits only
+// 1 ms between attempts (Retry-After is still honoured, up to 2 s), so that
+// tests of retries are quick; pass integratorio.WithRetryPolicy among
+// extraOpts to change it. extraOpts are applied after the defaults.
+//
+// Client panics if extraOpts are invalid, like regexp.MustCompile: it is
+// meant for tests.
+func (s *Server) Client(extraOpts ...integratorio.Option) *integratorio.Client {
+	opts := append([]integratorio.Option{
+		integratorio.WithBaseURL(s.URL),
+		integratorio.WithHTTPClient(s.ts.Client()),
+		integratorio.WithRetryPolicy(TestRetryPolicy()),
+	}, extraOpts...)
+	c, err := integratorio.NewClient(s.Token, opts...)
+	if err != nil {
+		panic("integratoriotest: Server.Client: " + err.Error())
+	}
+	return c
+}
+
+// HTTPClient returns a plain *http.Client for raw requests to the server.
+// It does not add the token.
+func (s *Server) HTTPClient() *http.Client {
+	return s.ts.Client()
+}
+
+// TestRetryPolicy is the retry policy of the clients Server.Client returns:
+// the SDK's default number of retries, 1 ms between attempts, and Retry-After
+// honoured up to 2 s.
+func TestRetryPolicy() integratorio.RetryPolicy {
+	p := integratorio.DefaultRetryPolicy()
+	p.MinWait, p.MaxWait = time.Millisecond, 2*time.Second
+	return p
+}
+
+// serveHTTP runs every request: it reads the body, applies faults, checks
+// the token, dispatches to the route, logs the request and only then sends
+// the answer (or drops the connection), so that Requests already holds a
+// request when its client sees the answer.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	bw := newBufferedWriter()
+	f := s.takeFault(r.Method, apiPath(r.URL.EscapedPath()))
+	switch {
+	case err != nil:
+		writeError(bw, http.StatusRequestEntityTooLarge, "invalid_body", "", err.Error())
+	case f != nil && f.status != 0:
+		f.write(bw)
+	case !s.authorized(r):
+		bw.Header().Set("WWW-Authenticate", `Bearer realm="integrator.io"`)
+		writeJSON(bw, http.StatusUnauthorized, map[string]any{
+			"message": "Unauthorized",
+			"errors": []errorDetail{{
+				Code:    "unauthorized",
+				Message: "Bearer Authentication Failed",
+			}},
+		})
+	default:
+		r.Body = nopCloser{bytes.NewReader(body)}
+		s.mux.ServeHTTP(bw, r)
+	}
+	drop := f != nil && f.drop
+	s.logRequest(r, body, bw.status(), drop)
+	if drop {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+			return
+		}
+	}
+	bw.flush(w)
+}
+
+// authorized reports whether r carries the server's bearer token.
+func (s *Server) authorized(r *http.Request) bool {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(s.Token)) == 1
+}
+
+// apiPath returns p relative to APIPrefix, or p itself when it is outside.
+func apiPath(p string) string {
+	if rest, ok := strings.CutPrefix(p, APIPrefix); ok && (rest == "" || rest[0] == '/') {
+		return rest
+	}
+	return p
+}
+
+// now returns the server's clock in UTC, at millisecond resolution.
+func (s *Server) now() time.Time {
+	return s.opts.clock().UTC().Truncate(time.Millisecond)
+}
+
+// tick returns the lastModified for a write: the clock's time, or one
+// millisecond after the previous write if the clock has not moved past it.
+// The caller holds s.mu.
+func (s *Server) tick() time.Time {
+	t := s.now()
+	if !t.After(s.lastWrite) {
+		t = s.lastWrite.Add(time.Millisecond)
+	}
+	s.lastWrite = t
+	return t
+}
+
+// observe moves the write clock past t, so that a seeded document's
+// lastModified is never ahead of later writes. The caller holds s.mu.
+func (s *Server) observe(t time.Time) {
+	if t.After(s.lastWrite) {
+		s.lastWrite = t.UTC().Truncate(time.Millisecond)
+	}
+}
+
+// timeFormat is the API's timestamp format: RFC 3339 in UTC with
+// milliseconds, e.g. "2017-08-07T18:34:07.786Z".
+const timeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
