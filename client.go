@@ -58,6 +58,8 @@ var regionRoots = map[Region]string{
 type Client struct {
 	// Integrations manages /integrations.
 	Integrations IntegrationsService
+	// Connectors manages the SmartConnectors you publish (/connectors).
+	Connectors ConnectorsService
 
 	base      *url.URL // API root, path without trailing slash
 	basePath  string
@@ -203,6 +205,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		RequestLogHook: startAttempt,
 	}
 	c.Integrations = &integrations{c: c}
+	c.Connectors = &connectors{c: c}
 	return c, nil
 }
 

@@ -41,6 +41,42 @@ type IntegrationsService interface {
 	Delete(ctx context.Context, id string) error
 	// Clone copies the integration and returns the copy.
 	Clone(ctx context.Context, id string, opts *CloneOptions) (*CloneResult, error)
+	// ManagedUpdate runs a SmartConnector managed update on one
+	// integration, in the order that never locks a user out:
+	//
+	//  1. read the integration;
+	//  2. unless updateInProgress is already true (as it is after a push),
+	//     write it true, so the user cannot edit while the update runs;
+	//  3. run fn on the document (change settings, install steps, ...);
+	//  4. write the changes together with the new version and
+	//     updateInProgress false, in one PUT: the version and the unlock
+	//     are never written before the changes.
+	//
+	// version must be a semantic version, MAJOR.MINOR.PATCH with an
+	// optional pre-release and no leading "v", greater than the
+	// integration's current version (1.0.1-rc.1 is lower than 1.0.1);
+	// with AllowSameVersion an equal one is accepted too. Otherwise the
+	// error matches ErrInvalidArgument and nothing is written.
+	//
+	// If fn or a write fails (or fn panics), ManagedUpdate makes a
+	// best-effort write that sets updateInProgress false without changing
+	// the version, using a fresh short-lived context when ctx is already
+	// cancelled, and returns a *ManagedUpdateError wrapping both causes.
+	// Every write keeps the members the SDK does not type.
+	ManagedUpdate(ctx context.Context, id, version string, fn func(*Integration) error, opts ...ManagedUpdateOption) (*Integration, error)
+	// Modify reads the integration, applies fn to it, and writes it back
+	// with PUT, guarding against concurrent changes the way the
+	// integrator.io web app does, since the API has no ETag: immediately
+	// before the PUT it reads the integration again, and if lastModified
+	// has moved it starts over with the fresh document (so fn may run more
+	// than once and must only change the document it is given). After a
+	// few conflicts the error matches ErrConflict. An error from fn is
+	// returned as is, with nothing written.
+	//
+	// The check narrows the window for a lost update but cannot close it:
+	// a change landing between the re-read and the PUT is still
+	// overwritten.
+	Modify(ctx context.Context, id string, fn func(*Integration) error) (*Integration, error)
 }
 
 // ListOptions narrows what a list request returns. Records from a list with

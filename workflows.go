@@ -1,0 +1,213 @@
+package integratorio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/Masterminds/semver/v3"
+)
+
+// ManagedUpdateOption configures ManagedUpdate.
+type ManagedUpdateOption func(*managedUpdateConfig)
+
+type managedUpdateConfig struct {
+	allowSameVersion bool
+	unlockTimeout    time.Duration
+}
+
+// AllowSameVersion lets ManagedUpdate run when the integration is already at
+// the target version: the idempotent re-run of an update that failed after
+// its final write, or that must be applied again.
+func AllowSameVersion() ManagedUpdateOption {
+	return func(c *managedUpdateConfig) { c.allowSameVersion = true }
+}
+
+// WithUnlockTimeout bounds the best-effort unlock that follows a failed
+// update when the caller's context is already cancelled (default 30 s).
+func WithUnlockTimeout(d time.Duration) ManagedUpdateOption {
+	return func(c *managedUpdateConfig) {
+		if d > 0 {
+			c.unlockTimeout = d
+		}
+	}
+}
+
+// ManagedUpdateError reports a managed update that failed. The integration's
+// version was not changed. errors.Is and errors.As see both the cause and,
+// when unlocking failed too, the unlock error.
+type ManagedUpdateError struct {
+	// IntegrationID is the integration being updated.
+	IntegrationID string
+	// Version is the version the update was to set.
+	Version string
+	// Step is where it failed: "read", "lock", "update function" or
+	// "final write".
+	Step string
+	// Err is the cause.
+	Err error
+	// Unlocked reports whether the best-effort unlock left the
+	// integration with updateInProgress false.
+	Unlocked bool
+	// UnlockErr is why unlocking failed, if it did.
+	UnlockErr error
+}
+
+func (e *ManagedUpdateError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "integratorio: managed update of integration %s to %s failed at %s: %v", e.IntegrationID, e.Version, e.Step, e.Err)
+	switch {
+	case e.UnlockErr != nil:
+		fmt.Fprintf(&b, "; unlocking failed too, updateInProgress may still be true: %v", e.UnlockErr)
+	case e.Unlocked:
+		b.WriteString("; the integration was unlocked (updateInProgress false, version unchanged)")
+	}
+	return b.String()
+}
+
+// Unwrap returns the cause and the unlock error.
+func (e *ManagedUpdateError) Unwrap() []error {
+	if e.UnlockErr != nil {
+		return []error{e.Err, e.UnlockErr}
+	}
+	return []error{e.Err}
+}
+
+// parseVersion parses a strict MAJOR.MINOR.PATCH[-PRERELEASE] version.
+func parseVersion(v string) (*semver.Version, error) {
+	if strings.Contains(v, "+") {
+		return nil, errors.New("build metadata is not allowed")
+	}
+	return semver.StrictNewVersion(v)
+}
+
+// ManagedUpdate implements IntegrationsService.ManagedUpdate.
+func (s *integrations) ManagedUpdate(ctx context.Context, id, version string, fn func(*Integration) error, opts ...ManagedUpdateOption) (*Integration, error) {
+	if err := validateID(id); err != nil {
+		return nil, err
+	}
+	if fn == nil {
+		return nil, invalidArgf("ManagedUpdate: nil update function")
+	}
+	target, err := parseVersion(version)
+	if err != nil {
+		return nil, invalidArgf("ManagedUpdate: version %q is not MAJOR.MINOR.PATCH[-PRERELEASE]: %v", version, err)
+	}
+	cfg := managedUpdateConfig{unlockTimeout: 30 * time.Second}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	fail := func(step string, cause error) error {
+		return &ManagedUpdateError{IntegrationID: id, Version: version, Step: step, Err: cause}
+	}
+
+	in, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, fail("read", err)
+	}
+	if in.Version != "" {
+		current, err := parseVersion(in.Version)
+		if err != nil {
+			return nil, invalidArgf("ManagedUpdate: integration %s has version %q, which is not a semantic version; cannot tell whether %s is newer", id, in.Version, version)
+		}
+		switch c := target.Compare(current); {
+		case c < 0, c == 0 && !cfg.allowSameVersion:
+			return nil, invalidArgf("ManagedUpdate: version %s is not greater than the integration's current version %s", version, in.Version)
+		}
+	}
+
+	if !in.UpdateInProgress {
+		in.UpdateInProgress = true
+		locked, err := s.Update(ctx, id, in)
+		if err != nil {
+			return nil, s.unlock(ctx, cfg, fail("lock", err))
+		}
+		in = locked
+	}
+	if err := callUpdate(fn, in); err != nil {
+		return nil, s.unlock(ctx, cfg, fail("update function", err))
+	}
+	in.Version = version
+	in.UpdateInProgress = false
+	out, err := s.Update(ctx, id, in)
+	if err != nil {
+		return nil, s.unlock(ctx, cfg, fail("final write", err))
+	}
+	return out, nil
+}
+
+// callUpdate runs the caller's function, turning a panic into an error so
+// that the integration is still unlocked.
+func callUpdate(fn func(*Integration) error, in *Integration) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("update function panicked: %v", r)
+		}
+	}()
+	return fn(in)
+}
+
+// unlock makes the best-effort write that sets updateInProgress false on a
+// fresh copy of the integration, keeping its version, and records the
+// outcome in failure.
+func (s *integrations) unlock(ctx context.Context, cfg managedUpdateConfig, failure error) error {
+	var mue *ManagedUpdateError
+	if !errors.As(failure, &mue) {
+		return failure
+	}
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), cfg.unlockTimeout)
+		defer cancel()
+	}
+	fresh, err := s.Get(ctx, mue.IntegrationID)
+	if err != nil {
+		mue.UnlockErr = fmt.Errorf("reading the integration to unlock it: %w", err)
+		return mue
+	}
+	if fresh.UpdateInProgress {
+		fresh.UpdateInProgress = false
+		if _, err := s.Update(ctx, mue.IntegrationID, fresh); err != nil {
+			mue.UnlockErr = fmt.Errorf("writing updateInProgress false: %w", err)
+			return mue
+		}
+	}
+	mue.Unlocked = true
+	return mue
+}
+
+// maxModifyAttempts bounds how often Modify starts over after a conflict.
+const maxModifyAttempts = 3
+
+// Modify implements IntegrationsService.Modify.
+func (s *integrations) Modify(ctx context.Context, id string, fn func(*Integration) error) (*Integration, error) {
+	if err := validateID(id); err != nil {
+		return nil, err
+	}
+	if fn == nil {
+		return nil, invalidArgf("Modify: nil function")
+	}
+	for range maxModifyAttempts {
+		in, err := s.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		seen := in.LastModified
+		if err := fn(in); err != nil {
+			return nil, err
+		}
+		now, err := s.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if !now.LastModified.Equal(seen) {
+			continue
+		}
+		return s.Update(ctx, id, in)
+	}
+	return nil, fmt.Errorf("%w: integration %s: changed by someone else %d times while being modified", ErrConflict, id, maxModifyAttempts)
+}

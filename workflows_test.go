@@ -1,0 +1,260 @@
+package integratorio_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/integratorio-go/integratorio"
+	"github.com/integratorio-go/integratorio/integratoriotest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// managedFixture starts a fake holding one SmartConnector install at
+// version 1.0.1 with members the SDK does not type.
+func managedFixture(t *testing.T, locked bool) (*integratoriotest.Server, *integratorio.Client, string) {
+	t.Helper()
+	srv := integratoriotest.NewServer()
+	t.Cleanup(srv.Close)
+	doc := fmt.Sprintf(`{"name":"Shop - NetSuite","_connectorId":"c0nnect0r0000000000000001","version":"1.0.1","updateInProgress":%t,
+		"mode":"settings","settings":{"commonresources":{"nsConnectionId":"conn1"},"custom":{"keep":true}},
+		"flowGroupings":[{"_id":"g1","name":"Orders"}]}`, locked)
+	id, err := srv.AddIntegrationJSON([]byte(doc))
+	require.NoError(t, err)
+	return srv, srv.Client(), id
+}
+
+// stored decodes the fake's copy of an integration.
+func stored(t *testing.T, srv *integratoriotest.Server, id string) map[string]any {
+	t.Helper()
+	raw, ok := srv.IntegrationJSON(id)
+	require.True(t, ok)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(raw, &m))
+	return m
+}
+
+// writes lists method and path of the requests, and each PUT's
+// updateInProgress and version.
+func requestLog(t *testing.T, srv *integratoriotest.Server) []string {
+	t.Helper()
+	var out []string
+	for _, r := range srv.Requests() {
+		line := r.Method + " " + r.Path
+		if r.Method == http.MethodPut && r.Path != "" {
+			var body struct {
+				UpdateInProgress *bool
+				Version          string
+			}
+			require.NoError(t, json.Unmarshal(r.Body, &body))
+			if body.UpdateInProgress != nil {
+				line += fmt.Sprintf(" updateInProgress=%t version=%s", *body.UpdateInProgress, body.Version)
+			}
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+func TestManagedUpdateHappyPath(t *testing.T) {
+	t.Parallel()
+	srv, client, id := managedFixture(t, false)
+	var seenLocked bool
+	out, err := client.Integrations.ManagedUpdate(context.Background(), id, "1.1.0", func(in *integratorio.Integration) error {
+		seenLocked = stored(t, srv, id)["updateInProgress"] == true
+		return in.Settings.Set("newSetting", "on")
+	})
+	require.NoError(t, err)
+	assert.True(t, seenLocked, "the integration is locked while the function runs")
+	assert.Equal(t, "1.1.0", out.Version)
+	assert.False(t, out.UpdateInProgress)
+
+	p := "/integrations/" + id
+	assert.Equal(t, []string{
+		"GET " + p,
+		"PUT " + p + " updateInProgress=true version=1.0.1",
+		"PUT " + p + " updateInProgress=false version=1.1.0",
+	}, requestLog(t, srv))
+
+	doc := stored(t, srv, id)
+	assert.Equal(t, "1.1.0", doc["version"])
+	assert.Equal(t, false, doc["updateInProgress"])
+	settings := doc["settings"].(map[string]any)
+	assert.Equal(t, "on", settings["newSetting"])
+	assert.Equal(t, map[string]any{"keep": true}, settings["custom"], "untyped members survive every write")
+	assert.Equal(t, []any{map[string]any{"_id": "g1", "name": "Orders"}}, doc["flowGroupings"])
+}
+
+func TestManagedUpdateAfterPushSkipsTheLock(t *testing.T) {
+	t.Parallel()
+	srv, client, id := managedFixture(t, false)
+	ctx := context.Background()
+	require.NoError(t, client.Connectors.PushUpdate(ctx, "c0nnect0r0000000000000001", id))
+	assert.Equal(t, true, stored(t, srv, id)["updateInProgress"], "pushing locks the integration")
+
+	installs, err := client.Connectors.InstallBase(ctx, "c0nnect0r0000000000000001")
+	require.NoError(t, err)
+	require.Len(t, installs, 1)
+	assert.Equal(t, id, installs[0].IntegrationID)
+	assert.True(t, installs[0].UpdateInProgress)
+
+	srv.ResetRequests()
+	_, err = client.Integrations.ManagedUpdate(ctx, id, "1.0.2", func(*integratorio.Integration) error { return nil })
+	require.NoError(t, err)
+	p := "/integrations/" + id
+	assert.Equal(t, []string{"GET " + p, "PUT " + p + " updateInProgress=false version=1.0.2"}, requestLog(t, srv))
+}
+
+func TestManagedUpdateFailingFunctionUnlocks(t *testing.T) {
+	t.Parallel()
+	srv, client, id := managedFixture(t, false)
+	boom := errors.New("mapping step failed")
+	_, err := client.Integrations.ManagedUpdate(context.Background(), id, "1.1.0", func(in *integratorio.Integration) error {
+		in.Name = "half-changed"
+		return boom
+	})
+	require.ErrorIs(t, err, boom)
+	var mue *integratorio.ManagedUpdateError
+	require.ErrorAs(t, err, &mue)
+	assert.Equal(t, "update function", mue.Step)
+	assert.True(t, mue.Unlocked)
+	assert.Contains(t, err.Error(), "unlocked")
+
+	p := "/integrations/" + id
+	assert.Equal(t, []string{
+		"GET " + p,
+		"PUT " + p + " updateInProgress=true version=1.0.1",
+		"GET " + p,
+		"PUT " + p + " updateInProgress=false version=1.0.1",
+	}, requestLog(t, srv))
+	doc := stored(t, srv, id)
+	assert.Equal(t, "1.0.1", doc["version"], "the version is not bumped")
+	assert.Equal(t, false, doc["updateInProgress"])
+	assert.Equal(t, "Shop - NetSuite", doc["name"], "the half-made change is not written")
+}
+
+func TestManagedUpdatePanickingFunctionUnlocks(t *testing.T) {
+	t.Parallel()
+	srv, client, id := managedFixture(t, false)
+	_, err := client.Integrations.ManagedUpdate(context.Background(), id, "1.1.0", func(*integratorio.Integration) error {
+		panic("nil map")
+	})
+	require.ErrorContains(t, err, "panicked: nil map")
+	assert.Equal(t, false, stored(t, srv, id)["updateInProgress"])
+}
+
+func TestManagedUpdateFailingFinalWriteUnlocks(t *testing.T) {
+	t.Parallel()
+	srv, client, id := managedFixture(t, true)
+	_, err := client.Integrations.ManagedUpdate(context.Background(), id, "2.0.0", func(*integratorio.Integration) error {
+		srv.FailNext(1, http.StatusBadRequest, integratoriotest.OnMethod(http.MethodPut))
+		return nil
+	})
+	require.ErrorIs(t, err, integratorio.ErrBadRequest)
+	var mue *integratorio.ManagedUpdateError
+	require.ErrorAs(t, err, &mue)
+	assert.Equal(t, "final write", mue.Step)
+	assert.True(t, mue.Unlocked)
+	doc := stored(t, srv, id)
+	assert.Equal(t, "1.0.1", doc["version"])
+	assert.Equal(t, false, doc["updateInProgress"])
+}
+
+func TestManagedUpdateReportsAFailedUnlock(t *testing.T) {
+	t.Parallel()
+	srv, client, id := managedFixture(t, true)
+	_, err := client.Integrations.ManagedUpdate(context.Background(), id, "2.0.0", func(*integratorio.Integration) error {
+		srv.FailNext(2, http.StatusForbidden, integratoriotest.OnMethod(http.MethodPut))
+		return nil
+	})
+	var mue *integratorio.ManagedUpdateError
+	require.ErrorAs(t, err, &mue)
+	assert.False(t, mue.Unlocked)
+	assert.ErrorIs(t, err, integratorio.ErrForbidden)
+	require.Error(t, mue.UnlockErr)
+	assert.ErrorIs(t, mue.UnlockErr, integratorio.ErrForbidden)
+	assert.Contains(t, err.Error(), "updateInProgress may still be true")
+}
+
+func TestManagedUpdateCancelledContextStillUnlocks(t *testing.T) {
+	t.Parallel()
+	srv, client, id := managedFixture(t, false)
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := client.Integrations.ManagedUpdate(ctx, id, "1.1.0", func(*integratorio.Integration) error {
+		cancel()
+		return ctx.Err()
+	})
+	require.ErrorIs(t, err, context.Canceled)
+	doc := stored(t, srv, id)
+	assert.Equal(t, false, doc["updateInProgress"], "unlocked with a fresh context")
+	assert.Equal(t, "1.0.1", doc["version"])
+}
+
+func TestManagedUpdateRefusesBadVersionsBeforeWriting(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"1.0.1", "1.0.0", "1.0.1-rc.1", "0.9.9", "v1.2.0", "1.2", "1.2.0.1", "1.2.0+build", "", "latest", "01.2.0"} {
+		srv, client, id := managedFixture(t, false)
+		_, err := client.Integrations.ManagedUpdate(context.Background(), id, v, func(*integratorio.Integration) error {
+			t.Errorf("function ran for version %q", v)
+			return nil
+		})
+		require.ErrorIs(t, err, integratorio.ErrInvalidArgument, v)
+		for _, r := range srv.Requests() {
+			assert.Equal(t, http.MethodGet, r.Method, "version %q: nothing is written", v)
+		}
+		assert.Equal(t, false, stored(t, srv, id)["updateInProgress"])
+	}
+}
+
+func TestManagedUpdateAllowSameVersion(t *testing.T) {
+	t.Parallel()
+	srv, client, id := managedFixture(t, true)
+	_, err := client.Integrations.ManagedUpdate(context.Background(), id, "1.0.1", func(in *integratorio.Integration) error {
+		return in.Settings.Set("rerun", true)
+	}, integratorio.AllowSameVersion())
+	require.NoError(t, err)
+	doc := stored(t, srv, id)
+	assert.Equal(t, "1.0.1", doc["version"])
+	assert.Equal(t, false, doc["updateInProgress"])
+
+	_, err = client.Integrations.ManagedUpdate(context.Background(), id, "1.1.0-rc.1", func(*integratorio.Integration) error { return nil })
+	require.NoError(t, err, "a pre-release of a higher version is higher")
+}
+
+func TestModifyDetectsConcurrentChanges(t *testing.T) {
+	t.Parallel()
+	srv, client, id := managedFixture(t, false)
+	other := srv.Client()
+	ctx := context.Background()
+
+	runs := 0
+	out, err := client.Integrations.Modify(ctx, id, func(in *integratorio.Integration) error {
+		runs++
+		if runs == 1 {
+			// Someone else changes the integration while we work.
+			require.NoError(t, other.Integrations.Patch(ctx, id, integratorio.PatchOp{Op: "replace", Path: "/name", Value: "renamed by someone else"}))
+		}
+		in.Tag = "mine"
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 2, runs, "the function ran again on the fresh document")
+	assert.Equal(t, "renamed by someone else", out.Name, "the other change was not overwritten")
+	assert.Equal(t, "mine", out.Tag)
+
+	_, err = client.Integrations.Modify(ctx, id, func(in *integratorio.Integration) error {
+		return other.Integrations.Patch(ctx, id, integratorio.PatchOp{Op: "replace", Path: "/tag", Value: "again"})
+	})
+	require.ErrorIs(t, err, integratorio.ErrConflict)
+	assert.Equal(t, "again", stored(t, srv, id)["tag"])
+
+	boom := errors.New("no")
+	before := len(srv.Requests())
+	_, err = client.Integrations.Modify(ctx, id, func(*integratorio.Integration) error { return boom })
+	require.ErrorIs(t, err, boom)
+	assert.Len(t, srv.Requests(), before+1, "only the read was sent")
+}
