@@ -200,7 +200,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		RetryWaitMin:   cfg.policy.MinWait,
 		RetryWaitMax:   cfg.policy.MaxWait,
 		CheckRetry:     c.checkRetry,
-		Backoff:        c.backoff,
+		Backoff:        noBackoff,
 		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
 		RequestLogHook: startAttempt,
 	}
@@ -324,6 +324,10 @@ type response struct {
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// maxResponseBody bounds a successful answer's body: a page of 1000
+// integrations is a few MiB, so anything near this is not the API talking.
+const maxResponseBody = 256 << 20
+
 // maxPooledBuffer bounds the buffers kept for reuse.
 const maxPooledBuffer = 8 << 20
 
@@ -410,11 +414,15 @@ func (c *Client) send(r request, decode func(*response) error) error {
 			bufPool.Put(buf)
 		}
 	}()
-	if _, err := buf.ReadFrom(resp.Body); err != nil {
+	n, err := buf.ReadFrom(io.LimitReader(resp.Body, maxResponseBody+1))
+	if err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		}
 		return fmt.Errorf("integratorio: %s %s: reading response: %w", r.method, display, err)
+	}
+	if n > maxResponseBody {
+		return fmt.Errorf("%w: %s %s: %d: body larger than %d MiB", ErrUnexpectedResponse, r.method, display, resp.StatusCode, maxResponseBody>>20)
 	}
 	out := &response{status: resp.StatusCode, header: resp.Header, url: u, display: display, state: st}
 	if b := bytes.TrimSpace(buf.Bytes()); len(b) > 0 {

@@ -416,14 +416,19 @@ func TestNextLinkParsing(t *testing.T) {
 		`<https://a/1>; rel="prev", <https://a/3>; rel="next"`: "https://a/3",
 		`<https://a/x,y>; title="a, b"; rel="NEXT"`:            "https://a/x,y",
 		`<https://a/1>; rel="nextish"`:                         "",
-		`garbage, <https://a/2>; rel="next"`:                   "https://a/2",
-		`<https://a/2; rel="next"`:                             "",
+		`<https://a/1>; rel="last next"`:                       "https://a/1",
 		``:                                                     "",
+		` , `:                                                  "",
 	}
 	for in, want := range cases {
-		got, ok := nextLink([]string{in})
+		got, ok, err := nextLink([]string{in})
+		require.NoError(t, err, in)
 		assert.Equal(t, want != "", ok, in)
 		assert.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{`garbage, <https://a/2>; rel="next"`, `<https://a/2; rel="next"`, `https://a/2; rel=next`} {
+		_, _, err := nextLink([]string{bad})
+		assert.Error(t, err, bad)
 	}
 }
 

@@ -88,7 +88,10 @@ func decodeList[T any, P document[T]](r *response) ([]*T, error) {
 
 // nextPage returns the absolute URL of the next page, nil on the last page.
 func (c *Client) nextPage(r *response) (*url.URL, error) {
-	ref, ok := nextLink(r.header.Values("Link"))
+	ref, ok, err := nextLink(r.header.Values("Link"))
+	if err != nil {
+		return nil, r.unexpected(http.MethodGet, "malformed Link header: %v", err)
+	}
 	if !ok {
 		return nil, nil
 	}
@@ -104,35 +107,32 @@ func (c *Client) nextPage(r *response) (*url.URL, error) {
 }
 
 // nextLink finds the target of rel="next" in Link header values (RFC 8288).
-// Malformed link-values are skipped.
-func nextLink(values []string) (string, bool) {
+// A header that cannot be parsed is an error, since silently taking it for
+// the last page would truncate the list.
+func nextLink(values []string) (string, bool, error) {
 	for _, v := range values {
-		for len(v) > 0 {
+		for {
 			v = strings.TrimLeft(v, " \t,")
-			if !strings.HasPrefix(v, "<") {
-				// Not a link-value: skip to the next comma.
-				i := strings.IndexByte(v, ',')
-				if i < 0 {
-					break
-				}
-				v = v[i+1:]
-				continue
+			if v == "" {
+				break
+			}
+			if v[0] != '<' {
+				return "", false, fmt.Errorf("link-value does not start with '<': %.40q", v)
 			}
 			end := strings.IndexByte(v, '>')
 			if end < 0 {
-				break
+				return "", false, fmt.Errorf("link-value has no closing '>': %.40q", v)
 			}
 			target := v[1:end]
-			v = v[end+1:]
 			// Parameters run to the next comma outside quotes.
-			params, rest := splitParams(v)
+			params, rest := splitParams(v[end+1:])
 			v = rest
 			if isNextRel(params) {
-				return strings.TrimSpace(target), true
+				return strings.TrimSpace(target), true, nil
 			}
 		}
 	}
-	return "", false
+	return "", false, nil
 }
 
 // splitParams returns the parameters of one link-value and what follows it.

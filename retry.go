@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -126,8 +127,10 @@ func retryableStatus(code int) bool {
 	return false
 }
 
-// checkRetry decides after each attempt whether to try again. It returns
-// (false, nil) to hand the answer or error through unchanged.
+// checkRetry decides after each attempt whether to try again and, if so,
+// waits before returning, so that the wait logged is the wait taken. It
+// returns (false, nil) to hand the answer or error through unchanged, and
+// (false, ctx.Err()) when the context ends the wait.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	st := stateFrom(ctx)
 	if st == nil {
@@ -135,11 +138,36 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	st.answered = resp != nil
 	retry := c.shouldRetry(ctx, st, resp, err)
-	if st.logger != nil {
-		st.log(ctx, resp, err, retry)
+	var wait time.Duration
+	if retry {
+		wait = c.backoff(c.policy.MinWait, c.policy.MaxWait, st.attempt, resp)
 	}
-	return retry, nil
+	if st.logger != nil {
+		st.log(ctx, resp, err, retry, wait)
+	}
+	if !retry {
+		return false, nil
+	}
+	if resp != nil {
+		// Free the connection for reuse while waiting.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
+		_ = resp.Body.Close()
+	}
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-t.C:
+		}
+	}
+	return true, nil
 }
+
+// drainLimit is how much of an unwanted body is read so that its
+// connection can be reused; a longer body is cut off with its connection.
+const drainLimit = 64 << 10
 
 func (c *Client) shouldRetry(ctx context.Context, st *attemptState, resp *http.Response, err error) bool {
 	if ctx.Err() != nil || st.attempt >= st.maxRetries {
@@ -179,7 +207,7 @@ func retryableTransportError(err error) bool {
 	return !strings.Contains(err.Error(), "stopped after 10 redirects")
 }
 
-func (st *attemptState) log(ctx context.Context, resp *http.Response, err error, retry bool) {
+func (st *attemptState) log(ctx context.Context, resp *http.Response, err error, retry bool, wait time.Duration) {
 	attrs := []slog.Attr{
 		slog.String("method", st.method),
 		slog.String("path", st.path),
@@ -193,9 +221,13 @@ func (st *attemptState) log(ctx context.Context, resp *http.Response, err error,
 	}
 	st.logger.LogAttrs(ctx, slog.LevelDebug, "integratorio: request", attrs...)
 	if retry {
+		attrs = append(attrs, slog.Duration("wait", wait))
 		st.logger.LogAttrs(ctx, slog.LevelWarn, "integratorio: retrying", attrs...)
 	}
 }
+
+// noBackoff is retryablehttp's Backoff: checkRetry has already waited.
+func noBackoff(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 }
 
 // backoff is the wait before the next attempt: Retry-After when the answer
 // has one, else exponential from MinWait with jitter, never over MaxWait.
