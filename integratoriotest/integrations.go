@@ -226,8 +226,9 @@ func applyConnectionMap(doc map[string]any, cmap map[string]string) error {
 // AddIntegrationJSON stores an integration document given as a JSON object,
 // exactly as given, and returns its id. The document keeps its _id when it
 // has one (an error if that id is taken); otherwise it gets a new 24-hex id.
-// createdAt and lastModified are kept when present and set to now when
-// missing; the server's write clock moves past any lastModified it is given,
+// createdAt and lastModified are kept when present; a missing lastModified
+// is set to now and a missing createdAt to lastModified. The server's write
+// clock moves past any timestamp it is given,
 // so later writes are always newer. doc may also be a JSON array of
 // objects, stored all or none; the id returned is then the first one.
 func (s *Server) AddIntegrationJSON(doc []byte) (string, error) {

@@ -291,20 +291,16 @@ func decodePatch(body []byte) (jsonpatch.Patch, error) {
 	if len(raw) == 0 {
 		return nil, badRequest("invalid_json", "", "the patch has no operations")
 	}
-	patch, err := jsonpatch.DecodePatch(body)
-	if err != nil {
-		return nil, badRequest("invalid_json", "", "the request body is not a JSON Patch: %v", err)
-	}
-	for i, op := range patch {
-		kind := op.Kind()
+	for i, op := range raw {
+		var kind, p string
+		_ = json.Unmarshal(op["op"], &kind)
 		if !slices.Contains(patchOps, kind) {
 			return nil, badRequest("invalid_field", "op", "operation %d: op %q is not supported (want add, remove, replace or test)", i, kind)
 		}
-		p, err := op.Path()
-		if err != nil || !strings.HasPrefix(p, "/") {
+		if err := json.Unmarshal(op["path"], &p); err != nil || !strings.HasPrefix(p, "/") {
 			return nil, badRequest("invalid_field", "path", "operation %d: path must be a JSON Pointer below the document root", i)
 		}
-		if _, hasValue := raw[i]["value"]; !hasValue && kind != "remove" {
+		if _, hasValue := op["value"]; !hasValue && kind != "remove" {
 			return nil, badRequest("invalid_field", "value", "operation %d: %s needs a value", i, kind)
 		}
 		first, _, _ := strings.Cut(p[1:], "/")
@@ -312,6 +308,10 @@ func decodePatch(body []byte) (jsonpatch.Patch, error) {
 		if slices.Contains(readOnlyMembers, first) {
 			return nil, badRequest("invalid_field", first, "operation %d: %s is read-only", i, first)
 		}
+	}
+	patch, err := jsonpatch.DecodePatch(body)
+	if err != nil {
+		return nil, badRequest("invalid_json", "", "the request body is not a JSON Patch: %v", err)
 	}
 	return patch, nil
 }
@@ -333,7 +333,8 @@ func (s *Server) deleteHandler(c *collection) http.HandlerFunc {
 
 // seed stores raw documents as given, atomically: all or none. A document
 // keeps its _id (a new one is assigned when it has none), createdAt and
-// lastModified (set to now when missing). The caller holds s.mu.
+// lastModified. A missing lastModified is set to now; a missing createdAt
+// to lastModified. The caller holds s.mu.
 func (s *Server) seed(c *collection, docs []map[string]any) ([]string, error) {
 	seen := map[string]bool{}
 	for i, d := range docs {
@@ -362,16 +363,16 @@ func (s *Server) seed(c *collection, docs []map[string]any) ([]string, error) {
 		}
 	}
 	for _, d := range docs {
-		var t string
 		if _, ok := d["lastModified"]; !ok {
-			t = formatTime(s.tick())
-			d["lastModified"] = t
+			d["lastModified"] = formatTime(s.tick())
 		}
 		if _, ok := d["createdAt"]; !ok {
-			if t == "" {
-				t = formatTime(s.now())
+			// Never created after its last change.
+			if t, ok := parseTimeMember(d["lastModified"]); ok {
+				d["createdAt"] = formatTime(t)
+			} else {
+				d["createdAt"] = formatTime(s.now())
 			}
-			d["createdAt"] = t
 		}
 		id, _ := d["_id"].(string)
 		if id == "" {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -177,6 +178,17 @@ func (r *replayer) respond(req *http.Request) (*http.Response, error) {
 		r.t.Errorf("%s", msg)
 		env, _ := json.Marshal(map[string]any{"errors": []map[string]string{{"code": "not_recorded", "message": msg}}})
 		return newResponse(req, http.StatusNotImplemented, http.Header{"Content-Type": {"application/json"}}, env), nil
+	}
+	// The request counts as sent, as it would be on a real connection:
+	// clients that watch for it (the SDK does, to decide whether a failed
+	// create may be retried) see what they would see on the wire.
+	if tr := httptrace.ContextClientTrace(req.Context()); tr != nil {
+		if tr.WroteHeaders != nil {
+			tr.WroteHeaders()
+		}
+		if tr.WroteRequest != nil {
+			tr.WroteRequest(httptrace.WroteRequestInfo{})
+		}
 	}
 	ex := r.exchanges[idx].Response
 	if ex.Error != "" {

@@ -1,0 +1,330 @@
+package integratoriotest_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/integratorio-go/integratorio/integratoriotest"
+)
+
+// A missing or wrong token is 401 with the envelope (and the bare
+// "message" of the real service), whatever the route.
+func TestWireUnauthorized(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	id := seed(t, srv, `{"name":"n"}`)
+	for _, auth := range []string{"Authorization:", "Authorization: Bearer wrong", "Authorization: Basic " + testToken, "Authorization: Bearer"} {
+		for _, target := range []string{"GET /integrations", "GET /integrations/" + id, "DELETE /integrations/" + id, "GET /nowhere"} {
+			method, path, _ := strings.Cut(target, " ")
+			a := rawReq(t, srv, method, path, "", auth)
+			require.Equal(t, http.StatusUnauthorized, a.status, "%s with %q", target, auth)
+			assert.Equal(t, "unauthorized", a.envelope(t)["code"])
+			assert.Equal(t, "Unauthorized", a.object(t)["message"])
+			assert.NotEmpty(t, a.header.Get("WWW-Authenticate"))
+		}
+	}
+	assert.Contains(t, srv.IntegrationIDs(), id, "an unauthorized DELETE deletes nothing")
+	a := rawReq(t, srv, "GET", "/integrations", "", "Authorization: bearer "+testToken)
+	assert.Equal(t, http.StatusOK, a.status, "the scheme is case-insensitive")
+}
+
+// An empty list is 204 without a body; a list is 200 with a JSON array.
+func TestWireListStatus(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	a := rawReq(t, srv, "GET", "/integrations", "")
+	assert.Equal(t, http.StatusNoContent, a.status)
+	assert.Empty(t, a.body)
+
+	seed(t, srv, `{"name":"n","x":{"y":1}}`)
+	a = rawReq(t, srv, "GET", "/integrations", "")
+	require.Equal(t, http.StatusOK, a.status)
+	assert.Equal(t, "application/json; charset=utf-8", a.header.Get("Content-Type"))
+	assert.Empty(t, a.header.Get("Link"))
+	assert.JSONEq(t, `[{"_id":"`+srv.IntegrationIDs()[0]+`","name":"n","x":{"y":1},"createdAt":"`+stored(t, srv, srv.IntegrationIDs()[0])["createdAt"].(string)+`","lastModified":"`+stored(t, srv, srv.IntegrationIDs()[0])["lastModified"].(string)+`"}]`, string(a.body))
+}
+
+// Next-page links: absolute by default, relative on request; they keep the
+// other query parameters; the last page has none; a page past the end is
+// 204.
+func TestWireLinkHeader(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, integratoriotest.WithPageSize(2))
+	for range 3 {
+		seed(t, srv, `{"name":"n"}`)
+	}
+	a := rawReq(t, srv, "GET", "/integrations?exclude=name", "")
+	require.Equal(t, http.StatusOK, a.status)
+	assert.Equal(t, `<`+srv.URL+`/integrations?exclude=name&skip=2>; rel="next"`, a.header.Get("Link"))
+	assert.Len(t, decodeArray(t, a.body), 2)
+
+	a = rawReq(t, srv, "GET", "/integrations?exclude=name&skip=2", "")
+	require.Equal(t, http.StatusOK, a.status)
+	assert.Empty(t, a.header.Get("Link"))
+	page := decodeArray(t, a.body)
+	require.Len(t, page, 1)
+	assert.NotContains(t, page[0], "name")
+
+	a = rawReq(t, srv, "GET", "/integrations?skip=9", "")
+	assert.Equal(t, http.StatusNoContent, a.status)
+
+	a = rawReq(t, srv, "GET", "/integrations?limit=1", "")
+	assert.Len(t, decodeArray(t, a.body), 1)
+	assert.Equal(t, `<`+srv.URL+`/integrations?limit=1&skip=1>; rel="next"`, a.header.Get("Link"))
+
+	rel := newServer(t, integratoriotest.WithPageSize(1), integratoriotest.WithRelativeNextLinks())
+	seed(t, rel, `{"name":"a"}`)
+	seed(t, rel, `{"name":"b"}`)
+	a = rawReq(t, rel, "GET", "/integrations", "")
+	assert.Equal(t, `</v1/integrations?skip=1>; rel="next"`, a.header.Get("Link"))
+
+	for _, q := range []string{"skip=-1", "skip=x", "limit=abc"} {
+		a = rawReq(t, srv, "GET", "/integrations?"+q, "")
+		assert.Equal(t, http.StatusBadRequest, a.status, q)
+		assert.Equal(t, "invalid_query_params", a.envelope(t)["code"], q)
+	}
+}
+
+// include and exclude together are refused; either alone projects.
+func TestWireIncludeExclude(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	id := seed(t, srv, `{"name":"n","a":{"b":1,"c":2},"steps":[{"x":1,"y":2},"s"]}`)
+
+	a := rawReq(t, srv, "GET", "/integrations?include=name&exclude=a", "")
+	assert.Equal(t, http.StatusBadRequest, a.status)
+	assert.Equal(t, "invalid_query_params", a.envelope(t)["code"])
+
+	a = rawReq(t, srv, "GET", "/integrations?include=a.b,steps.x", "")
+	require.Equal(t, http.StatusOK, a.status)
+	assert.JSONEq(t, `[{"_id":"`+id+`","a":{"b":1},"steps":[{"x":1}]}]`, string(a.body))
+
+	a = rawReq(t, srv, "GET", "/integrations?exclude=a.c,steps.y,createdAt,lastModified", "")
+	require.Equal(t, http.StatusOK, a.status)
+	assert.JSONEq(t, `[{"_id":"`+id+`","name":"n","a":{"b":1},"steps":[{"x":1},"s"]}]`, string(a.body))
+
+	a = rawReq(t, srv, "GET", "/integrations?include=a..b", "")
+	assert.Equal(t, http.StatusBadRequest, a.status)
+}
+
+// Create answers 201 with a 24-hex _id and timestamps, ignoring read-only
+// members sent in the body.
+func TestWireCreate(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	a := rawReq(t, srv, "POST", "/integrations", `{"_id":"mine","lastModified":"1999-01-01T00:00:00.000Z","createdAt":"x","name":"n","extra":[1,2]}`)
+	require.Equal(t, http.StatusCreated, a.status)
+	assert.Equal(t, "application/json; charset=utf-8", a.header.Get("Content-Type"))
+	doc := a.object(t)
+	assert.Regexp(t, hexID, doc["_id"])
+	assert.Regexp(t, timestamp, doc["createdAt"])
+	assert.Regexp(t, timestamp, doc["lastModified"])
+	assert.Equal(t, []any{1.0, 2.0}, doc["extra"])
+	assert.Equal(t, []string{doc["_id"].(string)}, srv.IntegrationIDs())
+}
+
+// PUT answers 200 with the new document, which holds exactly the body's
+// members plus the server's.
+func TestWirePutReplaces(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	id := seed(t, srv, `{"name":"n","description":"d","settings":{"a":1}}`)
+	old := stored(t, srv, id)
+
+	a := rawReq(t, srv, "PUT", "/integrations/"+id, `{"_id":"other","name":"new","lastModified":"1999-01-01T00:00:00.000Z"}`)
+	require.Equal(t, http.StatusOK, a.status)
+	doc := a.object(t)
+	assert.Equal(t, map[string]any{
+		"_id": id, "name": "new", "createdAt": old["createdAt"], "lastModified": doc["lastModified"],
+	}, doc)
+	assert.Greater(t, doc["lastModified"].(string), old["lastModified"].(string))
+	assert.Equal(t, doc["lastModified"], stored(t, srv, id)["lastModified"])
+}
+
+// PATCH answers 204 without a body; bad operations are 400.
+func TestWirePatch(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	id := seed(t, srv, `{"name":"n","settings":{"a":1}}`)
+
+	a := rawReq(t, srv, "PATCH", "/integrations/"+id, `[{"op":"replace","path":"/settings/a","value":2}]`)
+	assert.Equal(t, http.StatusNoContent, a.status)
+	assert.Empty(t, a.body)
+	assert.Equal(t, "2", stored(t, srv, id)["settings"].(map[string]any)["a"].(interface{ String() string }).String())
+
+	a = rawReq(t, srv, "PATCH", "/integrations/"+id, `[{"op":"add","path":"/tag","value":"t"}]`, "Content-Type: application/json-patch+json")
+	assert.Equal(t, http.StatusNoContent, a.status, "the JSON Patch media type is taken too")
+
+	before, _ := srv.IntegrationJSON(id)
+	for body, field := range map[string]string{
+		`[{"op":"move","from":"/name","path":"/x"}]`:   "op",
+		`[{"op":"copy","from":"/name","path":"/x"}]`:   "op",
+		`[{"op":"frobnicate","path":"/name"}]`:         "op",
+		`[{"op":"replace","path":"","value":{}}]`:      "path",
+		`[{"op":"replace","path":"name","value":"x"}]`: "path",
+		`[{"op":"add","path":"/name"}]`:                "value",
+		`[{"op":"remove","path":"/lastModified"}]`:     "lastModified",
+		`[{"op":"add","path":"/createdAt","value":1}]`: "createdAt",
+		`[{"op":"replace","path":"/name","value":5}]`:  "name",
+	} {
+		a = rawReq(t, srv, "PATCH", "/integrations/"+id, body)
+		assert.Equal(t, http.StatusBadRequest, a.status, body)
+		env := a.envelope(t)
+		assert.Equal(t, "invalid_field", env["code"], body)
+		assert.Equal(t, field, env["field"], body)
+	}
+	for _, body := range []string{`[]`, `{"op":"add"}`, `[1]`, `"x"`} {
+		a = rawReq(t, srv, "PATCH", "/integrations/"+id, body)
+		assert.Equal(t, http.StatusBadRequest, a.status, body)
+		assert.Equal(t, "invalid_json", a.envelope(t)["code"], body)
+	}
+	after, _ := srv.IntegrationJSON(id)
+	assert.Equal(t, string(before), string(after))
+}
+
+// DELETE answers 204, then 404.
+func TestWireDelete(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	id := seed(t, srv, `{"name":"n"}`)
+	a := rawReq(t, srv, "DELETE", "/integrations/"+id, "")
+	assert.Equal(t, http.StatusNoContent, a.status)
+	assert.Empty(t, a.body)
+	a = rawReq(t, srv, "DELETE", "/integrations/"+id, "")
+	assert.Equal(t, http.StatusNotFound, a.status)
+	assert.Equal(t, "not_found", a.envelope(t)["code"])
+	_, ok := srv.IntegrationJSON(id)
+	assert.False(t, ok)
+}
+
+// Unknown ids are 404 on every id route; unknown routes are 404 too.
+func TestWireNotFound(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	const missing = "5f0000000000000000000000"
+	for _, target := range []string{
+		"GET /integrations/" + missing,
+		"PUT /integrations/" + missing,
+		"PATCH /integrations/" + missing,
+		"DELETE /integrations/" + missing,
+		"POST /integrations/" + missing + "/clone",
+		"GET /flows",
+		"GET /integrations/" + missing + "/nothing",
+	} {
+		method, path, _ := strings.Cut(target, " ")
+		body := ""
+		switch method {
+		case "PUT", "POST":
+			body = `{"name":"x"}`
+		case "PATCH":
+			body = `[{"op":"add","path":"/x","value":1}]`
+		}
+		a := rawReq(t, srv, method, path, body)
+		assert.Equal(t, http.StatusNotFound, a.status, target)
+		assert.Equal(t, "not_found", a.envelope(t)["code"], target)
+	}
+	assert.Empty(t, srv.IntegrationIDs())
+}
+
+// Bodies must be JSON: another content type is 415, malformed JSON or a
+// body of the wrong shape is 400, a member of the wrong type is 400
+// invalid_field.
+func TestWireBodyErrors(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	id := seed(t, srv, `{"name":"n"}`)
+	targets := []string{"POST /integrations", "PUT /integrations/" + id, "PATCH /integrations/" + id, "POST /integrations/" + id + "/clone"}
+	for _, target := range targets {
+		method, path, _ := strings.Cut(target, " ")
+		for _, ct := range []string{"Content-Type: text/plain", "Content-Type: application/x-www-form-urlencoded", "Content-Type:"} {
+			a := rawReq(t, srv, method, path, `{"name":"x"}`, ct)
+			assert.Equal(t, http.StatusUnsupportedMediaType, a.status, "%s %s", target, ct)
+			assert.Equal(t, "unsupported_media_type", a.envelope(t)["code"])
+		}
+		a := rawReq(t, srv, method, path, `{"name":`)
+		assert.Equal(t, http.StatusBadRequest, a.status, target)
+		assert.Equal(t, "invalid_json", a.envelope(t)["code"], target)
+	}
+	for _, target := range targets[:2] {
+		method, path, _ := strings.Cut(target, " ")
+		for body, field := range map[string]string{
+			`[]`:                           "",
+			`"x"`:                          "",
+			`{"name":5}`:                   "name",
+			`{"mode":"flying"}`:            "mode",
+			`{"updateInProgress":"false"}`: "updateInProgress",
+			`{"settings":[1]}`:             "settings",
+		} {
+			a := rawReq(t, srv, method, path, body)
+			assert.Equal(t, http.StatusBadRequest, a.status, "%s %s", target, body)
+			if field != "" {
+				assert.Equal(t, map[string]string{"code": "invalid_field", "field": field, "message": a.envelope(t)["message"]}, a.envelope(t))
+			}
+		}
+	}
+	a := rawReq(t, srv, "POST", "/integrations", "")
+	assert.Equal(t, http.StatusBadRequest, a.status, "create needs a body")
+	assert.Len(t, srv.IntegrationIDs(), 1)
+	assert.Equal(t, "n", stored(t, srv, id)["name"])
+}
+
+// Clone's wire answer: 201 with the document, or with the created list;
+// connectionMap must be an object of ids.
+func TestWireClone(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	id := seed(t, srv, `{"name":"T","install":[{"_connectionId":"c1"}]}`)
+	a := rawReq(t, srv, "POST", "/integrations/"+id+"/clone", "")
+	require.Equal(t, http.StatusCreated, a.status, "an empty body clones with defaults")
+	assert.Equal(t, "Clone - T", a.object(t)["name"])
+
+	for _, body := range []string{`{"connectionMap":[]}`, `{"connectionMap":{"c1":5}}`, `{"connectionMap":{"c1":""}}`, `{"connectionMap":{"other":"c9"}}`} {
+		a = rawReq(t, srv, "POST", "/integrations/"+id+"/clone", body)
+		assert.Equal(t, http.StatusBadRequest, a.status, body)
+		assert.Equal(t, map[string]string{"code": "invalid_connectionMap", "field": "connectionMap", "message": a.envelope(t)["message"]}, a.envelope(t), body)
+	}
+
+	created := newServer(t, integratoriotest.WithCloneResponse(integratoriotest.CloneReturnsCreated))
+	id = seed(t, created, `{"name":"T"}`)
+	a = rawReq(t, created, "POST", "/integrations/"+id+"/clone", `{"name":"C"}`)
+	require.Equal(t, http.StatusCreated, a.status)
+	ids := created.IntegrationIDs()
+	require.Len(t, ids, 2)
+	assert.JSONEq(t, `[{"model":"Integration","_id":"`+ids[1]+`","name":"C"}]`, string(a.body))
+}
+
+// The request log holds method, path, query, headers and body, but never
+// the token, wherever it was sent.
+func TestRequestLogNeverHoldsToken(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	rawReq(t, srv, "POST", "/integrations?note="+testToken, `{"name":"n","secret":"`+testToken+`"}`, "X-Echo: "+testToken)
+	rawReq(t, srv, "GET", "/integrations", "", "Authorization: Bearer wrong-"+testToken)
+
+	reqs := srv.Requests()
+	require.Len(t, reqs, 2)
+	assert.Equal(t, "POST", reqs[0].Method)
+	assert.Equal(t, "/integrations", reqs[0].Path)
+	assert.Equal(t, "note=REDACTED", reqs[0].Query)
+	assert.JSONEq(t, `{"name":"n","secret":"REDACTED"}`, string(reqs[0].Body))
+	assert.Equal(t, "application/json", reqs[0].Header.Get("Content-Type"))
+	assert.Equal(t, 201, reqs[0].Status)
+	assert.Equal(t, 401, reqs[1].Status)
+	for _, r := range reqs {
+		assert.Empty(t, r.Header.Values("Authorization"))
+		for k, vs := range r.Header {
+			for _, v := range vs {
+				assert.NotContains(t, v, testToken, k)
+			}
+		}
+		assert.NotContains(t, string(r.Body), testToken)
+		assert.NotContains(t, r.Query, testToken)
+	}
+
+	srv.ResetRequests()
+	assert.Empty(t, srv.Requests())
+}
