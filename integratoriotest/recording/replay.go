@@ -45,9 +45,12 @@ func ExpectAllUsed() ReplayOption {
 // NewReplayTransport returns an httpmock transport serving the exchanges of
 // c. A request is answered by the first exchange not yet used with the same
 // method, escaped path and query (parameters in any order); so repeated
-// requests get the recorded answers in order. A request the cassette does
-// not hold fails the test (t.Errorf) and is answered 501 with the error
-// envelope (code "not_recorded"), a status the SDK does not retry.
+// requests get the recorded answers in order. The host is ignored. A request
+// the cassette does not hold fails the test (t.Errorf) and is answered 501
+// with the error envelope (code "not_recorded"), a status the SDK does not
+// retry. A recorded transport error is returned as an error, after the
+// request's httptrace hooks report it written, as on a real connection
+// that failed after sending.
 func NewReplayTransport(t testing.TB, c *Cassette, opts ...ReplayOption) *httpmock.MockTransport {
 	t.Helper()
 	r := &replayer{t: t, exchanges: c.Exchanges, used: make([]bool, len(c.Exchanges))}
@@ -93,7 +96,8 @@ func ReplayFile(t testing.TB, path string, opts ...ReplayOption) *httpmock.MockT
 	t.Helper()
 	c, err := Load(path)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
+		return nil
 	}
 	return NewReplayTransport(t, c, opts...)
 }
