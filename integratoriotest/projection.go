@@ -2,6 +2,7 @@ package integratoriotest
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -59,13 +60,28 @@ func (p *projection) apply(doc map[string]any) map[string]any {
 		out["_id"] = id
 	}
 	for _, path := range p.paths {
-		copyPath(out, doc, path)
+		if !p.coveredByShorter(path) {
+			copyPath(out, doc, path)
+		}
 	}
 	return out
 }
 
+// coveredByShorter reports whether another path of p is a strict prefix of
+// path, so that path's value is already included whole.
+func (p *projection) coveredByShorter(path []string) bool {
+	for _, q := range p.paths {
+		if len(q) < len(path) && slices.Equal(q, path[:len(q)]) {
+			return true
+		}
+	}
+	return false
+}
+
 // copyPath copies the value at path from src into dst, creating the
-// objects (and arrays of objects) on the way.
+// objects (and arrays of objects) on the way. The arrays it creates hold
+// one object per object of the source array, in order; a path never runs
+// through a value copied whole (see coveredByShorter).
 func copyPath(dst, src map[string]any, path []string) {
 	v, ok := src[path[0]]
 	if !ok {
@@ -97,7 +113,11 @@ func copyPath(dst, src map[string]any, path []string) {
 		i := 0
 		for _, e := range v {
 			if m, isObj := e.(map[string]any); isObj {
-				copyPath(arr[i].(map[string]any), m, path[1:])
+				if i < len(arr) {
+					if sub, ok := arr[i].(map[string]any); ok {
+						copyPath(sub, m, path[1:])
+					}
+				}
 				i++
 			}
 		}

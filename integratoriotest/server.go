@@ -237,7 +237,7 @@ func (s *Server) Client(extraOpts ...integratorio.Option) *integratorio.Client {
 	opts := append([]integratorio.Option{
 		integratorio.WithBaseURL(s.URL),
 		integratorio.WithHTTPClient(s.ts.Client()),
-		integratorio.WithRetryPolicy(TestRetryPolicy()),
+		integratorio.WithRetryPolicy(FastRetryPolicy()),
 	}, extraOpts...)
 	c, err := integratorio.NewClient(s.Token, opts...)
 	if err != nil {
@@ -252,10 +252,10 @@ func (s *Server) HTTPClient() *http.Client {
 	return s.ts.Client()
 }
 
-// TestRetryPolicy is the retry policy of the clients Server.Client returns:
+// FastRetryPolicy is the retry policy of the clients Server.Client returns:
 // the SDK's default number of retries, 1 ms between attempts, and Retry-After
 // honoured up to 2 s.
-func TestRetryPolicy() integratorio.RetryPolicy {
+func FastRetryPolicy() integratorio.RetryPolicy {
 	p := integratorio.DefaultRetryPolicy()
 	p.MinWait, p.MaxWait = time.Millisecond, 2*time.Second
 	return p

@@ -107,6 +107,15 @@ func TestWireIncludeExclude(t *testing.T) {
 	require.Equal(t, http.StatusOK, a.status)
 	assert.JSONEq(t, `[{"_id":"`+id+`","name":"n","a":{"b":1},"steps":[{"x":1},"s"]}]`, string(a.body))
 
+	a = rawReq(t, srv, "GET", "/integrations?include=steps.x,steps,a.c&include=name", "")
+	require.Equal(t, http.StatusOK, a.status)
+	assert.JSONEq(t, `[{"_id":"`+id+`","name":"n","a":{"c":2},"steps":[{"x":1,"y":2},"s"]}]`, string(a.body), "a path inside an included value adds nothing")
+
+	id2 := seed(t, srv, `{"name":"m","steps":["s",{"x":3,"y":4},{"y":5}]}`)
+	a = rawReq(t, srv, "GET", "/integrations?include=steps.x,steps.y&skip=1", "")
+	require.Equal(t, http.StatusOK, a.status)
+	assert.JSONEq(t, `[{"_id":"`+id2+`","steps":[{"x":3,"y":4},{"y":5}]}]`, string(a.body))
+
 	a = rawReq(t, srv, "GET", "/integrations?include=a..b", "")
 	assert.Equal(t, http.StatusBadRequest, a.status)
 }
