@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Sentinel errors. Match them with errors.Is: an *APIError matches the one
@@ -88,14 +90,14 @@ func (e *APIError) Error() string {
 		if i > 0 {
 			b.WriteString(";")
 		}
-		if d.Code != "" {
-			b.WriteString(" " + d.Code)
+		if c := oneLine(d.Code); c != "" {
+			b.WriteString(" " + c)
 		}
-		if d.Field != "" {
-			b.WriteString(" (" + d.Field + ")")
+		if f := oneLine(d.Field); f != "" {
+			b.WriteString(" (" + f + ")")
 		}
-		if d.Message != "" {
-			b.WriteString(": " + d.Message)
+		if m := oneLine(d.Message); m != "" {
+			b.WriteString(": " + m)
 		}
 	}
 	if e.RetryAfter > 0 {
@@ -156,11 +158,25 @@ func bareMessage(body []byte) string {
 	if json.Unmarshal(body, &m) != nil {
 		return ""
 	}
-	msg := strings.Join(strings.Fields(m.Message), " ")
-	if len(msg) > 200 {
-		msg = msg[:200] + "..."
+	return oneLine(m.Message)
+}
+
+// maxMessage bounds each server-supplied text in an error message.
+const maxMessage = 300
+
+// oneLine makes server-supplied text safe for a one-line error message:
+// control characters and runs of white space become one space, and long
+// text is cut.
+func oneLine(s string) string {
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+	if len(s) > maxMessage {
+		cut := maxMessage
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "..."
 	}
-	return msg
+	return s
 }
 
 // invalidArgf returns an error matching ErrInvalidArgument.

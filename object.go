@@ -25,6 +25,9 @@ type docState struct {
 	// partial is true when the value came from a projected list
 	// (include/exclude) and so lacks members the server holds.
 	partial bool
+	// null is true when the value was decoded from JSON null (an element
+	// of an array of objects); it encodes as null again until changed.
+	null bool
 }
 
 // codecField is one typed member of a model.
@@ -78,7 +81,9 @@ func (c *objectCodec) decode(data []byte, v any, st *docState) error {
 	if err := json.Unmarshal(data, &members); err != nil {
 		return err
 	}
-	if members == nil { // JSON null: leave the value as it is
+	if members == nil { // JSON null
+		rv.SetZero()
+		*st = docState{decoded: true, null: true}
 		return nil
 	}
 	rv.SetZero()
@@ -109,6 +114,9 @@ func (c *objectCodec) decode(data []byte, v any, st *docState) error {
 // Members named in skip are left out.
 func (c *objectCodec) encode(v any, st *docState, skip ...string) ([]byte, error) {
 	rv := reflect.ValueOf(v).Elem()
+	if st.null && len(st.extra) == 0 && st.present == 0 && isZeroExceptState(rv) {
+		return []byte("null"), nil
+	}
 	buf := make([]byte, 0, 256)
 	buf = append(buf, '{')
 	var emitted uint64
@@ -204,4 +212,15 @@ func (st *docState) extraKeys(c *objectCodec) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// isZeroExceptState reports whether every exported field of the struct rv
+// is zero.
+func isZeroExceptState(rv reflect.Value) bool {
+	for i := range rv.NumField() {
+		if rv.Type().Field(i).IsExported() && !rv.Field(i).IsZero() {
+			return false
+		}
+	}
+	return true
 }

@@ -1,0 +1,83 @@
+package integratorio
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The seed corpora of these targets live in testdata/fuzz/<target>/ and
+// run as ordinary tests; .ci/fuzz fuzzes each target briefly.
+
+func FuzzAPIErrorBody(f *testing.F) {
+	f.Add(404, []byte(`{"errors":[{"code":"not_found","message":"Integration not found"}]}`))
+	f.Add(401, []byte(`{"message":"Bearer Authentication Failed"}`))
+	f.Add(502, []byte(`<html>bad gateway</html>`))
+	f.Add(422, []byte(`{"errors":[{"code":1,"message":null},{"field":"x"}]}`))
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		e := newAPIError(http.MethodGet, "/integrations/abc", status, 0, body)
+		msg := e.Error()
+		require.True(t, strings.HasPrefix(msg, "integratorio: GET /integrations/abc: "), msg)
+		assert.NotContains(t, msg, "\n", "one line")
+		assert.Equal(t, body, e.Body)
+		_ = e.Code()
+	})
+}
+
+func FuzzNextLink(f *testing.F) {
+	f.Add(`<https://api.integrator.io/v1/integrations?after=abc>; rel="next"`)
+	f.Add(`<https://a/1>; rel="prev", <https://a/3>; rel="next"`)
+	f.Add(`<https://a/x,y>; title="a, \" b"; rel=NEXT`)
+	f.Add(`<x; rel=next`)
+	f.Fuzz(func(t *testing.T, header string) {
+		target, ok, err := nextLink([]string{header})
+		if err != nil || !ok {
+			assert.Empty(t, target)
+			return
+		}
+		assert.NotContains(t, target, ">", "a target never runs past its closing bracket")
+		assert.Contains(t, header, target)
+	})
+}
+
+func FuzzRetryAfter(f *testing.F) {
+	for _, s := range []string{"0", "120", "-1", "Wed, 21 Oct 2015 07:28:00 GMT", "1e9", "99999999999999999999", " 5 "} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, v string) {
+		d, ok := parseRetryAfter(v, now)
+		if !ok {
+			assert.Zero(t, d)
+			return
+		}
+		assert.GreaterOrEqual(t, d, time.Duration(0))
+		assert.LessOrEqual(t, d, maxRetryAfter)
+	})
+}
+
+func FuzzSettingsSetGet(f *testing.F) {
+	f.Add(`{"a":1}`, "k", "v")
+	f.Add(`{}`, "", "\xff")
+	f.Fuzz(func(t *testing.T, doc, key, value string) {
+		var s Settings
+		if s.UnmarshalJSON([]byte(doc)) != nil {
+			return
+		}
+		if err := s.Set(key, value); err != nil {
+			return // not an object
+		}
+		var got string
+		ok, err := s.Get(key, &got)
+		require.NoError(t, err)
+		require.True(t, ok)
+		if utf8.ValidString(value) {
+			assert.Equal(t, value, got)
+		}
+	})
+}
