@@ -20,6 +20,9 @@ import (
 	"github.com/integratorio-go/integratorio/integratoriotest/recording"
 )
 
+// Re-record the committed fixture with
+//
+//	go test ./integratoriotest -run TestRecordThenReplay -update
 var update = flag.Bool("update", false, "record testdata/recorded/integrations.json again")
 
 const (

@@ -19,10 +19,18 @@
 // mapping. Every write moves the document's lastModified forward, strictly
 // increasing across all writes, with millisecond resolution.
 //
+// The SmartConnector endpoints GET /connectors/{id}/installBase and
+// PUT /connectors/{id}/update work on the stored integrations whose
+// _connectorId is the connector's id.
+//
 // Tests can seed documents (AddIntegration, AddIntegrationJSON, LoadDir),
 // read them back as raw JSON (IntegrationJSON), inspect the requests the
 // server received (Requests) and inject faults (FailNext, RateLimitNext,
 // DropNext) to prove retry behaviour end to end.
+//
+// Package integratoriotest/recording records exchanges with the real API
+// into fixture files and replays them; command integratorio-fake serves
+// this fake as a standalone process.
 //
 // A Server is safe for concurrent use.
 package integratoriotest
