@@ -31,15 +31,11 @@ func writeError(w http.ResponseWriter, status int, code, field, msg string) {
 type apiError struct {
 	status           int
 	code, field, msg string
-	retryAfter       string
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.code, e.msg) }
 
 func (e *apiError) write(w http.ResponseWriter) {
-	if e.retryAfter != "" {
-		w.Header().Set("Retry-After", e.retryAfter)
-	}
 	writeError(w, e.status, e.code, e.field, e.msg)
 }
 
