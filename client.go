@@ -26,6 +26,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -320,6 +321,7 @@ type response struct {
 	url     *url.URL
 	display string
 	state   *attemptState
+	client  *Client
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -402,7 +404,7 @@ func (c *Client) send(r request, decode func(*response) error) error {
 			return fmt.Errorf("integratorio: %s %s: reading error response: %w", r.method, display, ctx.Err())
 		}
 		ra, _ := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-		apiErr := newAPIError(r.method, display, resp.StatusCode, ra, b)
+		apiErr := newAPIError(r.method, display, resp.StatusCode, ra, c.redact(b))
 		apiErr.attempt = st.attempt
 		return apiErr
 	}
@@ -424,7 +426,7 @@ func (c *Client) send(r request, decode func(*response) error) error {
 	if n > maxResponseBody {
 		return fmt.Errorf("%w: %s %s: %d: body larger than %d MiB", ErrUnexpectedResponse, r.method, display, resp.StatusCode, maxResponseBody>>20)
 	}
-	out := &response{status: resp.StatusCode, header: resp.Header, url: u, display: display, state: st}
+	out := &response{status: resp.StatusCode, header: resp.Header, url: u, display: display, state: st, client: c}
 	if b := bytes.TrimSpace(buf.Bytes()); len(b) > 0 {
 		out.body = b
 	}
@@ -440,12 +442,60 @@ func (c *Client) transportError(ctx context.Context, st *attemptState, display s
 		err = fmt.Errorf("%w (%v)", ctxErr, err)
 	}
 	if !st.idempotent && !st.answered && st.maybeSent() {
-		return fmt.Errorf("integratorio: %s %s: %w: %w", st.method, display, ErrUnknownOutcome, err)
+		err = fmt.Errorf("integratorio: %s %s: %w: %w", st.method, display, ErrUnknownOutcome, err)
+	} else {
+		err = fmt.Errorf("integratorio: %s %s: %w", st.method, display, err)
 	}
-	return fmt.Errorf("integratorio: %s %s: %w", st.method, display, err)
+	return c.redactError(err)
+}
+
+// redactedError is an error whose message had the token removed; it still
+// unwraps to the original.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redactError guards against a transport error quoting a URL or message
+// that a server made to contain the token.
+func (c *Client) redactError(err error) error {
+	msg := err.Error()
+	token := c.auth[len("Bearer "):]
+	if !strings.Contains(msg, token) {
+		return err
+	}
+	return &redactedError{msg: strings.ReplaceAll(msg, token, string(redacted)), err: err}
 }
 
 // unexpected returns an error matching ErrUnexpectedResponse.
 func (r *response) unexpected(method, format string, args ...any) error {
 	return fmt.Errorf("%w: %s %s: %d: %s", ErrUnexpectedResponse, method, r.display, r.status, fmt.Sprintf(format, args...))
+}
+
+// excerpt is the start of the body, quoted, for an error message, with the
+// token removed should the server have echoed it.
+func (r *response) excerpt() string {
+	b := r.body
+	if r.client != nil {
+		b = r.client.redact(b)
+	}
+	if len(b) > 40 {
+		return strconv.Quote(string(b[:40])) + "..."
+	}
+	return strconv.Quote(string(b))
+}
+
+var redacted = []byte("REDACTED")
+
+// redact replaces the token in server-supplied bytes that end up in an
+// error, in case the server (or a proxy) echoed the request's headers.
+func (c *Client) redact(b []byte) []byte {
+	token := c.auth[len("Bearer "):]
+	if !bytes.Contains(b, []byte(token)) {
+		return b
+	}
+	return bytes.ReplaceAll(b, []byte(token), redacted)
 }

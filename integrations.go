@@ -389,7 +389,7 @@ func decodeDocument[T any, P document[T]](r *response, method string) (*T, error
 		return nil, r.unexpected(method, "empty body")
 	}
 	if r.body[0] != '{' {
-		return nil, r.unexpected(method, "body is not a JSON object: %.40q", r.body)
+		return nil, r.unexpected(method, "body is not a JSON object: %s", r.excerpt())
 	}
 	var v T
 	if err := P(&v).UnmarshalJSON(r.body); err != nil {

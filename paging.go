@@ -3,6 +3,7 @@ package integratorio
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -72,7 +73,7 @@ func decodeList[T any, P document[T]](r *response) ([]*T, error) {
 		return nil, nil
 	}
 	if r.body[0] != '[' {
-		return nil, r.unexpected(http.MethodGet, "body is not a JSON array: %.40q", r.body)
+		return nil, r.unexpected(http.MethodGet, "body is not a JSON array: %s", r.excerpt())
 	}
 	var page []*T
 	if err := json.Unmarshal(r.body, &page); err != nil {
@@ -117,11 +118,11 @@ func nextLink(values []string) (string, bool, error) {
 				break
 			}
 			if v[0] != '<' {
-				return "", false, fmt.Errorf("link-value does not start with '<': %.40q", v)
+				return "", false, errors.New("a link-value does not start with '<'")
 			}
 			end := strings.IndexByte(v, '>')
 			if end < 0 {
-				return "", false, fmt.Errorf("link-value has no closing '>': %.40q", v)
+				return "", false, errors.New("a link-value has no closing '>'")
 			}
 			target := v[1:end]
 			// Parameters run to the next comma outside quotes.
