@@ -118,6 +118,15 @@ func (in *Integration) ExtraKeys() []string {
 	return in.state.extraKeys(integrationCodec)
 }
 
+// EnsureSettings returns the integration's settings, first creating an
+// empty settings object when it has none, so that Set can be called.
+func (in *Integration) EnsureSettings() *Settings {
+	if in.Settings == nil {
+		in.Settings = &Settings{}
+	}
+	return in.Settings
+}
+
 // Partial reports whether the document came from a list request with
 // Include or Exclude set, and so lacks members the server holds. Update
 // refuses a partial document, since PUT would erase what it lacks; Get the
@@ -215,7 +224,13 @@ func (s Settings) MarshalJSON() ([]byte, error) {
 	return s.raw, nil
 }
 
+// errNilSettings is returned by writes to a nil *Settings.
+var errNilSettings = fmt.Errorf("%w: nil *Settings: the integration has no settings object; call Integration.EnsureSettings first", ErrInvalidArgument)
+
 func (s *Settings) object() (map[string]json.RawMessage, error) {
+	if s == nil {
+		return nil, errNilSettings
+	}
 	if s.members != nil {
 		return s.members, nil
 	}
@@ -230,8 +245,11 @@ func (s *Settings) object() (map[string]json.RawMessage, error) {
 }
 
 // Decode decodes the whole settings object into v, typically a pointer to
-// the connector's own settings struct.
+// the connector's own settings struct. Nil settings leave v unchanged.
 func (s *Settings) Decode(v any) error {
+	if s == nil {
+		return nil
+	}
 	b, err := s.MarshalJSON()
 	if err != nil {
 		return err
@@ -242,8 +260,12 @@ func (s *Settings) Decode(v any) error {
 	return nil
 }
 
-// Get decodes the top-level member key into v and reports whether it exists.
+// Get decodes the top-level member key into v and reports whether it
+// exists. Nil settings have no members.
 func (s *Settings) Get(key string, v any) (bool, error) {
+	if s == nil {
+		return false, nil
+	}
 	m, err := s.object()
 	if err != nil {
 		return false, err
@@ -260,7 +282,8 @@ func (s *Settings) Get(key string, v any) (bool, error) {
 
 // Set sets the top-level member key to v encoded as JSON. A value that
 // cannot be encoded (a channel, NaN, ...) is an error matching
-// ErrInvalidArgument and leaves the settings unchanged.
+// ErrInvalidArgument and leaves the settings unchanged, as is a Set on nil
+// settings (see Integration.EnsureSettings).
 func (s *Settings) Set(key string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -255,3 +255,29 @@ func FuzzIntegrationRoundTrip(f *testing.F) {
 		requireSameJSON(t, out, roundTrip(t, out))
 	})
 }
+
+func TestNilSettingsDoNotPanic(t *testing.T) {
+	t.Parallel()
+	in := &Integration{Name: "no settings"}
+	var v map[string]any
+	ok, err := in.Settings.Get("a", &v)
+	assert.False(t, ok)
+	assert.NoError(t, err)
+	assert.Nil(t, in.Settings.Keys())
+	assert.NoError(t, in.Settings.Decode(&v))
+	in.Settings.Delete("a")
+	assert.ErrorIs(t, in.Settings.Set("a", 1), ErrInvalidArgument)
+	assert.ErrorIs(t, in.Settings.SetCommonResource("k", "v"), ErrInvalidArgument)
+	sections, err := in.Settings.Sections()
+	assert.NoError(t, err)
+	assert.Nil(t, sections)
+	common, err := in.Settings.CommonResources()
+	assert.NoError(t, err)
+	assert.Empty(t, common)
+
+	require.NoError(t, in.EnsureSettings().Set("a", 1))
+	assert.Same(t, in.Settings, in.EnsureSettings())
+	out, err := json.Marshal(in)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"name":"no settings","updateInProgress":false,"settings":{"a":1}}`, string(out))
+}
