@@ -56,6 +56,19 @@ func TestInvalidArgumentsSendNothing(t *testing.T) {
 		},
 		"Delete": func(id string) error { return c.Integrations.Delete(ctx, id) },
 		"Clone":  func(id string) error { _, err := c.Integrations.Clone(ctx, id, nil); return err },
+		"ManagedUpdate": func(id string) error {
+			_, err := c.Integrations.ManagedUpdate(ctx, id, "1.0.0", func(*Integration) error { return nil })
+			return err
+		},
+		"Modify": func(id string) error {
+			_, err := c.Integrations.Modify(ctx, id, func(*Integration) error { return nil })
+			return err
+		},
+		"InstallBase": func(id string) error { _, err := c.Connectors.InstallBase(ctx, id); return err },
+		"PushUpdate":  func(id string) error { return c.Connectors.PushUpdate(ctx, id, "abc") },
+		"PushUpdate ids": func(id string) error {
+			return c.Connectors.PushUpdate(ctx, "abc", "ok", id)
+		},
 	}
 	for name, call := range calls {
 		for _, id := range badIDs {
@@ -75,8 +88,11 @@ func TestInvalidArgumentsSendNothing(t *testing.T) {
 			_, err := c.Integrations.List(ctx, &ListOptions{Include: []string{"a"}, Exclude: []string{"b"}})
 			return err
 		}(),
-		"List empty": func() error { _, err := c.Integrations.List(ctx, &ListOptions{Include: []string{""}}); return err }(),
-		"List comma": func() error { _, err := c.Integrations.List(ctx, &ListOptions{Exclude: []string{"a,b"}}); return err }(),
+		"List empty":           func() error { _, err := c.Integrations.List(ctx, &ListOptions{Include: []string{""}}); return err }(),
+		"List comma":           func() error { _, err := c.Integrations.List(ctx, &ListOptions{Exclude: []string{"a,b"}}); return err }(),
+		"ManagedUpdate nil fn": func() error { _, err := c.Integrations.ManagedUpdate(ctx, "abc", "1.0.0", nil); return err }(),
+		"Modify nil fn":        func() error { _, err := c.Integrations.Modify(ctx, "abc", nil); return err }(),
+		"PushUpdate no ids":    c.Connectors.PushUpdate(ctx, "abc"),
 		"Clone map": func() error {
 			_, err := c.Integrations.Clone(ctx, "abc", &CloneOptions{ConnectionMap: map[string]string{"a": ""}})
 			return err
