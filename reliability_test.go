@@ -1,7 +1,6 @@
 package integratorio_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,24 +19,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// lockedBuffer is a goroutine-safe log sink.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func TestCreateAndCloneWithDroppedConnectionHappenOnce(t *testing.T) {
 	t.Parallel()
@@ -180,7 +161,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 	id, err := srv.AddIntegrationJSON([]byte(`{"name":"x"}`))
 	require.NoError(t, err)
 
-	var logs lockedBuffer
+	var logs integratorio.LockedBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	rec := recording.NewRecorder(srv.HTTPClient().Transport)
 	fast := integratorio.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond}
