@@ -169,6 +169,20 @@ func TestSDKAndBaselineAgree(t *testing.T) {
 		}
 	})
 
+	t.Run("GetMinimal", func(t *testing.T) {
+		got, err := sdk.Integrations.Get(ctx, minimalID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := base.get(ctx, minimalID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gv, wv := sdkView(t, got), baseView(t, want); !reflect.DeepEqual(gv, wv) || gv.Name != "Minimal" {
+			t.Errorf("SDK read\n%+v\nbaseline read\n%+v", gv, wv)
+		}
+	})
+
 	t.Run("Update", func(t *testing.T) {
 		var sin integratorio.Integration
 		var bin baseIntegration

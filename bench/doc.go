@@ -9,6 +9,8 @@
 // the server costs both sides the same:
 //
 //   - BenchmarkGet: GET of the SmartConnector sample document.
+//   - BenchmarkGetMinimal: GET of a document holding only an id and a name,
+//     which prices a request apart from JSON decoding.
 //   - BenchmarkGetParallel64: the same GET from 64 goroutines sharing one
 //     client; ns/op is the inverse of throughput.
 //   - BenchmarkUpdate: PUT of a document rich in members the SDK does not

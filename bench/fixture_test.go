@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -82,6 +84,13 @@ const seedDoc = `{
 },
 "version": "1.0.1"
 }`
+
+// minimalID is the id of a document with only an id and a name, which
+// leaves JSON decoding out of the cost of a request.
+const minimalID = "5e8f1c2a9b3d4e0012a7c9f0"
+
+// minimalDoc is the document answered for minimalID.
+const minimalDoc = `{"_id":"5e8f1c2a9b3d4e0012a7c9f0","name":"Minimal"}`
 
 // richID is the id of the document the Update benchmark writes.
 const richID = "5e8f1c2a9b3d4e0012a7c9f1"
@@ -278,10 +287,13 @@ type fixture struct {
 	// root is the API root, srv.URL + "/v1".
 	root string
 
-	seed, rich []byte
-	pages      [][]byte
-	links      [][]string // Link header value of each page, nil on the last
-	perPage    int
+	seed, rich, minimal []byte
+	pages               [][]byte
+	links               [][]string // Link header value of each page, nil on the last
+	perPage             int
+
+	// conns counts the connections the server accepted.
+	conns atomic.Int64
 
 	// record makes the server keep the last PUT body (tests only).
 	record  bool
@@ -299,7 +311,7 @@ var jsonContentType = []string{"application/json"}
 
 // newFixture starts a server listing nPages pages of perPage documents.
 func newFixture(nPages, perPage int) *fixture {
-	f := &fixture{seed: []byte(seedDoc), rich: []byte(richDoc), perPage: perPage}
+	f := &fixture{seed: []byte(seedDoc), rich: []byte(richDoc), minimal: []byte(minimalDoc), perPage: perPage}
 	for p := range nPages {
 		buf := []byte{'['}
 		for i := range perPage {
@@ -311,6 +323,11 @@ func newFixture(nPages, perPage int) *fixture {
 		f.pages = append(f.pages, append(buf, ']'))
 	}
 	f.srv = httptest.NewUnstartedServer(f)
+	f.srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			f.conns.Add(1)
+		}
+	}
 	f.srv.Start()
 	f.root = f.srv.URL + "/v1"
 	f.links = make([][]string, nPages)
@@ -345,8 +362,8 @@ func (f *fixture) Close() {
 // totalDocs is how many documents the listing holds.
 func (f *fixture) totalDocs() int { return len(f.pages) * f.perPage }
 
-// ServeHTTP answers GET /v1/integrations[?page=N], GET of the seed document,
-// and PUT of the rich document; anything else is a 404.
+// ServeHTTP answers GET /v1/integrations[?page=N], GET of the seed and the
+// minimal document, and PUT of the rich document; anything else is a 404.
 func (f *fixture) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Authorization") != "Bearer "+benchToken {
 		http.Error(w, `{"message":"Unauthorized"}`, http.StatusUnauthorized)
@@ -371,6 +388,8 @@ func (f *fixture) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case r.Method == http.MethodGet && r.URL.Path == "/v1/integrations/"+seedID:
 		body = f.seed
+	case r.Method == http.MethodGet && r.URL.Path == "/v1/integrations/"+minimalID:
+		body = f.minimal
 	case r.Method == http.MethodPut && r.URL.Path == "/v1/integrations/"+richID:
 		if f.record {
 			b, err := io.ReadAll(r.Body)
