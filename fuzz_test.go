@@ -1,6 +1,7 @@
 package integratorio
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -78,6 +79,50 @@ func FuzzSettingsSetGet(f *testing.F) {
 		require.True(t, ok)
 		if utf8.ValidString(value) {
 			assert.Equal(t, value, got)
+		}
+	})
+}
+
+// FuzzDecodeAgreesWithEncodingJSON checks the one-pass decoder against
+// encoding/json: the same inputs are valid, and typed members get the
+// values encoding/json gives them.
+func FuzzDecodeAgreesWithEncodingJSON(f *testing.F) {
+	f.Add([]byte(`{"_id":"a","name":"caf\u00e9 \ud83d\ude00","sandbox":true,"_registeredConnectionIds":["x","y\n"]}`))
+	f.Add([]byte(`{"name":"\xff\xfe","install":[{"name":"s","completed":true},null]}`))
+	f.Add([]byte(`{"a":[1,2,{"b":-0.5e+10}],"name":"x","name":"y"}`))
+	f.Add([]byte(`{"a":01}`))
+	f.Add([]byte(`[1]`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		var in Integration
+		err := in.UnmarshalJSON(doc)
+		if !json.Valid(doc) {
+			require.Error(t, err, "invalid JSON accepted: %q", doc)
+			return
+		}
+		var generic any
+		if json.Unmarshal(doc, &generic) != nil {
+			return // valid, but not representable in Go (1E1000)
+		}
+		m, isObject := generic.(map[string]any)
+		if generic != nil && !isObject {
+			require.Error(t, err)
+			return
+		}
+		require.NoError(t, err)
+		str := func(key, got string) {
+			want, _ := m[key].(string)
+			assert.Equal(t, want, got, key)
+		}
+		str("_id", in.ID)
+		str("name", in.Name)
+		str("mode", string(in.Mode))
+		want, _ := m["sandbox"].(bool)
+		assert.Equal(t, want, in.Sandbox)
+		if ids, ok := m["_registeredConnectionIds"].([]any); ok && len(in.RegisteredConnectionIDs) > 0 {
+			require.Len(t, in.RegisteredConnectionIDs, len(ids))
+			for i, v := range ids {
+				assert.Equal(t, v, in.RegisteredConnectionIDs[i])
+			}
 		}
 	})
 }

@@ -111,3 +111,58 @@ func requireSameJSON(t testing.TB, want, got []byte) {
 	t.Helper()
 	require.Equal(t, decodeGeneric(t, want), decodeGeneric(t, got), "want %s\ngot  %s", want, got)
 }
+
+// requireNoDuplicateKeys fails if an object the SDK writes itself (the
+// document, and the install steps in its step lists) repeats a member name:
+// the SDK must never write a document whose meaning depends on which
+// duplicate a server keeps. Members kept verbatim are not looked into.
+func requireNoDuplicateKeys(t testing.TB, b []byte) {
+	t.Helper()
+	d := json.NewDecoder(bytes.NewReader(b))
+	type frame struct {
+		object bool
+		check  bool            // the SDK writes this object (or these elements) itself
+		keys   map[string]bool // members seen, when checked
+		expect bool            // the next string token is a key
+		last   string          // the latest key
+	}
+	stepLists := map[string]bool{"install": true, "installSteps": true, "uninstallSteps": true}
+	var stack []*frame
+	top := func() *frame {
+		if len(stack) == 0 {
+			return nil
+		}
+		return stack[len(stack)-1]
+	}
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return
+		}
+		require.NoError(t, err)
+		f := top()
+		if key, isKey := tok.(string); isKey && f != nil && f.object && f.expect {
+			if f.check {
+				require.False(t, f.keys[key], "duplicate member %q in %s", key, b)
+				f.keys[key] = true
+			}
+			f.expect, f.last = false, key
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			check := f == nil || (!f.object && f.check)
+			stack = append(stack, &frame{object: true, check: check, keys: map[string]bool{}, expect: true})
+			continue
+		case json.Delim('['):
+			check := f != nil && f.object && f.check && len(stack) == 1 && stepLists[f.last]
+			stack = append(stack, &frame{check: check})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+		if f := top(); f != nil && f.object {
+			f.expect = true
+		}
+	}
+}

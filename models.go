@@ -107,15 +107,13 @@ func (in *Integration) SetExtra(key string, v any) error {
 
 // DeleteExtra removes the untyped member key, if present.
 func (in *Integration) DeleteExtra(key string) {
-	if _, typed := integrationCodec.index[key]; !typed {
-		delete(in.state.extra, key)
-	}
+	integrationCodec.deleteExtra(&in.state, key)
 }
 
 // ExtraKeys lists, sorted, the members of the document this struct does not
 // type.
 func (in *Integration) ExtraKeys() []string {
-	return in.state.extraKeys(integrationCodec)
+	return integrationCodec.extraKeys(&in.state)
 }
 
 // EnsureSettings returns the integration's settings, first creating an
@@ -183,6 +181,14 @@ func (s *InstallStep) SetExtra(key string, v any) error {
 	return installStepCodec.setExtra(&s.state, key, v)
 }
 
+func (s *InstallStep) decodeJSON(data []byte) error {
+	return installStepCodec.decode(data, s, &s.state)
+}
+
+func (s *InstallStep) appendJSON(b []byte) ([]byte, error) {
+	return installStepCodec.appendJSON(b, s, &s.state)
+}
+
 // Settings is a SmartConnector's configuration: a free-form JSON object kept
 // whole. Members are read and written by key; every member survives a round
 // trip unchanged unless it is set or deleted. The zero value is an empty
@@ -215,14 +221,34 @@ func (s *Settings) UnmarshalJSON(data []byte) error {
 
 // MarshalJSON encodes the settings object.
 func (s Settings) MarshalJSON() ([]byte, error) {
-	if s.members != nil {
-		return json.Marshal(s.members)
-	}
-	if len(s.raw) == 0 {
-		return []byte("{}"), nil
-	}
-	return s.raw, nil
+	return s.appendJSON(nil)
 }
+
+func (s *Settings) appendJSON(b []byte) ([]byte, error) {
+	switch {
+	case s.members != nil:
+		keys := make([]string, 0, len(s.members))
+		for k := range s.members {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+			b = append(b, ':')
+			b = append(b, s.members[k]...)
+		}
+		return append(b, '}'), nil
+	case len(s.raw) == 0:
+		return append(b, "{}"...), nil
+	}
+	return append(b, s.raw...), nil
+}
+
+func (s *Settings) decodeJSON(data []byte) error { return s.UnmarshalJSON(data) }
 
 // errNilSettings is returned by writes to a nil *Settings.
 var errNilSettings = fmt.Errorf("%w: nil *Settings: the integration has no settings object; call Integration.EnsureSettings first", ErrInvalidArgument)

@@ -6,17 +6,25 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
+
+// member is one JSON object member kept exactly as received.
+type member struct {
+	key string
+	raw json.RawMessage
+}
 
 // docState is what a model remembers about the JSON object it was decoded
 // from, so that encoding it again loses nothing. Every resource model embeds
 // one and delegates its JSON methods to an objectCodec.
 type docState struct {
-	// extra holds the members the model does not type, and typed members
-	// whose value did not fit the Go type (null, a string where a bool was
-	// expected, ...), exactly as received.
-	extra map[string]json.RawMessage
+	// extra holds, in the order received, the members the model does not
+	// type, and typed members whose value did not fit the Go type (null, a
+	// string where a bool was expected, ...), exactly as received.
+	extra []member
 	// present has bit i set when typed field i of the codec was in the
 	// decoded object.
 	present uint64
@@ -30,25 +38,77 @@ type docState struct {
 	null bool
 }
 
+func (st *docState) raw(key string) (json.RawMessage, bool) {
+	for _, m := range st.extra {
+		if m.key == key {
+			return m.raw, true
+		}
+	}
+	return nil, false
+}
+
+func (st *docState) setRaw(key string, raw json.RawMessage) {
+	for i := range st.extra {
+		if st.extra[i].key == key {
+			st.extra[i].raw = raw
+			return
+		}
+	}
+	st.extra = append(st.extra, member{key, raw})
+}
+
+func (st *docState) deleteRaw(key string) {
+	st.extra = slices.DeleteFunc(st.extra, func(m member) bool { return m.key == key })
+}
+
+// object is implemented by the models whose arrays the codec decodes and
+// encodes itself (install steps, settings sections).
+type object interface {
+	decodeJSON(data []byte) error
+	appendJSON(b []byte) ([]byte, error)
+}
+
+// fieldKind selects how the codec reads and writes a typed field.
+type fieldKind uint8
+
+const (
+	kindOther   fieldKind = iota // through encoding/json
+	kindString                   // string kinds, including named ones such as Mode
+	kindBool                     // bool
+	kindTime                     // time.Time, RFC 3339
+	kindStrings                  // []string
+	kindObjects                  // []T where *T is an object
+	kindPointer                  // *T where *T unmarshals itself (*Settings)
+)
+
 // codecField is one typed member of a model.
 type codecField struct {
-	key    string // JSON member name
-	quoted []byte // `"key":`
-	index  int    // struct field index
+	key      string // JSON member name
+	keyBytes []byte // the same, as bytes
+	quoted   []byte // `"key":`
+	index    int    // struct field index
+	kind     fieldKind
 	// always: emitted even when zero on a value built in code (a decoded
 	// value emits it when it was present).
 	always bool
 }
 
 // objectCodec encodes and decodes one struct type as a JSON object whose
-// unknown members survive the round trip. Typed fields are read from the
-// `json` tags; the tag `integratorio:"always"` marks a member that a value
-// built in code always sends.
+// unknown members survive the round trip. It reads the bytes once: typed
+// members are set as they are met, and every other member is kept as a
+// slice of one copy of the input. Typed fields are read from the `json`
+// tags; the tag `integratorio:"always"` marks a member that a value built
+// in code always sends.
 type objectCodec struct {
 	typ    reflect.Type
 	fields []codecField
 	index  map[string]int
 }
+
+var (
+	objectType      = reflect.TypeFor[object]()
+	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+)
 
 func newObjectCodec[T any]() *objectCodec {
 	t := reflect.TypeFor[T]()
@@ -60,9 +120,22 @@ func newObjectCodec[T any]() *objectCodec {
 			continue
 		}
 		name, _, _ := strings.Cut(tag, ",")
-		q, _ := json.Marshal(name)
-		f := codecField{key: name, quoted: append(q, ':'), index: i}
+		f := codecField{key: name, keyBytes: []byte(name), quoted: append(strconv.AppendQuote(nil, name), ':'), index: i}
 		f.always = sf.Tag.Get("integratorio") == "always"
+		switch ft := sf.Type; {
+		case ft.Kind() == reflect.String:
+			f.kind = kindString
+		case ft.Kind() == reflect.Bool:
+			f.kind = kindBool
+		case ft == reflect.TypeFor[time.Time]():
+			f.kind = kindTime
+		case ft == reflect.TypeFor[[]string]():
+			f.kind = kindStrings
+		case ft.Kind() == reflect.Slice && reflect.PointerTo(ft.Elem()).Implements(objectType):
+			f.kind = kindObjects
+		case ft.Kind() == reflect.Pointer && ft.Implements(unmarshalerType):
+			f.kind = kindPointer
+		}
 		c.index[name] = len(c.fields)
 		c.fields = append(c.fields, f)
 	}
@@ -74,53 +147,293 @@ func newObjectCodec[T any]() *objectCodec {
 
 var jsonNull = []byte("null")
 
-// decode fills the struct v points to (reset first) and its state from data.
+// keptSpan locates a member to keep in the input being decoded.
+type keptSpan struct {
+	key          string // the decoded key; "" for a plain key read in place
+	kstart, kend int    // the key's bytes, without quotes
+	vstart, vend int    // the value's bytes
+}
+
+func (k *keptSpan) is(data, name []byte) bool {
+	if k.key != "" {
+		return k.key == string(name)
+	}
+	return string(data[k.kstart:k.kend]) == string(name)
+}
+
+// dropKept removes the spans of the member name.
+func dropKept(kept []keptSpan, data, name []byte) []keptSpan {
+	for n := 0; n < len(kept); n++ {
+		if kept[n].is(data, name) {
+			kept = append(kept[:n], kept[n+1:]...)
+			n--
+		}
+	}
+	return kept
+}
+
+// keep stores the kept members with one allocation for all their values,
+// one for all their plain keys and one for the list, instead of one per
+// member.
+func (st *docState) keep(data []byte, kept []keptSpan) {
+	if len(kept) == 0 {
+		return
+	}
+	vals, keys := 0, 0
+	for _, k := range kept {
+		vals += k.vend - k.vstart
+		if k.key == "" {
+			keys += k.kend - k.kstart
+		}
+	}
+	buf := make([]byte, 0, vals)
+	var kb strings.Builder
+	kb.Grow(keys)
+	for _, k := range kept {
+		if k.key == "" {
+			kb.Write(data[k.kstart:k.kend])
+		}
+	}
+	allKeys := kb.String()
+	st.extra = make([]member, len(kept))
+	for n, k := range kept {
+		start := len(buf)
+		buf = append(buf, data[k.vstart:k.vend]...)
+		key := k.key
+		if key == "" {
+			key, allKeys = allKeys[:k.kend-k.kstart], allKeys[k.kend-k.kstart:]
+		}
+		st.extra[n] = member{key, buf[start:len(buf):len(buf)]}
+	}
+}
+
+// decode fills the struct v points to, and its state, from data: one JSON
+// object, or null. v is reset first.
 func (c *objectCodec) decode(data []byte, v any, st *docState) error {
 	rv := reflect.ValueOf(v).Elem()
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(data, &members); err != nil {
-		return err
-	}
-	if members == nil { // JSON null
-		rv.SetZero()
-		*st = docState{decoded: true, null: true}
-		return nil
+	i := skipSpace(data, 0)
+	if i >= len(data) {
+		return errUnexpectedEnd
 	}
 	rv.SetZero()
+	switch data[i] {
+	case '{':
+	case 'n':
+		end, err := scanLiteral(data, i, "null")
+		if err != nil {
+			return err
+		}
+		if j := skipSpace(data, end); j != len(data) {
+			return syntaxErr(data, j, "after top-level value")
+		}
+		*st = docState{decoded: true, null: true}
+		return nil
+	default:
+		if _, err := skipValue(data, i, 0); err != nil {
+			return err
+		}
+		return &json.UnmarshalTypeError{Value: jsonKind(data[i]), Type: c.typ}
+	}
 	*st = docState{decoded: true}
-	for k, raw := range members {
-		i, ok := c.index[k]
-		if ok && !bytes.Equal(raw, jsonNull) {
-			fv := rv.Field(c.fields[i].index)
-			if err := json.Unmarshal(raw, fv.Addr().Interface()); err == nil {
-				st.present |= 1 << i
+	var spanBuf [16]keptSpan
+	kept := spanBuf[:0]
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		i++
+	} else {
+		for {
+			if i >= len(data) || data[i] != '"' {
+				return syntaxErr(data, i, "looking for beginning of object key string")
+			}
+			kend, plain, err := scanString(data, i)
+			if err != nil {
+				return err
+			}
+			span := keptSpan{kstart: i + 1, kend: kend - 1}
+			name := data[span.kstart:span.kend]
+			if !plain {
+				if span.key, err = unquote(data[i:kend]); err != nil {
+					return err
+				}
+				name = []byte(span.key)
+			}
+			i = skipSpace(data, kend)
+			if i >= len(data) || data[i] != ':' {
+				return syntaxErr(data, i, "after object key")
+			}
+			span.vstart = skipSpace(data, i+1)
+			if span.vend, err = skipValue(data, span.vstart, 1); err != nil {
+				return err
+			}
+
+			fi, typed := 0, false
+			if plain {
+				fi, typed = c.index[string(name)]
+			} else {
+				fi, typed = c.index[span.key]
+			}
+			if typed {
+				name, span.key = c.fields[fi].keyBytes, c.fields[fi].key
+			}
+			// A repeated member replaces what came before, as in
+			// encoding/json.
+			kept = dropKept(kept, data, name)
+			if typed {
+				st.present &^= 1 << fi
+				if c.setField(rv, fi, data[span.vstart:span.vend]) {
+					st.present |= 1 << fi
+					goto next
+				}
+			}
+			kept = append(kept, span)
+		next:
+			i = skipSpace(data, span.vend)
+			if i < len(data) && data[i] == ',' {
+				i = skipSpace(data, i+1)
 				continue
 			}
-			// A value of an unexpected type is kept verbatim rather than
-			// failing the whole document or being lost.
-			fv.SetZero()
+			if i < len(data) && data[i] == '}' {
+				i++
+				break
+			}
+			return syntaxErr(data, i, "after object key:value pair")
 		}
-		if st.extra == nil {
-			st.extra = make(map[string]json.RawMessage, len(members))
-		}
-		st.extra[k] = raw
+	}
+	st.keep(data, kept)
+	if j := skipSpace(data, i); j != len(data) {
+		return syntaxErr(data, j, "after top-level value")
 	}
 	return nil
 }
 
-// encode writes the struct v points to as a JSON object. Typed fields are
-// written when they were present in the decoded document, when they are
-// non-zero, or when they are marked "always" on a value built in code.
-// Members named in skip are left out.
-func (c *objectCodec) encode(v any, st *docState, skip ...string) ([]byte, error) {
-	rv := reflect.ValueOf(v).Elem()
-	if st.null && len(st.extra) == 0 && st.present == 0 && isZeroExceptState(rv) {
-		return []byte("null"), nil
+func jsonKind(c byte) string {
+	switch c {
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "bool"
 	}
-	buf := make([]byte, 0, 256)
-	buf = append(buf, '{')
+	return "number"
+}
+
+// setField sets typed field fi from val, a checked JSON value, and reports
+// whether the value fit. A value that does not fit leaves the field zero.
+func (c *objectCodec) setField(rv reflect.Value, fi int, val []byte) bool {
+	f := &c.fields[fi]
+	fv := rv.Field(f.index)
+	if bytes.Equal(val, jsonNull) {
+		fv.SetZero()
+		return false
+	}
+	ok := false
+	switch f.kind {
+	case kindString:
+		var s string
+		if s, ok = decodeString(val); ok {
+			fv.SetString(s)
+		}
+	case kindBool:
+		switch val[0] {
+		case 't':
+			fv.SetBool(true)
+			ok = true
+		case 'f':
+			ok = true
+		}
+	case kindTime:
+		ok = fv.Addr().Interface().(*time.Time).UnmarshalJSON(val) == nil
+	case kindStrings:
+		if val[0] != '[' {
+			break
+		}
+		out := []string{}
+		ok = true
+		_, err := eachElement(val, 0, func(e []byte) error {
+			s, fits := decodeString(e)
+			if !fits {
+				ok = false
+			}
+			out = append(out, s)
+			return nil
+		})
+		if ok = ok && err == nil; ok {
+			fv.Set(reflect.ValueOf(out))
+		}
+	case kindObjects:
+		if val[0] != '[' {
+			break
+		}
+		n := 0
+		_, _ = eachElement(val, 0, func([]byte) error { n++; return nil })
+		s := reflect.MakeSlice(fv.Type(), n, n)
+		k := 0
+		_, err := eachElement(val, 0, func(e []byte) error {
+			err := s.Index(k).Addr().Interface().(object).decodeJSON(e)
+			k++
+			return err
+		})
+		if ok = err == nil; ok {
+			fv.Set(s)
+		}
+	case kindPointer:
+		p := reflect.New(fv.Type().Elem())
+		if ok = p.Interface().(json.Unmarshaler).UnmarshalJSON(val) == nil; ok {
+			fv.Set(p)
+		}
+	default:
+		ok = json.Unmarshal(val, fv.Addr().Interface()) == nil
+	}
+	if !ok {
+		fv.SetZero()
+	}
+	return ok
+}
+
+// decodeString decodes a JSON string value; ok is false for anything else.
+func decodeString(val []byte) (string, bool) {
+	if len(val) < 2 || val[0] != '"' {
+		return "", false
+	}
+	end, plain, err := scanString(val, 0)
+	if err != nil || end != len(val) {
+		return "", false
+	}
+	if plain {
+		return string(val[1 : len(val)-1]), true
+	}
+	s, err := unquote(val)
+	return s, err == nil
+}
+
+// unquote decodes a JSON string with escapes or non-ASCII bytes.
+func unquote(val []byte) (string, error) {
+	var s string
+	err := json.Unmarshal(val, &s)
+	return s, err
+}
+
+// encode returns the struct v points to as a JSON object; see appendJSON.
+func (c *objectCodec) encode(v any, st *docState, skip ...string) ([]byte, error) {
+	return c.appendJSON(make([]byte, 0, 512), v, st, skip...)
+}
+
+// appendJSON appends the struct v points to as a JSON object. Typed fields
+// are written when they were present in the decoded document, when they
+// are non-zero, or when they are marked "always" on a value built in code;
+// then the kept members, in the order received. Members named in skip are
+// left out.
+func (c *objectCodec) appendJSON(b []byte, v any, st *docState, skip ...string) ([]byte, error) {
+	rv := reflect.ValueOf(v).Elem()
+	if st.null && len(st.extra) == 0 && st.present == 0 && exportedZero(rv) {
+		return append(b, "null"...), nil
+	}
+	b = append(b, '{')
+	first := true
 	var emitted uint64
-	for i, f := range c.fields {
+	for i := range c.fields {
+		f := &c.fields[i]
 		fv := rv.Field(f.index)
 		if st.present&(1<<i) == 0 && fv.IsZero() && (!f.always || st.decoded) {
 			continue
@@ -128,43 +441,83 @@ func (c *objectCodec) encode(v any, st *docState, skip ...string) ([]byte, error
 		if len(skip) > 0 && slices.Contains(skip, f.key) {
 			continue
 		}
-		b, err := json.Marshal(fv.Interface())
-		if err != nil {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, f.quoted...)
+		var err error
+		if b, err = appendField(b, f.kind, fv); err != nil {
 			return nil, fmt.Errorf("encoding %q: %w", f.key, err)
 		}
-		if len(buf) > 1 {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, f.quoted...)
-		buf = append(buf, b...)
 		emitted |= 1 << i
 	}
-	if len(st.extra) > 0 {
-		keys := make([]string, 0, len(st.extra))
-		for k := range st.extra {
-			if i, ok := c.index[k]; ok && emitted&(1<<i) != 0 {
-				continue // the typed value replaces what was received
-			}
-			if len(skip) > 0 && slices.Contains(skip, k) {
-				continue
-			}
-			keys = append(keys, k)
+	for _, m := range st.extra {
+		if i, typed := c.index[m.key]; typed && emitted&(1<<i) != 0 {
+			continue // the typed value replaces what was received
 		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			q, err := json.Marshal(k)
-			if err != nil {
+		if len(skip) > 0 && slices.Contains(skip, m.key) {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendString(b, m.key)
+		b = append(b, ':')
+		b = append(b, m.raw...)
+	}
+	return append(b, '}'), nil
+}
+
+// appendField appends one typed field's value.
+func appendField(b []byte, kind fieldKind, fv reflect.Value) ([]byte, error) {
+	switch kind {
+	case kindString:
+		return appendString(b, fv.String()), nil
+	case kindBool:
+		return strconv.AppendBool(b, fv.Bool()), nil
+	case kindTime:
+		b = append(b, '"')
+		b, err := fv.Interface().(time.Time).AppendText(b)
+		return append(b, '"'), err
+	case kindStrings:
+		if fv.IsNil() {
+			return append(b, "null"...), nil
+		}
+		b = append(b, '[')
+		for i, s := range fv.Interface().([]string) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, s)
+		}
+		return append(b, ']'), nil
+	case kindObjects:
+		if fv.IsNil() {
+			return append(b, "null"...), nil
+		}
+		b = append(b, '[')
+		for i := range fv.Len() {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = fv.Index(i).Addr().Interface().(object).appendJSON(b); err != nil {
 				return nil, err
 			}
-			if len(buf) > 1 {
-				buf = append(buf, ',')
-			}
-			buf = append(buf, q...)
-			buf = append(buf, ':')
-			buf = append(buf, st.extra[k]...)
+		}
+		return append(b, ']'), nil
+	case kindPointer:
+		if fv.IsNil() {
+			return append(b, "null"...), nil
+		}
+		if o, ok := fv.Interface().(object); ok {
+			return o.appendJSON(b)
 		}
 	}
-	return append(buf, '}'), nil
+	out, err := json.Marshal(fv.Interface())
+	return append(b, out...), err
 }
 
 // getExtra decodes the member key that the model does not type into v.
@@ -172,7 +525,7 @@ func (c *objectCodec) getExtra(st *docState, key string, v any) (bool, error) {
 	if _, typed := c.index[key]; typed {
 		return false, invalidArgf("%q is a typed field of %s; read the struct field", key, c.typ.Name())
 	}
-	raw, ok := st.extra[key]
+	raw, ok := st.raw(key)
 	if !ok {
 		return false, nil
 	}
@@ -195,28 +548,32 @@ func (c *objectCodec) setExtra(st *docState, key string, v any) error {
 	if err != nil {
 		return invalidArgf("member %q cannot be encoded as JSON: %v", key, err)
 	}
-	if st.extra == nil {
-		st.extra = map[string]json.RawMessage{}
-	}
-	st.extra[key] = b
+	st.setRaw(key, b)
 	return nil
 }
 
+// deleteExtra removes the untyped member key.
+func (c *objectCodec) deleteExtra(st *docState, key string) {
+	if _, typed := c.index[key]; !typed {
+		st.deleteRaw(key)
+	}
+}
+
 // extraKeys lists the untyped members, sorted.
-func (st *docState) extraKeys(c *objectCodec) []string {
+func (c *objectCodec) extraKeys(st *docState) []string {
 	keys := make([]string, 0, len(st.extra))
-	for k := range st.extra {
-		if _, typed := c.index[k]; !typed {
-			keys = append(keys, k)
+	for _, m := range st.extra {
+		if _, typed := c.index[m.key]; !typed {
+			keys = append(keys, m.key)
 		}
 	}
 	slices.Sort(keys)
 	return keys
 }
 
-// isZeroExceptState reports whether every exported field of the struct rv
-// is zero.
-func isZeroExceptState(rv reflect.Value) bool {
+// exportedZero reports whether every exported field of the struct rv is
+// zero.
+func exportedZero(rv reflect.Value) bool {
 	for i := range rv.NumField() {
 		if rv.Type().Field(i).IsExported() && !rv.Field(i).IsZero() {
 			return false

@@ -1,0 +1,289 @@
+package integratorio
+
+import (
+	"errors"
+	"fmt"
+	"unicode/utf8"
+)
+
+// A small validating JSON scanner: the models decode in one pass over the
+// bytes, keeping unknown members as sub-slices instead of decoding the
+// document twice (see object.go).
+
+// maxDepth bounds nesting, as encoding/json does.
+const maxDepth = 10000
+
+var errUnexpectedEnd = errors.New("unexpected end of JSON input")
+
+func syntaxErr(d []byte, i int, what string) error {
+	if i >= len(d) {
+		return errUnexpectedEnd
+	}
+	return fmt.Errorf("invalid character %q %s (offset %d)", d[i], what, i)
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func skipSpace(d []byte, i int) int {
+	for i < len(d) && isSpace(d[i]) {
+		i++
+	}
+	return i
+}
+
+// scanString checks the string starting at d[i] == '"' and returns the
+// index after its closing quote. plain reports a string without escapes
+// whose bytes are valid UTF-8, which can be used as is.
+func scanString(d []byte, i int) (end int, plain bool, err error) {
+	plain = true
+	ascii := true
+	for j := i + 1; j < len(d); j++ {
+		switch c := d[j]; {
+		case c == '"':
+			if !ascii && plain {
+				plain = utf8.Valid(d[i+1 : j])
+			}
+			return j + 1, plain, nil
+		case c == '\\':
+			plain = false
+			j++
+			if j >= len(d) {
+				return 0, false, errUnexpectedEnd
+			}
+			switch d[j] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if j+4 >= len(d) {
+					return 0, false, errUnexpectedEnd
+				}
+				for k := j + 1; k <= j+4; k++ {
+					if !isHex(d[k]) {
+						return 0, false, syntaxErr(d, k, "in \\u hexadecimal character escape")
+					}
+				}
+				j += 4
+			default:
+				return 0, false, syntaxErr(d, j, "in string escape code")
+			}
+		case c < 0x20:
+			return 0, false, syntaxErr(d, j, "in string literal")
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return 0, false, errUnexpectedEnd
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// scanNumber checks the number starting at d[i] and returns the index
+// after it.
+func scanNumber(d []byte, i int) (int, error) {
+	if d[i] == '-' {
+		i++
+	}
+	switch {
+	case i >= len(d):
+		return 0, errUnexpectedEnd
+	case d[i] == '0':
+		i++
+	case '1' <= d[i] && d[i] <= '9':
+		for i < len(d) && isDigit(d[i]) {
+			i++
+		}
+	default:
+		return 0, syntaxErr(d, i, "in numeric literal")
+	}
+	if i < len(d) && d[i] == '.' {
+		i++
+		if i >= len(d) || !isDigit(d[i]) {
+			return 0, syntaxErr(d, i, "after decimal point in numeric literal")
+		}
+		for i < len(d) && isDigit(d[i]) {
+			i++
+		}
+	}
+	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+		i++
+		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+			i++
+		}
+		if i >= len(d) || !isDigit(d[i]) {
+			return 0, syntaxErr(d, i, "in exponent of numeric literal")
+		}
+		for i < len(d) && isDigit(d[i]) {
+			i++
+		}
+	}
+	return i, nil
+}
+
+func scanLiteral(d []byte, i int, lit string) (int, error) {
+	if len(d)-i < len(lit) {
+		return 0, errUnexpectedEnd
+	}
+	for k := 0; k < len(lit); k++ {
+		if d[i+k] != lit[k] {
+			return 0, syntaxErr(d, i+k, "in literal "+lit)
+		}
+	}
+	return i + len(lit), nil
+}
+
+// skipValue checks the value starting at d[i] (no leading space) and
+// returns the index after it.
+func skipValue(d []byte, i, depth int) (int, error) {
+	if i >= len(d) {
+		return 0, errUnexpectedEnd
+	}
+	switch c := d[i]; {
+	case c == '"':
+		end, _, err := scanString(d, i)
+		return end, err
+	case c == '{':
+		if depth++; depth > maxDepth {
+			return 0, errors.New("exceeded max depth")
+		}
+		i = skipSpace(d, i+1)
+		if i < len(d) && d[i] == '}' {
+			return i + 1, nil
+		}
+		for {
+			if i >= len(d) || d[i] != '"' {
+				return 0, syntaxErr(d, i, "looking for beginning of object key string")
+			}
+			end, _, err := scanString(d, i)
+			if err != nil {
+				return 0, err
+			}
+			i = skipSpace(d, end)
+			if i >= len(d) || d[i] != ':' {
+				return 0, syntaxErr(d, i, "after object key")
+			}
+			if i, err = skipValue(d, skipSpace(d, i+1), depth); err != nil {
+				return 0, err
+			}
+			i = skipSpace(d, i)
+			if i < len(d) && d[i] == ',' {
+				i = skipSpace(d, i+1)
+				continue
+			}
+			if i < len(d) && d[i] == '}' {
+				return i + 1, nil
+			}
+			return 0, syntaxErr(d, i, "after object key:value pair")
+		}
+	case c == '[':
+		if depth++; depth > maxDepth {
+			return 0, errors.New("exceeded max depth")
+		}
+		i = skipSpace(d, i+1)
+		if i < len(d) && d[i] == ']' {
+			return i + 1, nil
+		}
+		for {
+			var err error
+			if i, err = skipValue(d, i, depth); err != nil {
+				return 0, err
+			}
+			i = skipSpace(d, i)
+			if i < len(d) && d[i] == ',' {
+				i = skipSpace(d, i+1)
+				continue
+			}
+			if i < len(d) && d[i] == ']' {
+				return i + 1, nil
+			}
+			return 0, syntaxErr(d, i, "after array element")
+		}
+	case c == 't':
+		return scanLiteral(d, i, "true")
+	case c == 'f':
+		return scanLiteral(d, i, "false")
+	case c == 'n':
+		return scanLiteral(d, i, "null")
+	case c == '-' || isDigit(c):
+		return scanNumber(d, i)
+	}
+	return 0, syntaxErr(d, i, "looking for beginning of value")
+}
+
+// eachElement calls fn with each element of the array d[i:] == "[...]",
+// already checked, and returns the index after it.
+func eachElement(d []byte, i int, fn func(elem []byte) error) (int, error) {
+	i = skipSpace(d, i+1)
+	if i < len(d) && d[i] == ']' {
+		return i + 1, nil
+	}
+	for {
+		end, err := skipValue(d, i, 1)
+		if err != nil {
+			return 0, err
+		}
+		if err := fn(d[i:end]); err != nil {
+			return 0, err
+		}
+		i = skipSpace(d, end)
+		if i < len(d) && d[i] == ',' {
+			i = skipSpace(d, i+1)
+			continue
+		}
+		if i < len(d) && d[i] == ']' {
+			return i + 1, nil
+		}
+		return 0, syntaxErr(d, i, "after array element")
+	}
+}
+
+// appendString appends s as a JSON string, escaped as encoding/json does
+// (HTML-safe, U+2028 and U+2029 escaped, invalid UTF-8 replaced).
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
