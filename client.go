@@ -416,6 +416,9 @@ func (c *Client) send(r request, decode func(*response) error) error {
 			bufPool.Put(buf)
 		}
 	}()
+	if cl := resp.ContentLength; cl > 0 && cl <= maxResponseBody {
+		buf.Grow(int(cl) + 1) // +1: ReadFrom needs room to see the end
+	}
 	n, err := buf.ReadFrom(io.LimitReader(resp.Body, maxResponseBody+1))
 	if err != nil {
 		if ctx.Err() != nil {

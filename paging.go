@@ -2,7 +2,6 @@ package integratorio
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -75,14 +74,27 @@ func decodeList[T any, P document[T]](r *response) ([]*T, error) {
 	if r.body[0] != '[' {
 		return nil, r.unexpected(http.MethodGet, "body is not a JSON array: %s", r.excerpt())
 	}
+	// One pass: each element is checked and decoded by the model itself.
 	var page []*T
-	if err := json.Unmarshal(r.body, &page); err != nil {
-		return nil, r.unexpected(http.MethodGet, "%v", err)
-	}
-	for i, v := range page {
-		if v == nil || P(v).docID() == "" {
-			return nil, r.unexpected(http.MethodGet, "element %d is not a document with an _id", i)
+	end, err := eachElement(r.body, 0, func(elem []byte) error {
+		if elem[0] != '{' {
+			return fmt.Errorf("element %d is not a JSON object", len(page))
 		}
+		v := new(T)
+		if err := P(v).UnmarshalJSON(elem); err != nil {
+			return fmt.Errorf("element %d: %w", len(page), err)
+		}
+		if P(v).docID() == "" {
+			return fmt.Errorf("element %d is not a document with an _id", len(page))
+		}
+		page = append(page, v)
+		return nil
+	})
+	if err == nil && skipSpace(r.body, end) != len(r.body) {
+		err = syntaxErr(r.body, skipSpace(r.body, end), "after top-level value")
+	}
+	if err != nil {
+		return nil, r.unexpected(http.MethodGet, "%v", err)
 	}
 	return page, nil
 }
