@@ -71,6 +71,18 @@ type Client struct {
 	rc        *retryablehttp.Client
 }
 
+// String describes the client without its token.
+func (c Client) String() string {
+	return "integratorio.Client{" + c.base.String() + "}"
+}
+
+// Format prints the client as String does, for every verb, so that
+// printing a client (or a struct holding one) never shows the token.
+func (c Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+
+// LogValue logs the client as its API root, without the token.
+func (c Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
 type config struct {
 	root      string
 	region    Region
@@ -255,10 +267,31 @@ func defaultTransport() *http.Transport {
 // errRedirectRefused is returned for a redirect away from the API's origin.
 var errRedirectRefused = errors.New("integratorio: redirect to another host refused")
 
+// keepIdle hides the transport's CloseIdleConnections from the retry
+// loop, which would otherwise close every idle connection of a shared
+// transport each time one request fails.
+type keepIdle struct{ http.RoundTripper }
+
+// CloseIdleConnections closes the idle connections of the HTTP transport
+// the client uses (the one given with WithHTTPClient, or its own).
+func (c *Client) CloseIdleConnections() {
+	if ki, ok := c.rc.HTTPClient.Transport.(keepIdle); ok {
+		type closer interface{ CloseIdleConnections() }
+		if t, ok := ki.RoundTripper.(closer); ok {
+			t.CloseIdleConnections()
+		}
+	}
+}
+
 // guardRedirects returns a copy of hc that refuses redirects to an origin
 // other than base's, so the token is never sent elsewhere.
 func guardRedirects(hc *http.Client, base *url.URL) *http.Client {
 	cp := *hc
+	rt := hc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	cp.Transport = keepIdle{rt}
 	next := hc.CheckRedirect
 	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if !sameOrigin(req.URL, base) {
@@ -338,6 +371,9 @@ const maxPooledBuffer = 8 << 20
 // it) before the buffer is reused.
 func (c *Client) send(r request, decode func(*response) error) error {
 	ctx := r.ctx
+	if ctx == nil {
+		return invalidArgf("%s: nil context", r.method)
+	}
 	u := r.url
 	if u == nil {
 		cp := *c.base
@@ -351,7 +387,7 @@ func (c *Client) send(r request, decode func(*response) error) error {
 		cp.RawQuery = r.query
 		u = &cp
 	}
-	display := c.displayPath(u)
+	display := c.redactString(c.displayPath(u))
 
 	body := r.raw
 	if body == nil && r.body != nil {
@@ -362,7 +398,8 @@ func (c *Client) send(r request, decode func(*response) error) error {
 		body = b
 	}
 
-	st := &attemptState{method: r.method, path: display, idempotent: idempotent(r.method), logger: c.logger, maxRetries: c.policy.MaxRetries}
+	st := &attemptState{method: r.method, path: display, idempotent: idempotent(r.method), logger: c.logger, maxRetries: c.policy.MaxRetries, client: c}
+	defer st.release()
 	ctx = context.WithValue(ctx, attemptKey{}, st)
 	if !st.idempotent {
 		ctx = st.trace(ctx)
@@ -388,6 +425,9 @@ func (c *Client) send(r request, decode func(*response) error) error {
 	if err != nil {
 		return fmt.Errorf("integratorio: %s %s: %w", r.method, display, err)
 	}
+	// A 2xx body is read inside the retry loop, so that a body cut off
+	// midway is retried like any other transport failure where that is safe.
+	req.SetResponseHandler(st.readBody)
 
 	resp, err := c.rc.Do(req)
 	if err != nil {
@@ -405,41 +445,86 @@ func (c *Client) send(r request, decode func(*response) error) error {
 		}
 		ra, _ := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 		apiErr := newAPIError(r.method, display, resp.StatusCode, ra, c.redact(b))
-		apiErr.attempt = st.attempt
+		apiErr.mayHaveActed = st.mayHaveActed
 		return apiErr
 	}
 
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= maxPooledBuffer {
-			bufPool.Put(buf)
-		}
-	}()
-	if cl := resp.ContentLength; cl > 0 && cl <= maxResponseBody {
-		buf.Grow(int(cl) + 1) // +1: ReadFrom needs room to see the end
-	}
-	n, err := buf.ReadFrom(io.LimitReader(resp.Body, maxResponseBody+1))
-	if err != nil {
-		if ctx.Err() != nil {
-			err = ctx.Err()
-		}
-		return fmt.Errorf("integratorio: %s %s: reading response: %w", r.method, display, err)
-	}
-	if n > maxResponseBody {
-		return fmt.Errorf("%w: %s %s: %d: body larger than %d MiB", ErrUnexpectedResponse, r.method, display, resp.StatusCode, maxResponseBody>>20)
-	}
 	out := &response{status: resp.StatusCode, header: resp.Header, url: u, display: display, state: st, client: c}
-	if b := bytes.TrimSpace(buf.Bytes()); len(b) > 0 {
-		out.body = b
+	if st.buf != nil {
+		if b := trimJSONSpace(st.buf.Bytes()); len(b) > 0 {
+			out.body = b
+		}
 	}
 	if decode == nil {
 		return nil
 	}
-	return decode(out)
+	if err := decode(out); err != nil {
+		if !st.idempotent {
+			// The server acted (it answered 2xx), but what it made is
+			// unknown to the caller.
+			return c.redactError(fmt.Errorf("%w: %w", ErrUnknownOutcome, err))
+		}
+		return c.redactError(err)
+	}
+	return nil
 }
 
-// transportError wraps a failure without an HTTP answer.
+// errBodyTooLarge ends a request whose successful answer exceeds
+// maxResponseBody; it is not retried.
+var errBodyTooLarge = fmt.Errorf("%w: response body larger than %d MiB", ErrUnexpectedResponse, maxResponseBody>>20)
+
+// maxPreGrow bounds how much buffer a Content-Length header alone can make
+// the client allocate before any body has arrived.
+const maxPreGrow = 8 << 20
+
+// readBody reads a 2xx answer's body into a pooled buffer. It runs inside
+// the retry loop (retryablehttp's response handler); other answers are left
+// for send.
+func (st *attemptState) readBody(resp *http.Response) error {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		st.handled = st.attempt + 1
+		return nil
+	}
+	st.handled = st.attempt + 1
+	defer resp.Body.Close()
+	if st.buf == nil {
+		st.buf = bufPool.Get().(*bytes.Buffer)
+	}
+	st.buf.Reset()
+	if cl := resp.ContentLength; cl > 0 {
+		st.buf.Grow(int(min(cl, maxPreGrow)) + 1) // +1: ReadFrom needs room to see the end
+	}
+	n, err := st.buf.ReadFrom(io.LimitReader(resp.Body, maxResponseBody+1))
+	if err != nil {
+		return fmt.Errorf("reading the response body: %w", err)
+	}
+	if n > maxResponseBody {
+		return errBodyTooLarge
+	}
+	return nil
+}
+
+// release returns the body buffer to the pool.
+func (st *attemptState) release() {
+	if st.buf != nil && st.buf.Cap() <= maxPooledBuffer {
+		bufPool.Put(st.buf)
+	}
+	st.buf = nil
+}
+
+// trimJSONSpace trims the white space JSON allows: space, tab, CR, LF.
+func trimJSONSpace(b []byte) []byte {
+	i, j := 0, len(b)
+	for i < j && isSpace(b[i]) {
+		i++
+	}
+	for j > i && isSpace(b[j-1]) {
+		j--
+	}
+	return b[i:j]
+}
+
+// transportError wraps a failure without a usable HTTP answer.
 func (c *Client) transportError(ctx context.Context, st *attemptState, display string, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 		err = fmt.Errorf("%w (%v)", ctxErr, err)
@@ -462,19 +547,29 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-// redactError guards against a transport error quoting a URL or message
-// that a server made to contain the token.
+// redactError guards against an error quoting a URL or message that a
+// server made to contain the token.
 func (c *Client) redactError(err error) error {
 	msg := err.Error()
-	token := c.auth[len("Bearer "):]
-	if !strings.Contains(msg, token) {
-		return err
+	if red := c.redactString(msg); red != msg {
+		return &redactedError{msg: red, err: err}
 	}
-	return &redactedError{msg: strings.ReplaceAll(msg, token, string(redacted)), err: err}
+	return err
+}
+
+// redactString removes the token from server-influenced text (paths, hosts,
+// error messages) before it goes into an error or a log line.
+func (c *Client) redactString(s string) string {
+	token := c.auth[len("Bearer "):]
+	if !strings.Contains(s, token) {
+		return s
+	}
+	return strings.ReplaceAll(s, token, string(redacted))
 }
 
 // unexpected returns an error matching ErrUnexpectedResponse.
 func (r *response) unexpected(method, format string, args ...any) error {
+	// send redacts the token from the final error.
 	return fmt.Errorf("%w: %s %s: %d: %s", ErrUnexpectedResponse, method, r.display, r.status, fmt.Sprintf(format, args...))
 }
 

@@ -35,7 +35,8 @@ var (
 	ErrInvalidArgument = errors.New("integratorio: invalid argument")
 	// ErrUnknownOutcome matches a failed create, clone or patch that the
 	// server may nevertheless have carried out: the connection failed after
-	// the request was sent. The SDK does not retry such a request; check
+	// the request was sent, or the server answered 2xx with a body that
+	// could not be read. The SDK does not retry such a request; check
 	// whether the resource exists before trying again.
 	ErrUnknownOutcome = errors.New("integratorio: outcome unknown, the server may have acted on the request")
 	// ErrUnexpectedResponse matches a successful status whose body is not
@@ -60,10 +61,13 @@ type APIError struct {
 	// RetryAfter is the wait the server asked for in Retry-After, when
 	// present.
 	RetryAfter time.Duration
-	// Body is the raw body, at most 64 KiB of it.
+	// Body is the raw body, at most 64 KiB of it, with the token removed
+	// should the server have echoed it.
 	Body []byte
 
-	attempt int // 0-based attempt that got this answer
+	// mayHaveActed: an earlier attempt of the same request failed in a
+	// way the server may have acted on (for Delete's 404-after-retry).
+	mayHaveActed bool
 }
 
 // ErrorDetail is one entry of the API's error envelope. Program against

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/go-querystring/query"
 )
@@ -27,7 +29,8 @@ type IntegrationsService interface {
 	Get(ctx context.Context, id string) (*Integration, error)
 	// Create creates an integration and returns it as stored. The document's
 	// id and lastModified are not sent. Create is not retried once the
-	// request may have reached the server; see ErrUnknownOutcome.
+	// request may have reached the server: a failure after that point, or
+	// a 2xx answer that cannot be read, matches ErrUnknownOutcome.
 	Create(ctx context.Context, in *Integration) (*Integration, error)
 	// Update replaces the integration with in (PUT) and returns it as
 	// stored. Members in left out are erased on the server, so start from a
@@ -37,9 +40,14 @@ type IntegrationsService interface {
 	// Patch applies JSON Patch operations to the integration.
 	Patch(ctx context.Context, id string, ops ...PatchOp) error
 	// Delete deletes the integration. A 404 on a retry, after an attempt
-	// that may have deleted it, counts as success.
+	// that may have deleted it (a transport failure or a 5xx other than
+	// 503), counts as success.
 	Delete(ctx context.Context, id string) error
-	// Clone copies the integration and returns the copy.
+	// Clone copies the integration and returns the copy. When the API
+	// answers with the list of created resources, Clone reads the new
+	// integration; if that fails, it returns the CloneResult (with Created
+	// filled) together with an error matching ErrUnknownOutcome. Clone is
+	// not retried once the request may have reached the server.
 	Clone(ctx context.Context, id string, opts *CloneOptions) (*CloneResult, error)
 	// ManagedUpdate runs a SmartConnector managed update on one
 	// integration, in the order that never locks a user out:
@@ -327,11 +335,11 @@ func (s *integrations) Clone(ctx context.Context, id string, opts *CloneOptions)
 		}
 	}
 	if newID == "" {
-		return res, fmt.Errorf("%w: POST %s/clone: the created resources name no integration", ErrUnexpectedResponse, p)
+		return res, fmt.Errorf("%w: %w: POST %s/clone: the created resources name no integration", ErrUnknownOutcome, ErrUnexpectedResponse, p)
 	}
 	in, err := s.Get(ctx, newID)
 	if err != nil {
-		return res, fmt.Errorf("integratorio: clone created integration %s, but reading it failed: %w", newID, err)
+		return res, fmt.Errorf("integratorio: clone created integration %s, but reading it failed: %w: %w", newID, ErrUnknownOutcome, err)
 	}
 	res.Integration = in
 	return res, nil
@@ -365,8 +373,8 @@ func validateID(id string) error {
 	case id == "." || id == "..":
 		return invalidArgf("id %q is not a valid id", id)
 	case strings.ContainsFunc(id, func(r rune) bool {
-		return r <= 0x20 || r == 0x7f || r == '/' || r == '?' || r == '#' || r == '%' || r == '\\' ||
-			r == 0x85 || r == 0xa0 || r == 0xfffd || (r >= 0x2000 && r <= 0x200b) || r == 0x2028 || r == 0x2029 || r == 0x3000
+		return unicode.IsControl(r) || unicode.IsSpace(r) || strings.ContainsRune("/?#%\\", r) ||
+			r == utf8.RuneError || r == 0x200b || r == 0xfeff || unicode.Is(unicode.Cf, r)
 	}):
 		return invalidArgf("id %q contains whitespace, control characters or one of / ? # %% \\", id)
 	}
@@ -421,7 +429,7 @@ func doDocument[T any, P document[T]](ctx context.Context, c *Client, r request)
 func deleteResource(ctx context.Context, c *Client, path string) error {
 	err := c.send(request{ctx: ctx, method: http.MethodDelete, path: path}, nil)
 	var apiErr *APIError
-	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound && apiErr.attempt > 0 {
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound && apiErr.mayHaveActed {
 		return nil
 	}
 	return err

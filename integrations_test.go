@@ -45,7 +45,7 @@ func TestIDsArePathEscaped(t *testing.T) {
 
 func TestInvalidArgumentsSendNothing(t *testing.T) {
 	t.Parallel()
-	badIDs := []string{"", " ", " abc", "abc\n", "..", ".", "a/b", "a?b", "a#b", "%2F", "a%b", "a\x00b", "a\\b", "a\u2028b", strings.Repeat("a", 600)}
+	badIDs := []string{"", " ", " abc", "abc\n", "..", ".", "a/b", "a?b", "a#b", "%2F", "a%b", "a\x00b", "a\\b", "a\u2028b", "a\u0080b", "a\u009bb", "a\u1680b", "a\u202fb", "a\u205fb", "a\ufeffb", "a\u200bb", "a\xffb", strings.Repeat("a", 600)}
 	ctx := context.Background()
 	c, mt := newMockClient(t)
 	calls := map[string]func(id string) error{
@@ -481,4 +481,21 @@ func TestNonDocumentAnswersAreErrors(t *testing.T) {
 		assert.Nil(t, list, name)
 		assert.ErrorIs(t, err, ErrUnexpectedResponse, name)
 	}
+}
+
+func TestNextLinkLoopBackToAQueriedFirstPageIsDetectedAtOnce(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	mt.RegisterResponder(http.MethodGet, `=~^`+testRoot+`/integrations`, func(r *http.Request) (*http.Response, error) {
+		resp := httpmock.NewStringResponse(200, `[{"_id":"a"}]`)
+		if r.URL.Query().Get("page") == "2" {
+			resp.Header.Set("Link", `</v1/integrations?include=name%2Ctag>; rel="next"`)
+		} else {
+			resp.Header.Set("Link", `</v1/integrations?include=name%2Ctag&page=2>; rel="next"`)
+		}
+		return resp, nil
+	})
+	_, err := c.Integrations.List(context.Background(), &ListOptions{Include: []string{"name", "tag"}})
+	require.ErrorIs(t, err, ErrUnexpectedResponse)
+	assert.Equal(t, 2, mt.GetTotalCallCount())
 }

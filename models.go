@@ -2,6 +2,7 @@ package integratorio
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -32,7 +33,8 @@ const (
 // by a value built in code, so that an update can never leave it out.
 //
 // Use Extra and SetExtra to read and write the members this struct does not
-// type. An Integration is not safe for concurrent mutation.
+// type. Reading an Integration from several goroutines is safe; changing
+// it needs exclusive access.
 type Integration struct {
 	// ID is the document's 24-hex id (`_id`); read-only.
 	ID string `json:"_id"`
@@ -192,7 +194,9 @@ func (s *InstallStep) appendJSON(b []byte) ([]byte, error) {
 // Settings is a SmartConnector's configuration: a free-form JSON object kept
 // whole. Members are read and written by key; every member survives a round
 // trip unchanged unless it is set or deleted. The zero value is an empty
-// object, ready to use. A Settings is not safe for concurrent mutation.
+// object, ready to use. Reads (Get, Keys, Decode, Sections,
+// CommonResources) may run concurrently; a write (Set, Delete, ...) needs
+// exclusive access.
 type Settings struct {
 	raw     json.RawMessage            // as received, until a member is accessed
 	members map[string]json.RawMessage // parsed on first access
@@ -292,13 +296,9 @@ func (s *Settings) Get(key string, v any) (bool, error) {
 	if s == nil {
 		return false, nil
 	}
-	m, err := s.object()
-	if err != nil {
+	raw, ok, err := s.member(key)
+	if err != nil || !ok {
 		return false, err
-	}
-	raw, ok := m[key]
-	if !ok {
-		return false, nil
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
 		return true, fmt.Errorf("integratorio: decoding settings member %q: %w", key, err)
@@ -332,14 +332,90 @@ func (s *Settings) Delete(key string) {
 
 // Keys lists the top-level members, sorted.
 func (s *Settings) Keys() []string {
-	m, err := s.object()
-	if err != nil {
+	if s == nil {
 		return nil
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	var keys []string
+	if s.members != nil {
+		for k := range s.members {
+			keys = append(keys, k)
+		}
+	} else if err := eachMember(s.raw, func(k string, _ []byte) {
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}); err != nil {
+		return nil
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// member finds the top-level member key without changing s, so that
+// readers may share settings.
+func (s *Settings) member(key string) (json.RawMessage, bool, error) {
+	if s.members != nil {
+		raw, ok := s.members[key]
+		return raw, ok, nil
+	}
+	var found json.RawMessage
+	err := eachMember(s.raw, func(k string, v []byte) {
+		if k == key {
+			found = v // the last of duplicates wins, as in encoding/json
+		}
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("integratorio: settings is not a JSON object: %w", err)
+	}
+	return found, found != nil, nil
+}
+
+// eachMember calls fn with each member of the JSON object raw (empty raw
+// is an empty object). The value slices alias raw.
+func eachMember(raw []byte, fn func(key string, val []byte)) error {
+	i := skipSpace(raw, 0)
+	if i == len(raw) {
+		return nil
+	}
+	if raw[i] != '{' {
+		return errors.New("not an object")
+	}
+	i = skipSpace(raw, i+1)
+	if i < len(raw) && raw[i] == '}' {
+		return nil
+	}
+	for {
+		if i >= len(raw) || raw[i] != '"' {
+			return syntaxErr(raw, i, "looking for beginning of object key string")
+		}
+		kend, plain, err := scanString(raw, i)
+		if err != nil {
+			return err
+		}
+		key := unsafeString(raw[i+1 : kend-1])
+		if !plain {
+			if key, err = unquote(raw[i:kend]); err != nil {
+				return err
+			}
+		}
+		i = skipSpace(raw, kend)
+		if i >= len(raw) || raw[i] != ':' {
+			return syntaxErr(raw, i, "after object key")
+		}
+		vstart := skipSpace(raw, i+1)
+		vend, err := skipValue(raw, vstart, 1)
+		if err != nil {
+			return err
+		}
+		fn(key, raw[vstart:vend])
+		i = skipSpace(raw, vend)
+		if i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+			continue
+		}
+		if i < len(raw) && raw[i] == '}' {
+			return nil
+		}
+		return syntaxErr(raw, i, "after object key:value pair")
+	}
 }

@@ -9,7 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 )
+
+// unsafeString views b as a string without copying, for map lookups and
+// comparisons of bytes that do not change while the view is used.
+func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // member is one JSON object member kept exactly as received.
 type member struct {
@@ -47,18 +52,22 @@ func (st *docState) raw(key string) (json.RawMessage, bool) {
 	return nil, false
 }
 
+// setRaw and deleteRaw copy the list before changing it, so that a
+// shallow copy of a model (cp := *in) does not change with the original.
 func (st *docState) setRaw(key string, raw json.RawMessage) {
-	for i := range st.extra {
-		if st.extra[i].key == key {
-			st.extra[i].raw = raw
+	extra := slices.Clone(st.extra)
+	for i := range extra {
+		if extra[i].key == key {
+			extra[i].raw = raw
+			st.extra = extra
 			return
 		}
 	}
-	st.extra = append(st.extra, member{key, raw})
+	st.extra = append(extra, member{key, raw})
 }
 
 func (st *docState) deleteRaw(key string) {
-	st.extra = slices.DeleteFunc(st.extra, func(m member) bool { return m.key == key })
+	st.extra = slices.DeleteFunc(slices.Clone(st.extra), func(m member) bool { return m.key == key })
 }
 
 // object is implemented by the models whose arrays the codec decodes and
@@ -152,30 +161,60 @@ type keptSpan struct {
 	key          string // the decoded key; "" for a plain key read in place
 	kstart, kend int    // the key's bytes, without quotes
 	vstart, vend int    // the value's bytes
+	field        int    // typed field index + 1; 0 for an untyped member
 }
 
-func (k *keptSpan) is(data, name []byte) bool {
-	if k.key != "" {
-		return k.key == string(name)
+// name returns the member's name without allocating for plain keys.
+func (k *keptSpan) name(data []byte) string {
+	if k.key != "" || k.kend == k.kstart {
+		return k.key
 	}
-	return string(data[k.kstart:k.kend]) == string(name)
+	return unsafeString(data[k.kstart:k.kend])
 }
 
-// dropKept removes the spans of the member name.
-func dropKept(kept []keptSpan, data, name []byte) []keptSpan {
-	for n := 0; n < len(kept); n++ {
-		if kept[n].is(data, name) {
-			kept = append(kept[:n], kept[n+1:]...)
-			n--
+// dedupe drops the kept spans that a later member of the same name
+// replaces, and those of typed fields that ended up set: the last
+// occurrence wins, as in encoding/json. It keeps the order received.
+func (st *docState) dedupe(data []byte, kept []keptSpan) []keptSpan {
+	out := kept[:0:0]
+	var seen map[string]bool
+	if len(kept) > 16 {
+		seen = make(map[string]bool, len(kept))
+	}
+	for n := len(kept) - 1; n >= 0; n-- {
+		k := kept[n]
+		if k.field > 0 && st.present&(1<<(k.field-1)) != 0 {
+			continue
+		}
+		name := k.name(data)
+		dup := false
+		if seen != nil {
+			dup = seen[name]
+			seen[name] = true
+		} else {
+			for _, o := range out {
+				if o.name(data) == name {
+					dup = true
+					break
+				}
+			}
+		}
+		if !dup {
+			out = append(out, k)
 		}
 	}
-	return kept
+	slices.Reverse(out)
+	return out
 }
 
 // keep stores the kept members with one allocation for all their values,
 // one for all their plain keys and one for the list, instead of one per
 // member.
 func (st *docState) keep(data []byte, kept []keptSpan) {
+	if len(kept) == 0 {
+		return
+	}
+	kept = st.dedupe(data, kept)
 	if len(kept) == 0 {
 		return
 	}
@@ -255,7 +294,6 @@ func (c *objectCodec) decode(data []byte, v any, st *docState) error {
 				if span.key, err = unquote(data[i:kend]); err != nil {
 					return err
 				}
-				name = []byte(span.key)
 			}
 			i = skipSpace(data, kend)
 			if i >= len(data) || data[i] != ':' {
@@ -273,12 +311,9 @@ func (c *objectCodec) decode(data []byte, v any, st *docState) error {
 				fi, typed = c.index[span.key]
 			}
 			if typed {
-				name, span.key = c.fields[fi].keyBytes, c.fields[fi].key
-			}
-			// A repeated member replaces what came before, as in
-			// encoding/json.
-			kept = dropKept(kept, data, name)
-			if typed {
+				// A repeated member replaces what came before, as in
+				// encoding/json; keep drops earlier kept copies.
+				span.key, span.field = c.fields[fi].key, fi+1
 				st.present &^= 1 << fi
 				if c.setField(rv, fi, data[span.vstart:span.vend]) {
 					st.present |= 1 << fi

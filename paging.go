@@ -25,7 +25,9 @@ func pages[T any, P document[T]](ctx context.Context, c *Client, path, query str
 		for n := 0; ; n++ {
 			var page []*T
 			var next *url.URL
+			var current string
 			err := c.send(r, func(resp *response) error {
+				current = resp.url.String()
 				var err error
 				if page, err = decodeList[T, P](resp); err != nil {
 					return err
@@ -43,26 +45,19 @@ func pages[T any, P document[T]](ctx context.Context, c *Client, path, query str
 			if seen == nil {
 				seen = map[string]struct{}{}
 			}
-			seen[resp0URL(r, c)] = struct{}{}
+			seen[current] = struct{}{}
 			key := next.String()
-			if _, loop := seen[key]; loop || n+1 >= maxPages {
-				yield(nil, fmt.Errorf("%w: GET %s: the next-page link leads back to a page already read (%s)", ErrUnexpectedResponse, path, c.displayPath(next)))
+			if _, loop := seen[key]; loop {
+				yield(nil, fmt.Errorf("%w: GET %s: the next-page link leads back to a page already read (%s)", ErrUnexpectedResponse, path, c.redactString(c.displayPath(next))))
+				return
+			}
+			if n+1 >= maxPages {
+				yield(nil, fmt.Errorf("%w: GET %s: more than %d pages; stopping", ErrUnexpectedResponse, path, maxPages))
 				return
 			}
 			r = request{ctx: ctx, method: http.MethodGet, url: next}
 		}
 	}
-}
-
-// resp0URL is the absolute URL a request goes to, as a string.
-func resp0URL(r request, c *Client) string {
-	if r.url != nil {
-		return r.url.String()
-	}
-	u := *c.base
-	u.Path = c.basePath + r.path
-	u.RawQuery = r.query
-	return u.String()
 }
 
 // decodeList decodes a page: a JSON array of documents. A 204 or an empty

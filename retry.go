@@ -1,7 +1,9 @@
 package integratorio
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"io"
@@ -67,10 +69,17 @@ type attemptState struct {
 	maxRetries   int
 	logger       *slog.Logger
 
-	attempt  int       // 0-based number of the current attempt
-	answered bool      // the latest attempt got an HTTP answer
-	start    time.Time // when the current attempt started (with a logger)
-	// wrote is set once any attempt may have reached the server.
+	client       *Client
+	attempt      int           // 0-based number of the current attempt
+	answered     bool          // the latest attempt got a usable HTTP answer
+	mayHaveActed bool          // an attempt failed in a way the server may have acted on
+	handled      int           // attempt+1 once the response handler ran for it
+	waitErr      error         // the context's error when it ended a wait
+	buf          *bytes.Buffer // the 2xx body, read by readBody
+	start        time.Time     // when the current attempt started (with a logger)
+	// wrote is set once the current attempt may have reached the server.
+	// Attempts are only repeated after an answer that shows the server did
+	// not act, so each attempt starts afresh.
 	wrote atomic.Bool
 	// traced is set when the current attempt's transport reported asking
 	// for a connection: only then does an unset wrote prove the request
@@ -104,6 +113,7 @@ func startAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
 	if st := stateFrom(req.Context()); st != nil {
 		st.attempt = attempt
 		st.traced.Store(false)
+		st.wrote.Store(false)
 		if st.logger != nil {
 			st.start = time.Now()
 		}
@@ -136,8 +146,19 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if st == nil {
 		return false, nil
 	}
-	st.answered = resp != nil
+	if st.waitErr != nil {
+		return false, st.waitErr // asked again after the wait was cut short
+	}
 	retry := c.shouldRetry(ctx, st, resp, err)
+	if !retry && err == nil && resp != nil && st.handled != st.attempt+1 {
+		// retryablehttp asks again once the response handler has read
+		// the body; decide and log then.
+		return false, nil
+	}
+	st.answered = resp != nil && err == nil
+	if err != nil || (resp != nil && resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable) {
+		st.mayHaveActed = true
+	}
 	var wait time.Duration
 	if retry {
 		wait = c.backoff(c.policy.MinWait, c.policy.MaxWait, st.attempt, resp)
@@ -158,7 +179,8 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		defer t.Stop()
 		select {
 		case <-ctx.Done():
-			return false, ctx.Err()
+			st.waitErr = ctx.Err()
+			return false, st.waitErr
 		case <-t.C:
 		}
 	}
@@ -195,13 +217,14 @@ func (c *Client) shouldRetry(ctx context.Context, st *attemptState, resp *http.R
 // retryableTransportError reports whether a failure without an answer may
 // pass on a new attempt.
 func retryableTransportError(err error) bool {
-	var certErr *x509.CertificateInvalidError
+	var verifyErr *tls.CertificateVerificationError
+	var certErr x509.CertificateInvalidError
 	var authErr x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	switch {
-	case errors.Is(err, errRedirectRefused),
+	case errors.Is(err, errRedirectRefused), errors.Is(err, errBodyTooLarge),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
-		errors.As(err, &certErr), errors.As(err, &authErr), errors.As(err, &hostErr):
+		errors.As(err, &verifyErr), errors.As(err, &certErr), errors.As(err, &authErr), errors.As(err, &hostErr):
 		return false
 	}
 	return !strings.Contains(err.Error(), "stopped after 10 redirects")
@@ -217,7 +240,7 @@ func (st *attemptState) log(ctx context.Context, resp *http.Response, err error,
 	if resp != nil {
 		attrs = append(attrs, slog.Int("status", resp.StatusCode))
 	} else if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
+		attrs = append(attrs, slog.String("error", st.client.redactString(err.Error())))
 	}
 	st.logger.LogAttrs(ctx, slog.LevelDebug, "integratorio: request", attrs...)
 	if retry {

@@ -55,6 +55,8 @@ type ManagedUpdateError struct {
 	UnlockErr error
 }
 
+// Error says which step failed, why, and whether the integration was
+// unlocked.
 func (e *ManagedUpdateError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "integratorio: managed update of integration %s to %s failed at %s: %v", e.IntegrationID, e.Version, e.Step, e.Err)
@@ -124,18 +126,18 @@ func (s *integrations) ManagedUpdate(ctx context.Context, id, version string, fn
 		in.UpdateInProgress = true
 		locked, err := s.Update(ctx, id, in)
 		if err != nil {
-			return nil, s.unlock(ctx, cfg, fail("lock", err))
+			return s.unlock(ctx, cfg, fail("lock", err))
 		}
 		in = locked
 	}
 	if err := callUpdate(fn, in); err != nil {
-		return nil, s.unlock(ctx, cfg, fail("update function", err))
+		return s.unlock(ctx, cfg, fail("update function", err))
 	}
 	in.Version = version
 	in.UpdateInProgress = false
 	out, err := s.Update(ctx, id, in)
 	if err != nil {
-		return nil, s.unlock(ctx, cfg, fail("final write", err))
+		return s.unlock(ctx, cfg, fail("final write", err))
 	}
 	return out, nil
 }
@@ -154,10 +156,14 @@ func callUpdate(fn func(*Integration) error, in *Integration) (err error) {
 // unlock makes the best-effort write that sets updateInProgress false on a
 // fresh copy of the integration, keeping its version, and records the
 // outcome in failure.
-func (s *integrations) unlock(ctx context.Context, cfg managedUpdateConfig, failure error) error {
+//
+// When the failed step was the final write and the fresh copy shows it was
+// applied (the answer was lost, not the write), the update succeeded: the
+// fresh document is returned with a nil error.
+func (s *integrations) unlock(ctx context.Context, cfg managedUpdateConfig, failure error) (*Integration, error) {
 	var mue *ManagedUpdateError
 	if !errors.As(failure, &mue) {
-		return failure
+		return nil, failure
 	}
 	if ctx.Err() != nil {
 		var cancel context.CancelFunc
@@ -167,17 +173,22 @@ func (s *integrations) unlock(ctx context.Context, cfg managedUpdateConfig, fail
 	fresh, err := s.Get(ctx, mue.IntegrationID)
 	if err != nil {
 		mue.UnlockErr = fmt.Errorf("reading the integration to unlock it: %w", err)
-		return mue
+		return nil, mue
+	}
+	if mue.Step == "final write" && fresh.Version == mue.Version && !fresh.UpdateInProgress {
+		// The final write reached the server although its answer was
+		// lost: the update is done.
+		return fresh, nil
 	}
 	if fresh.UpdateInProgress {
 		fresh.UpdateInProgress = false
 		if _, err := s.Update(ctx, mue.IntegrationID, fresh); err != nil {
 			mue.UnlockErr = fmt.Errorf("writing updateInProgress false: %w", err)
-			return mue
+			return nil, mue
 		}
 	}
 	mue.Unlocked = true
-	return mue
+	return nil, mue
 }
 
 // maxModifyAttempts bounds how often Modify starts over after a conflict.

@@ -258,3 +258,20 @@ func TestModifyDetectsConcurrentChanges(t *testing.T) {
 	require.ErrorIs(t, err, boom)
 	assert.Len(t, srv.Requests(), before+1, "only the read was sent")
 }
+
+func TestManagedUpdateWhoseFinalAnswerIsLostStillSucceeds(t *testing.T) {
+	t.Parallel()
+	srv, _, id := managedFixture(t, true)
+	// No retries: the final PUT is applied, its answer lost, and not sent again.
+	client := srv.Client(integratorio.WithRetryPolicy(integratorio.RetryPolicy{}))
+	out, err := client.Integrations.ManagedUpdate(context.Background(), id, "1.2.0", func(*integratorio.Integration) error {
+		srv.DropNext(1, integratoriotest.OnMethod(http.MethodPut))
+		return nil
+	})
+	require.NoError(t, err, "the re-read shows the update was applied")
+	assert.Equal(t, "1.2.0", out.Version)
+	assert.False(t, out.UpdateInProgress)
+	doc := stored(t, srv, id)
+	assert.Equal(t, "1.2.0", doc["version"])
+	assert.Equal(t, false, doc["updateInProgress"])
+}
