@@ -73,9 +73,12 @@ type APIError struct {
 // ErrorDetail is one entry of the API's error envelope. Program against
 // Code; Message is for people.
 type ErrorDetail struct {
-	Code    string `json:"code"`
+	// Code is the machine-readable error code, e.g. "invalid_field".
+	Code string `json:"code"`
+	// Message describes the error for people.
 	Message string `json:"message"`
-	Field   string `json:"field,omitempty"`
+	// Field names the offending field, when the API says.
+	Field string `json:"field,omitempty"`
 }
 
 // Error reads like "integratorio: GET /integrations/abc: 404 not_found:

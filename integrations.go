@@ -119,9 +119,13 @@ func (o *ListOptions) encode() (string, bool, error) {
 // PatchOp is one JSON Patch (RFC 6902) operation. Op is "add", "remove",
 // "replace" or "test"; Path is a JSON Pointer such as "/name".
 type PatchOp struct {
-	Op    string `json:"op"`
-	Path  string `json:"path"`
-	Value any    `json:"value,omitempty"`
+	// Op is the operation: "add", "remove", "replace" or "test".
+	Op string `json:"op"`
+	// Path is the JSON Pointer the operation applies to, e.g. "/name".
+	Path string `json:"path"`
+	// Value is the value to add, replace with or test against; not sent
+	// for "remove".
+	Value any `json:"value,omitempty"`
 }
 
 // MarshalJSON encodes the operation; "remove" carries no value, the others
@@ -177,9 +181,12 @@ type CloneResult struct {
 
 // ClonedResource is one resource created by a clone.
 type ClonedResource struct {
+	// Model is the kind of resource: "Integration", "Flow", "Export", ...
 	Model string `json:"model"`
-	ID    string `json:"_id"`
-	Name  string `json:"name"`
+	// ID is the new resource's id.
+	ID string `json:"_id"`
+	// Name is the new resource's name.
+	Name string `json:"name"`
 }
 
 // integrations implements IntegrationsService.

@@ -239,8 +239,9 @@ func eachElement(d []byte, i int, fn func(elem []byte) error) (int, error) {
 	}
 }
 
-// appendString appends s as a JSON string, escaped as encoding/json does
-// (HTML-safe, U+2028 and U+2029 escaped, invalid UTF-8 replaced).
+// appendString appends s as a JSON string, escaped like encoding/json
+// (HTML-safe, U+2028 and U+2029 escaped, invalid UTF-8 replaced), except
+// that backspace and form feed are written as \u0008 and \u000c.
 func appendString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')

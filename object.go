@@ -176,6 +176,9 @@ func (k *keptSpan) name(data []byte) string {
 // replaces, and those of typed fields that ended up set: the last
 // occurrence wins, as in encoding/json. It keeps the order received.
 func (st *docState) dedupe(data []byte, kept []keptSpan) []keptSpan {
+	if len(kept) <= 16 && !st.needsDedupe(data, kept) {
+		return kept // the common case: nothing to drop, nothing to allocate
+	}
 	out := kept[:0:0]
 	var seen map[string]bool
 	if len(kept) > 16 {
@@ -205,6 +208,24 @@ func (st *docState) dedupe(data []byte, kept []keptSpan) []keptSpan {
 	}
 	slices.Reverse(out)
 	return out
+}
+
+// needsDedupe reports whether a short kept list holds a repeated name or a
+// typed field that ended up set.
+func (st *docState) needsDedupe(data []byte, kept []keptSpan) bool {
+	for n := range kept {
+		k := &kept[n]
+		if k.field > 0 && st.present&(1<<(k.field-1)) != 0 {
+			return true
+		}
+		name := k.name(data)
+		for m := range n {
+			if kept[m].name(data) == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // keep stores the kept members with one allocation for all their values,

@@ -34,8 +34,8 @@ type RetryPolicy struct {
 	// MaxRetries is the number of retries after the first attempt; 0
 	// disables retries.
 	MaxRetries int
-	// MinWait is the first backoff; MaxWait caps every wait, including one
-	// asked for by Retry-After.
+	// MinWait is the first backoff (0 retries at once, without backoff);
+	// MaxWait caps every wait, including one asked for by Retry-After.
 	MinWait, MaxWait time.Duration
 }
 

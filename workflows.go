@@ -14,8 +14,9 @@ import (
 type ManagedUpdateOption func(*managedUpdateConfig)
 
 type managedUpdateConfig struct {
-	allowSameVersion bool
-	unlockTimeout    time.Duration
+	allowSameVersion     bool
+	ignoreCurrentVersion bool
+	unlockTimeout        time.Duration
 }
 
 // AllowSameVersion lets ManagedUpdate run when the integration is already at
@@ -23,6 +24,14 @@ type managedUpdateConfig struct {
 // its final write, or that must be applied again.
 func AllowSameVersion() ManagedUpdateOption {
 	return func(c *managedUpdateConfig) { c.allowSameVersion = true }
+}
+
+// IgnoreCurrentVersion lets ManagedUpdate run whatever the integration's
+// current version is: for an install whose version is not a semantic
+// version (such as "1.0"), or to move an install back. The new version
+// must still be a semantic version.
+func IgnoreCurrentVersion() ManagedUpdateOption {
+	return func(c *managedUpdateConfig) { c.ignoreCurrentVersion = true }
 }
 
 // WithUnlockTimeout bounds the best-effort unlock that follows a failed
@@ -111,10 +120,10 @@ func (s *integrations) ManagedUpdate(ctx context.Context, id, version string, fn
 	if err != nil {
 		return nil, fail("read", err)
 	}
-	if in.Version != "" {
+	if in.Version != "" && !cfg.ignoreCurrentVersion {
 		current, err := parseVersion(in.Version)
 		if err != nil {
-			return nil, invalidArgf("ManagedUpdate: integration %s has version %q, which is not a semantic version; cannot tell whether %s is newer", id, in.Version, version)
+			return nil, invalidArgf("ManagedUpdate: integration %s has version %q, which is not a semantic version; cannot tell whether %s is newer (IgnoreCurrentVersion skips the check)", id, in.Version, version)
 		}
 		switch c := target.Compare(current); {
 		case c < 0, c == 0 && !cfg.allowSameVersion:

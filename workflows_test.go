@@ -275,3 +275,24 @@ func TestManagedUpdateWhoseFinalAnswerIsLostStillSucceeds(t *testing.T) {
 	assert.Equal(t, "1.2.0", doc["version"])
 	assert.Equal(t, false, doc["updateInProgress"])
 }
+
+func TestManagedUpdateIgnoreCurrentVersion(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	client := srv.Client()
+	id, err := srv.AddIntegrationJSON([]byte(`{"name":"old install","version":"1.0"}`))
+	require.NoError(t, err)
+	noop := func(*integratorio.Integration) error { return nil }
+
+	_, err = client.Integrations.ManagedUpdate(context.Background(), id, "1.1.0", noop)
+	require.ErrorIs(t, err, integratorio.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "IgnoreCurrentVersion")
+
+	_, err = client.Integrations.ManagedUpdate(context.Background(), id, "1.1.0", noop, integratorio.IgnoreCurrentVersion())
+	require.NoError(t, err)
+	assert.Equal(t, "1.1.0", stored(t, srv, id)["version"])
+
+	_, err = client.Integrations.ManagedUpdate(context.Background(), id, "1.0", noop, integratorio.IgnoreCurrentVersion())
+	require.ErrorIs(t, err, integratorio.ErrInvalidArgument, "the new version must still be semver")
+}
