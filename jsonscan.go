@@ -145,61 +145,9 @@ func skipValue(d []byte, i, depth int) (int, error) {
 		end, _, err := scanString(d, i)
 		return end, err
 	case c == '{':
-		if depth++; depth > maxDepth {
-			return 0, errors.New("exceeded max depth")
-		}
-		i = skipSpace(d, i+1)
-		if i < len(d) && d[i] == '}' {
-			return i + 1, nil
-		}
-		for {
-			if i >= len(d) || d[i] != '"' {
-				return 0, syntaxErr(d, i, "looking for beginning of object key string")
-			}
-			end, _, err := scanString(d, i)
-			if err != nil {
-				return 0, err
-			}
-			i = skipSpace(d, end)
-			if i >= len(d) || d[i] != ':' {
-				return 0, syntaxErr(d, i, "after object key")
-			}
-			if i, err = skipValue(d, skipSpace(d, i+1), depth); err != nil {
-				return 0, err
-			}
-			i = skipSpace(d, i)
-			if i < len(d) && d[i] == ',' {
-				i = skipSpace(d, i+1)
-				continue
-			}
-			if i < len(d) && d[i] == '}' {
-				return i + 1, nil
-			}
-			return 0, syntaxErr(d, i, "after object key:value pair")
-		}
+		return scanObject(d, i, depth, nil)
 	case c == '[':
-		if depth++; depth > maxDepth {
-			return 0, errors.New("exceeded max depth")
-		}
-		i = skipSpace(d, i+1)
-		if i < len(d) && d[i] == ']' {
-			return i + 1, nil
-		}
-		for {
-			var err error
-			if i, err = skipValue(d, i, depth); err != nil {
-				return 0, err
-			}
-			i = skipSpace(d, i)
-			if i < len(d) && d[i] == ',' {
-				i = skipSpace(d, i+1)
-				continue
-			}
-			if i < len(d) && d[i] == ']' {
-				return i + 1, nil
-			}
-			return 0, syntaxErr(d, i, "after array element")
-		}
+		return scanArray(d, i, depth, nil)
 	case c == 't':
 		return scanLiteral(d, i, "true")
 	case c == 'f':
@@ -212,20 +160,75 @@ func skipValue(d []byte, i, depth int) (int, error) {
 	return 0, syntaxErr(d, i, "looking for beginning of value")
 }
 
-// eachElement calls fn with each element of the array d[i:] == "[...]",
-// already checked, and returns the index after it.
-func eachElement(d []byte, i int, fn func(elem []byte) error) (int, error) {
+// memberFunc receives one object member: the key's bytes without quotes
+// (d[ks:ke]), whether they can be used as is (no escapes, valid UTF-8),
+// and the value's bytes (d[vs:ve]), already checked.
+type memberFunc func(ks, ke int, plain bool, vs, ve int) error
+
+// scanObject checks the object starting at d[i] == '{', calls fn (if not
+// nil) for each member in order, and returns the index after the object.
+func scanObject(d []byte, i, depth int, fn memberFunc) (int, error) {
+	if depth++; depth > maxDepth {
+		return 0, errors.New("exceeded max depth")
+	}
+	i = skipSpace(d, i+1)
+	if i < len(d) && d[i] == '}' {
+		return i + 1, nil
+	}
+	for {
+		if i >= len(d) || d[i] != '"' {
+			return 0, syntaxErr(d, i, "looking for beginning of object key string")
+		}
+		kend, plain, err := scanString(d, i)
+		if err != nil {
+			return 0, err
+		}
+		ks := i + 1
+		i = skipSpace(d, kend)
+		if i >= len(d) || d[i] != ':' {
+			return 0, syntaxErr(d, i, "after object key")
+		}
+		vs := skipSpace(d, i+1)
+		ve, err := skipValue(d, vs, depth)
+		if err != nil {
+			return 0, err
+		}
+		if fn != nil {
+			if err := fn(ks, kend-1, plain, vs, ve); err != nil {
+				return 0, err
+			}
+		}
+		i = skipSpace(d, ve)
+		if i < len(d) && d[i] == ',' {
+			i = skipSpace(d, i+1)
+			continue
+		}
+		if i < len(d) && d[i] == '}' {
+			return i + 1, nil
+		}
+		return 0, syntaxErr(d, i, "after object key:value pair")
+	}
+}
+
+// scanArray checks the array starting at d[i] == '[', calls fn (if not
+// nil) with each element's bytes, and returns the index after the array.
+func scanArray(d []byte, i, depth int, fn func(elem []byte) error) (int, error) {
+	if depth++; depth > maxDepth {
+		return 0, errors.New("exceeded max depth")
+	}
 	i = skipSpace(d, i+1)
 	if i < len(d) && d[i] == ']' {
 		return i + 1, nil
 	}
 	for {
-		end, err := skipValue(d, i, 1)
+		end, err := skipValue(d, i, depth)
 		if err != nil {
 			return 0, err
 		}
-		if err := fn(d[i:end]); err != nil {
-			return 0, err
+		if fn != nil {
+			if err := fn(d[i:end]); err != nil {
+				return 0, err
+			}
 		}
 		i = skipSpace(d, end)
 		if i < len(d) && d[i] == ',' {
@@ -237,6 +240,20 @@ func eachElement(d []byte, i int, fn func(elem []byte) error) (int, error) {
 		}
 		return 0, syntaxErr(d, i, "after array element")
 	}
+}
+
+// eachElement calls fn with each element of the array d[i:] == "[...]"
+// and returns the index after it.
+func eachElement(d []byte, i int, fn func(elem []byte) error) (int, error) {
+	return scanArray(d, i, 0, fn)
+}
+
+// topLevel checks that nothing but white space follows a value ending at i.
+func topLevel(d []byte, i int) error {
+	if j := skipSpace(d, i); j != len(d) {
+		return syntaxErr(d, j, "after top-level value")
+	}
+	return nil
 }
 
 // appendString appends s as a JSON string, escaped like encoding/json

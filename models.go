@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -342,7 +343,7 @@ func (s *Settings) Keys() []string {
 		}
 	} else if err := eachMember(s.raw, func(k string, _ []byte) {
 		if !slices.Contains(keys, k) {
-			keys = append(keys, k)
+			keys = append(keys, strings.Clone(k))
 		}
 	}); err != nil {
 		return nil
@@ -380,42 +381,19 @@ func eachMember(raw []byte, fn func(key string, val []byte)) error {
 	if raw[i] != '{' {
 		return errors.New("not an object")
 	}
-	i = skipSpace(raw, i+1)
-	if i < len(raw) && raw[i] == '}' {
-		return nil
-	}
-	for {
-		if i >= len(raw) || raw[i] != '"' {
-			return syntaxErr(raw, i, "looking for beginning of object key string")
-		}
-		kend, plain, err := scanString(raw, i)
-		if err != nil {
-			return err
-		}
-		key := unsafeString(raw[i+1 : kend-1])
+	end, err := scanObject(raw, i, 0, func(ks, ke int, plain bool, vs, ve int) error {
+		key := unsafeString(raw[ks:ke])
 		if !plain {
-			if key, err = unquote(raw[i:kend]); err != nil {
+			var err error
+			if key, err = unquote(raw[ks-1 : ke+1]); err != nil {
 				return err
 			}
 		}
-		i = skipSpace(raw, kend)
-		if i >= len(raw) || raw[i] != ':' {
-			return syntaxErr(raw, i, "after object key")
-		}
-		vstart := skipSpace(raw, i+1)
-		vend, err := skipValue(raw, vstart, 1)
-		if err != nil {
-			return err
-		}
-		fn(key, raw[vstart:vend])
-		i = skipSpace(raw, vend)
-		if i < len(raw) && raw[i] == ',' {
-			i = skipSpace(raw, i+1)
-			continue
-		}
-		if i < len(raw) && raw[i] == '}' {
-			return nil
-		}
-		return syntaxErr(raw, i, "after object key:value pair")
+		fn(key, raw[vs:ve])
+		return nil
+	})
+	if err != nil {
+		return err
 	}
+	return topLevel(raw, end)
 }

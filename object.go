@@ -297,68 +297,38 @@ func (c *objectCodec) decode(data []byte, v any, st *docState) error {
 	*st = docState{decoded: true}
 	var spanBuf [16]keptSpan
 	kept := spanBuf[:0]
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		i++
-	} else {
-		for {
-			if i >= len(data) || data[i] != '"' {
-				return syntaxErr(data, i, "looking for beginning of object key string")
-			}
-			kend, plain, err := scanString(data, i)
-			if err != nil {
+	end, err := scanObject(data, i, 0, func(ks, ke int, plain bool, vs, ve int) error {
+		span := keptSpan{kstart: ks, kend: ke, vstart: vs, vend: ve}
+		fi, typed := 0, false
+		if plain {
+			fi, typed = c.index[unsafeString(data[ks:ke])]
+		} else {
+			var err error
+			if span.key, err = unquote(data[ks-1 : ke+1]); err != nil {
 				return err
 			}
-			span := keptSpan{kstart: i + 1, kend: kend - 1}
-			name := data[span.kstart:span.kend]
-			if !plain {
-				if span.key, err = unquote(data[i:kend]); err != nil {
-					return err
-				}
-			}
-			i = skipSpace(data, kend)
-			if i >= len(data) || data[i] != ':' {
-				return syntaxErr(data, i, "after object key")
-			}
-			span.vstart = skipSpace(data, i+1)
-			if span.vend, err = skipValue(data, span.vstart, 1); err != nil {
-				return err
-			}
-
-			fi, typed := 0, false
-			if plain {
-				fi, typed = c.index[string(name)]
-			} else {
-				fi, typed = c.index[span.key]
-			}
-			if typed {
-				// A repeated member replaces what came before, as in
-				// encoding/json; keep drops earlier kept copies.
-				span.key, span.field = c.fields[fi].key, fi+1
-				st.present &^= 1 << fi
-				if c.setField(rv, fi, data[span.vstart:span.vend]) {
-					st.present |= 1 << fi
-					goto next
-				}
-			}
-			kept = append(kept, span)
-		next:
-			i = skipSpace(data, span.vend)
-			if i < len(data) && data[i] == ',' {
-				i = skipSpace(data, i+1)
-				continue
-			}
-			if i < len(data) && data[i] == '}' {
-				i++
-				break
-			}
-			return syntaxErr(data, i, "after object key:value pair")
+			fi, typed = c.index[span.key]
 		}
+		if typed {
+			// A repeated member replaces what came before, as in
+			// encoding/json; keep drops earlier kept copies.
+			span.key, span.field = c.fields[fi].key, fi+1
+			st.present &^= 1 << fi
+			if c.setField(rv, fi, data[vs:ve]) {
+				st.present |= 1 << fi
+				return nil
+			}
+		}
+		kept = append(kept, span)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := topLevel(data, end); err != nil {
+		return err
 	}
 	st.keep(data, kept)
-	if j := skipSpace(data, i); j != len(data) {
-		return syntaxErr(data, j, "after top-level value")
-	}
 	return nil
 }
 
