@@ -124,20 +124,30 @@ func (s *Server) getHandler(c *collection) http.HandlerFunc {
 	}
 }
 
+// writableBody reads the request's document, validates it, and drops the
+// read-only members the server sets itself.
+func writableBody(r *http.Request, validate func(map[string]any) error) (map[string]any, error) {
+	doc, err := requestObject(r, false)
+	if err == nil && validate != nil {
+		err = validate(doc)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range readOnlyMembers {
+		delete(doc, k)
+	}
+	return doc, nil
+}
+
 // createHandler stores a new document under a new id and answers 201 with
 // it. Read-only members in the body are ignored.
 func (s *Server) createHandler(c *collection, validate func(map[string]any) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		doc, err := requestObject(r, false)
-		if err == nil && validate != nil {
-			err = validate(doc)
-		}
+		doc, err := writableBody(r, validate)
 		if err != nil {
 			writeErr(w, err)
 			return
-		}
-		for _, k := range readOnlyMembers {
-			delete(doc, k)
 		}
 		s.mu.Lock()
 		b, err := s.insert(c, doc)
@@ -175,16 +185,10 @@ func (s *Server) insert(c *collection, doc map[string]any) ([]byte, error) {
 func (s *Server) putHandler(c *collection, validate func(map[string]any) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
-		doc, err := requestObject(r, false)
-		if err == nil && validate != nil {
-			err = validate(doc)
-		}
+		doc, err := writableBody(r, validate)
 		if err != nil {
 			writeErr(w, err)
 			return
-		}
-		for _, k := range readOnlyMembers {
-			delete(doc, k)
 		}
 		s.mu.Lock()
 		b, err := s.replace(c, id, func(old map[string]any) (map[string]any, error) {
