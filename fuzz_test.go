@@ -126,3 +126,22 @@ func FuzzDecodeAgreesWithEncodingJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAppendString checks the SDK's string encoder against encoding/json:
+// both encode to a JSON string that decodes to the same value.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"plain", "<a href=\"x\">&amp;</a>", "tab\tnl\ncr\r\x00\x1f\x7f", "\u2028\u2029", "\xff\xfe bad", "é😀", "\\\"/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ours := appendString(nil, s)
+		theirs, err := json.Marshal(s)
+		require.NoError(t, err)
+		require.True(t, json.Valid(ours), "%q", ours)
+		var a, b string
+		require.NoError(t, json.Unmarshal(ours, &a))
+		require.NoError(t, json.Unmarshal(theirs, &b))
+		assert.Equal(t, b, a)
+		assert.NotContains(t, string(ours), "<", "HTML-safe")
+	})
+}

@@ -253,8 +253,6 @@ func (s *Settings) appendJSON(b []byte) ([]byte, error) {
 	return append(b, s.raw...), nil
 }
 
-func (s *Settings) decodeJSON(data []byte) error { return s.UnmarshalJSON(data) }
-
 // errNilSettings is returned by writes to a nil *Settings.
 var errNilSettings = fmt.Errorf("%w: nil *Settings: the integration has no settings object; call Integration.EnsureSettings first", ErrInvalidArgument)
 

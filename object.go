@@ -70,11 +70,17 @@ func (st *docState) deleteRaw(key string) {
 	st.extra = slices.DeleteFunc(slices.Clone(st.extra), func(m member) bool { return m.key == key })
 }
 
-// object is implemented by the models whose arrays the codec decodes and
-// encodes itself (install steps, settings sections).
-type object interface {
-	decodeJSON(data []byte) error
+// appender is implemented by the types the codec encodes by appending
+// (the models, Settings).
+type appender interface {
 	appendJSON(b []byte) ([]byte, error)
+}
+
+// object is implemented by the models whose arrays the codec decodes and
+// encodes itself (install steps).
+type object interface {
+	appender
+	decodeJSON(data []byte) error
 }
 
 // fieldKind selects how the codec reads and writes a typed field.
@@ -538,8 +544,8 @@ func appendField(b []byte, kind fieldKind, fv reflect.Value) ([]byte, error) {
 		if fv.IsNil() {
 			return append(b, "null"...), nil
 		}
-		if o, ok := fv.Interface().(object); ok {
-			return o.appendJSON(b)
+		if a, ok := fv.Interface().(appender); ok {
+			return a.appendJSON(b)
 		}
 	}
 	out, err := json.Marshal(fv.Interface())

@@ -295,3 +295,22 @@ func TestOnlyJSONWhiteSpaceAroundBodies(t *testing.T) {
 	_, err = c.Integrations.Get(context.Background(), "b")
 	assert.NoError(t, err)
 }
+
+func TestInstallRoundTripAndExtra(t *testing.T) {
+	t.Parallel()
+	doc := []byte(`{"_id":"i1","_integrationId":"a1","name":"Acme","email":"ops@acme.example","version":"1.0.1","updateInProgress":false,"_connectorId":"c1","license":{"expires":"2030-01-01"}}`)
+	var in Install
+	require.NoError(t, json.Unmarshal(doc, &in))
+	assert.Equal(t, "a1", in.IntegrationID)
+	assert.Equal(t, "ops@acme.example", in.Email)
+	var conn string
+	ok, err := in.Extra("_connectorId", &conn)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, "c1", conn)
+	out, err := json.Marshal(in)
+	require.NoError(t, err)
+	requireSameJSON(t, doc, out)
+	assert.Equal(t, "i1", in.docID())
+	assert.Equal(t, "a1", (&Install{IntegrationID: "a1"}).docID(), "an install without its own id is known by its integration")
+}

@@ -91,14 +91,6 @@ func (s Section) MarshalJSON() ([]byte, error) {
 	return sectionCodec.encode(&s, &s.state)
 }
 
-func (s *Section) decodeJSON(data []byte) error {
-	return sectionCodec.decode(data, s, &s.state)
-}
-
-func (s *Section) appendJSON(b []byte) ([]byte, error) {
-	return sectionCodec.appendJSON(b, s, &s.state)
-}
-
 // Extra decodes the member key, one this struct does not type, into v.
 func (s *Section) Extra(key string, v any) (bool, error) {
 	return sectionCodec.getExtra(&s.state, key, v)

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/integratorio-go/integratorio"
 	"github.com/integratorio-go/integratorio/integratoriotest"
@@ -295,4 +298,39 @@ func TestManagedUpdateIgnoreCurrentVersion(t *testing.T) {
 
 	_, err = client.Integrations.ManagedUpdate(context.Background(), id, "1.0", noop, integratorio.IgnoreCurrentVersion())
 	require.ErrorIs(t, err, integratorio.ErrInvalidArgument, "the new version must still be semver")
+}
+
+func TestManagedUpdateUnlockTimeoutBoundsTheUnlock(t *testing.T) {
+	t.Parallel()
+	var gets atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && gets.Add(1) > 1 {
+			<-r.Context().Done() // the unlock's read never answers
+			return
+		}
+		_, _ = w.Write([]byte(`{"_id":"a","version":"1.0.0","updateInProgress":true}`))
+	}))
+	defer srv.Close()
+	client, err := integratorio.NewClient("tok-fake-unlock", integratorio.WithBaseURL(srv.URL+"/v1"),
+		integratorio.WithRetryPolicy(integratorio.RetryPolicy{}))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := client.Integrations.ManagedUpdate(ctx, "a", "1.1.0", func(*integratorio.Integration) error {
+			cancel()
+			return ctx.Err()
+		}, integratorio.WithUnlockTimeout(50*time.Millisecond))
+		done <- err
+	}()
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second): // the default unlock timeout is 30 s
+		t.Fatal("the unlock did not give up after WithUnlockTimeout")
+	}
+	var mue *integratorio.ManagedUpdateError
+	require.ErrorAs(t, err, &mue)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.ErrorIs(t, mue.UnlockErr, context.DeadlineExceeded, "the unlock gave up after its own timeout")
+	assert.False(t, mue.Unlocked)
 }
