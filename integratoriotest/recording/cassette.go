@@ -32,12 +32,15 @@ import (
 // Cassette is the content of a fixture file: exchanges in the order they
 // happened.
 type Cassette struct {
+	// Exchanges are the recorded exchanges, oldest first.
 	Exchanges []Exchange `json:"exchanges"`
 }
 
 // Exchange is one request and the response it got.
 type Exchange struct {
-	Request  Request  `json:"request"`
+	// Request is what the client sent, redacted.
+	Request Request `json:"request"`
+	// Response is what the server answered, redacted.
 	Response Response `json:"response"`
 }
 
