@@ -1,6 +1,7 @@
 package integratoriotest
 
 import (
+	"fmt"
 	"net/http"
 	"path"
 	"strconv"
@@ -20,7 +21,13 @@ func OnMethod(method string) FaultOption {
 // OnPath makes a fault apply only to requests whose escaped path, relative
 // to the API root, matches pattern as in path.Match: "/integrations",
 // "/integrations/*", "/integrations/*/clone".
+//
+// OnPath panics on a malformed pattern, like regexp.MustCompile: it is meant
+// for tests.
 func OnPath(pattern string) FaultOption {
+	if _, err := path.Match(pattern, ""); err != nil {
+		panic(fmt.Sprintf("integratoriotest: OnPath(%q): %v", pattern, err))
+	}
 	return func(f *fault) { f.pathPattern = pattern }
 }
 
@@ -69,10 +76,14 @@ func (f *fault) write(w http.ResponseWriter) {
 // to the first one it matches, which then has one use less.
 //
 // Faults apply before the token is checked, like a proxy in front of the
-// API. A status of 0 or n below 1 adds nothing.
+// API. A status of 0 or n below 1 adds nothing; a status outside 200-599
+// panics, like regexp.MustCompile: FailNext is meant for tests.
 func (s *Server) FailNext(n, status int, opts ...FaultOption) {
 	if status == 0 {
 		return
+	}
+	if status < 200 || status > 599 {
+		panic(fmt.Sprintf("integratoriotest: FailNext: status %d is not a final HTTP status (200-599)", status))
 	}
 	s.addFault(n, &fault{status: status}, opts)
 }
@@ -83,6 +94,7 @@ func (s *Server) FailNext(n, status int, opts ...FaultOption) {
 // not run.
 func (s *Server) RateLimitNext(n int, retryAfter time.Duration, opts ...FaultOption) {
 	f := &fault{status: http.StatusTooManyRequests}
+	retryAfter = min(retryAfter, 100*365*24*time.Hour)
 	if retryAfter > 0 {
 		f.retryAfter = strconv.FormatInt(int64((retryAfter+time.Second-1)/time.Second), 10)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 )
 
@@ -61,21 +62,20 @@ func (s *Server) logRequest(r *http.Request, body []byte, status int, dropped bo
 	for _, k := range []string{"Authorization", "Cookie", "Proxy-Authorization"} {
 		h.Del(k)
 	}
-	tok := []byte(s.Token)
 	for k, vs := range h {
 		for i, v := range vs {
-			vs[i] = string(bytes.ReplaceAll([]byte(v), tok, redacted))
+			vs[i] = string(s.redact([]byte(v)))
 		}
 		h[k] = vs
 	}
 	var b []byte
 	if len(body) > 0 {
-		b = bytes.ReplaceAll(body, tok, redacted)
+		b = s.redact(body)
 	}
 	req := Request{
 		Method:  r.Method,
-		Path:    apiPath(r.URL.EscapedPath()),
-		Query:   string(bytes.ReplaceAll([]byte(r.URL.RawQuery), tok, redacted)),
+		Path:    string(s.redact([]byte(apiPath(r.URL.EscapedPath())))),
+		Query:   string(s.redact([]byte(r.URL.RawQuery))),
 		Header:  h,
 		Body:    b,
 		Status:  status,
@@ -83,6 +83,9 @@ func (s *Server) logRequest(r *http.Request, body []byte, status int, dropped bo
 	}
 	s.mu.Lock()
 	s.requests = append(s.requests, req)
+	if limit := s.opts.maxRequests; limit > 0 && len(s.requests) > limit {
+		s.requests = append(s.requests[:0], s.requests[len(s.requests)-limit:]...)
+	}
 	s.mu.Unlock()
 	if l := s.opts.logger; l != nil {
 		l.LogAttrs(context.Background(), slog.LevelInfo, "integratoriotest: request",
@@ -92,4 +95,15 @@ func (s *Server) logRequest(r *http.Request, body []byte, status int, dropped bo
 			slog.Int("status", req.Status),
 			slog.Bool("dropped", req.Dropped))
 	}
+}
+
+// redact replaces the server's token in b, in plain, path-escaped and
+// query-escaped form.
+func (s *Server) redact(b []byte) []byte {
+	for _, form := range []string{s.Token, url.PathEscape(s.Token), url.QueryEscape(s.Token)} {
+		if form != "" && bytes.Contains(b, []byte(form)) {
+			b = bytes.ReplaceAll(b, []byte(form), redacted)
+		}
+	}
+	return b
 }

@@ -57,7 +57,8 @@ func (s *Server) listHandler(c *collection) http.HandlerFunc {
 		s.mu.Lock()
 		total := len(c.order)
 		var page [][]byte
-		for _, id := range c.order[min(skip, total):min(skip+limit, total)] {
+		start := min(skip, total)
+		for _, id := range c.order[start : start+min(limit, total-start)] {
 			page = append(page, c.docs[id])
 		}
 		s.mu.Unlock()

@@ -94,6 +94,7 @@ type options struct {
 	idSeed        *uint64
 	listener      net.Listener
 	logger        *slog.Logger
+	maxRequests   int
 }
 
 // Option configures a Server.
@@ -175,6 +176,13 @@ func WithListener(l net.Listener) Option {
 // method, path, query and status. Tokens and bodies are never logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) { o.logger = l }
+}
+
+// WithRequestLogLimit keeps only the last n requests for Requests (n below
+// 1 keeps all, the default), so that a long-running server's memory stays
+// bounded.
+func WithRequestLogLimit(n int) Option {
+	return func(o *options) { o.maxRequests = n }
 }
 
 // NewServer starts a fake integrator.io API on loopback and returns it.
@@ -279,7 +287,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	f := s.takeFault(r.Method, apiPath(r.URL.EscapedPath()))
 	switch {
 	case err != nil:
-		writeError(bw, http.StatusRequestEntityTooLarge, "invalid_body", "", err.Error())
+		writeErr(bw, err)
 	case f != nil && f.status != 0:
 		f.write(bw)
 	case !s.authorized(r):
@@ -298,7 +306,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	drop := f != nil && f.drop
 	s.logRequest(r, body, bw.status(), drop)
 	if drop {
-		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		if conn, rw, err := http.NewResponseController(w).Hijack(); err == nil {
+			// A few bytes of an answer, then nothing: the client sees a
+			// broken response. (Closing without a byte would let net/http
+			// silently resend a GET on a reused connection.)
+			_, _ = rw.WriteString("HTTP/1.1 ")
+			_ = rw.Flush()
 			conn.Close()
 			return
 		}

@@ -113,10 +113,10 @@ func readBody(r *http.Request) ([]byte, error) {
 	defer r.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading the request body: %v", err)
+		return nil, badRequest("invalid_body", "", "reading the request body: %v", err)
 	}
 	if len(b) > maxBody {
-		return nil, fmt.Errorf("the request body is larger than %d bytes", maxBody)
+		return nil, &apiError{status: http.StatusRequestEntityTooLarge, code: "invalid_body", msg: fmt.Sprintf("the request body is larger than %d bytes", maxBody)}
 	}
 	return b, nil
 }

@@ -30,6 +30,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/integratorio-go/integratorio/integratoriotest"
 )
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	opts := []integratoriotest.Option{
 		integratoriotest.WithToken(*token),
 		integratoriotest.WithPageSize(*pageSize),
+		// A long-running process keeps only recent requests in memory.
+		integratoriotest.WithRequestLogLimit(requestLogLimit),
 	}
 	switch *cloneResp {
 	case "document":
@@ -93,7 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 		return 1
 	}
 	srv := integratoriotest.NewServer(append(opts, integratoriotest.WithListener(ln))...)
-	defer srv.Close()
+	defer closeWithin(srv, shutdownGrace, stderr)
 
 	if *load != "" {
 		ids, err := srv.LoadDir(*load)
@@ -118,4 +121,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "shutting down")
 	return 0
+}
+
+// requestLogLimit bounds the requests the standalone fake remembers.
+const requestLogLimit = 1000
+
+// shutdownGrace is how long shutdown waits for requests still running.
+const shutdownGrace = 5 * time.Second
+
+// closeWithin closes srv, giving up after grace when a client keeps a
+// request open (a stalled upload), so that the process still exits.
+func closeWithin(srv *integratoriotest.Server, grace time.Duration, stderr io.Writer) {
+	done := make(chan struct{})
+	go func() {
+		srv.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		fmt.Fprintf(stderr, "integratorio-fake: requests still open after %s; exiting anyway\n", grace)
+	}
 }

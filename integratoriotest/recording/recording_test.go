@@ -316,3 +316,22 @@ func TestReplayFile(t *testing.T) {
 	assert.Nil(t, recording.ReplayFile(tb, path))
 	assert.Len(t, tb.finish(), 1)
 }
+
+// A token used as a JSON member name or a query parameter name is redacted
+// too.
+func TestRecorderRedactsNames(t *testing.T) {
+	t.Parallel()
+	srv, rec, _ := recordAgainstFake(t)
+	hc := &http.Client{Transport: rec}
+	req, err := http.NewRequest("POST", srv.URL+"/integrations?"+token+"=1", strings.NewReader(`{"name":"n","`+token+`":true}`))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	b, err := rec.Cassette().Marshal()
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), token)
+	assert.Contains(t, rec.Cassette().Exchanges[0].Request.URL, "?REDACTED=")
+}

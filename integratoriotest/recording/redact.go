@@ -29,11 +29,14 @@ type redactor struct {
 	secrets []string // exact values, e.g. the bearer token of the request
 }
 
-// text redacts the known secrets and token-looking values in s.
+// text redacts the known secrets, in plain and URL-escaped form, and
+// token-looking values in s.
 func (r *redactor) text(s string) string {
 	for _, sec := range r.secrets {
 		if sec != "" {
-			s = strings.ReplaceAll(s, sec, Redacted)
+			for _, form := range []string{sec, url.PathEscape(sec), url.QueryEscape(sec)} {
+				s = strings.ReplaceAll(s, form, Redacted)
+			}
 		}
 	}
 	for i, re := range tokenPatterns {
@@ -55,10 +58,12 @@ func (r *redactor) value(v any, key string) any {
 		}
 		return r.text(v)
 	case map[string]any:
+		out := make(map[string]any, len(v))
 		for k, e := range v {
-			v[k] = r.value(e, k)
+			// Member names are redacted too: a server may key by a secret.
+			out[r.text(k)] = r.value(e, k)
 		}
-		return v
+		return out
 	case []any:
 		for i, e := range v {
 			v[i] = r.value(e, key)
@@ -98,14 +103,15 @@ func (r *redactor) requestURL(u *url.URL) string {
 	if err != nil {
 		return r.text(out + "?" + u.RawQuery)
 	}
+	red := url.Values{}
 	for k, vs := range q {
-		for i, v := range vs {
+		for _, v := range vs {
 			if secretKey.MatchString(k) && v != "" {
-				vs[i] = Redacted
-			} else {
-				vs[i] = r.text(v)
+				v = Redacted
 			}
+			// Parameter names are redacted too.
+			red.Add(r.text(k), r.text(v))
 		}
 	}
-	return r.text(out) + "?" + q.Encode()
+	return r.text(out) + "?" + red.Encode()
 }
