@@ -63,44 +63,22 @@ var (
 )
 
 // BenchmarkGet reads the SmartConnector sample document.
-func BenchmarkGet(b *testing.B) {
-	f := benchFixture()
-	ctx := context.Background()
-	b.Run("impl=baseline", func(b *testing.B) {
-		_, c := f.clients(b)
-		b.ReportAllocs()
-		for b.Loop() {
-			in, err := c.get(ctx, seedID)
-			if err != nil {
-				b.Fatal(err)
-			}
-			sinkBase = in
-		}
-	})
-	b.Run("impl=sdk", func(b *testing.B) {
-		c, _ := f.clients(b)
-		b.ReportAllocs()
-		for b.Loop() {
-			in, err := c.Integrations.Get(ctx, seedID)
-			if err != nil {
-				b.Fatal(err)
-			}
-			sinkSDK = in
-		}
-	})
-}
+func BenchmarkGet(b *testing.B) { benchmarkGet(b, seedID) }
 
 // BenchmarkGetMinimal reads a document with only an id and a name, so that
 // what it measures is the cost of a request apart from decoding: building
 // it, the retry wrapper, the transport, reading the body.
-func BenchmarkGetMinimal(b *testing.B) {
+func BenchmarkGetMinimal(b *testing.B) { benchmarkGet(b, minimalID) }
+
+// benchmarkGet reads the document id with each implementation.
+func benchmarkGet(b *testing.B, id string) {
 	f := benchFixture()
 	ctx := context.Background()
 	b.Run("impl=baseline", func(b *testing.B) {
 		_, c := f.clients(b)
 		b.ReportAllocs()
 		for b.Loop() {
-			in, err := c.get(ctx, minimalID)
+			in, err := c.get(ctx, id)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -111,7 +89,7 @@ func BenchmarkGetMinimal(b *testing.B) {
 		c, _ := f.clients(b)
 		b.ReportAllocs()
 		for b.Loop() {
-			in, err := c.Integrations.Get(ctx, minimalID)
+			in, err := c.Integrations.Get(ctx, id)
 			if err != nil {
 				b.Fatal(err)
 			}
