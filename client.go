@@ -208,10 +208,9 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		hc = &http.Client{Transport: defaultTransport()}
 	}
 	c.rc = &retryablehttp.Client{
-		HTTPClient:     guardRedirects(hc, base),
-		RetryMax:       cfg.policy.MaxRetries,
-		RetryWaitMin:   cfg.policy.MinWait,
-		RetryWaitMax:   cfg.policy.MaxWait,
+		HTTPClient: wrapHTTPClient(hc, base),
+		RetryMax:   cfg.policy.MaxRetries,
+		// checkRetry decides, waits (and logs the wait) itself.
 		CheckRetry:     c.checkRetry,
 		Backoff:        noBackoff,
 		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
@@ -264,8 +263,14 @@ func defaultTransport() *http.Transport {
 	return t
 }
 
-// errRedirectRefused is returned for a redirect away from the API's origin.
-var errRedirectRefused = errors.New("integratorio: redirect to another host refused")
+// Redirect errors; neither is retried.
+var (
+	// errRedirectRefused is returned for a redirect away from the API's
+	// origin.
+	errRedirectRefused = errors.New("integratorio: redirect to another host refused")
+	// errTooManyRedirects ends a chain of redirects.
+	errTooManyRedirects = errors.New("integratorio: stopped after 10 redirects")
+)
 
 // keepIdle hides the transport's CloseIdleConnections from the retry
 // loop, which would otherwise close every idle connection of a shared
@@ -283,9 +288,10 @@ func (c *Client) CloseIdleConnections() {
 	}
 }
 
-// guardRedirects returns a copy of hc that refuses redirects to an origin
-// other than base's, so the token is never sent elsewhere.
-func guardRedirects(hc *http.Client, base *url.URL) *http.Client {
+// wrapHTTPClient returns a copy of hc that refuses redirects to an origin
+// other than base's, so the token is never sent elsewhere, and whose idle
+// connections the retry loop cannot close.
+func wrapHTTPClient(hc *http.Client, base *url.URL) *http.Client {
 	cp := *hc
 	rt := hc.Transport
 	if rt == nil {
@@ -301,7 +307,7 @@ func guardRedirects(hc *http.Client, base *url.URL) *http.Client {
 			return next(req, via)
 		}
 		if len(via) >= 10 {
-			return errors.New("integratorio: stopped after 10 redirects")
+			return errTooManyRedirects
 		}
 		return nil
 	}

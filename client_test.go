@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -271,4 +272,19 @@ func TestConcurrentUseOfOneClient(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+func TestEndlessSameOriginRedirectsStopAndAreNotRetried(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Redirect(w, r, r.URL.Path, http.StatusFound)
+	}))
+	defer srv.Close()
+	c, err := NewClient(testToken, WithBaseURL(srv.URL+"/v1"), WithRetryPolicy(fastRetries))
+	require.NoError(t, err)
+	_, err = c.Integrations.Get(context.Background(), "loop")
+	require.ErrorIs(t, err, errTooManyRedirects)
+	assert.Equal(t, int32(10), hits.Load(), "one chain of redirects, not one per retry")
 }

@@ -222,12 +222,12 @@ func retryableTransportError(err error) bool {
 	var authErr x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	switch {
-	case errors.Is(err, errRedirectRefused), errors.Is(err, errBodyTooLarge),
+	case errors.Is(err, errRedirectRefused), errors.Is(err, errTooManyRedirects), errors.Is(err, errBodyTooLarge),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
 		errors.As(err, &verifyErr), errors.As(err, &certErr), errors.As(err, &authErr), errors.As(err, &hostErr):
 		return false
 	}
-	return !strings.Contains(err.Error(), "stopped after 10 redirects")
+	return true
 }
 
 func (st *attemptState) log(ctx context.Context, resp *http.Response, err error, retry bool, wait time.Duration) {
