@@ -448,7 +448,13 @@ func unquote(val []byte) (string, error) {
 
 // encode returns the struct v points to as a JSON object; see appendJSON.
 func (c *objectCodec) encode(v any, st *docState, skip ...string) ([]byte, error) {
-	return c.appendJSON(make([]byte, 0, 512), v, st, skip...)
+	// Room for the kept members plus a guess for the typed ones, so that
+	// a large document is not copied over and over as the buffer grows.
+	size := 1024
+	for _, m := range st.extra {
+		size += len(m.key) + len(m.raw) + 4
+	}
+	return c.appendJSON(make([]byte, 0, size), v, st, skip...)
 }
 
 // appendJSON appends the struct v points to as a JSON object. Typed fields
