@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/integratorio-go/integratorio"
+	"github.com/integratorio-go/integratorio/integratoriotest"
 )
 
 // exampleAPI stands in for api.integrator.io so the examples run offline.
@@ -181,4 +182,33 @@ func ExampleAPIError() {
 	// no such integration
 	// 404 not_found
 	// integratorio: GET /integrations/000000000000000000000000: 404 not_found: Integration not found
+}
+
+func ExampleIntegrationsService_ManagedUpdate() {
+	// The fake server stands in for integrator.io here.
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	id, err := srv.AddIntegrationJSON([]byte(`{"name":"Shop - NetSuite","version":"1.0.1","updateInProgress":true,"settings":{}}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	client := srv.Client()
+
+	// The push set updateInProgress; the update changes the settings, then
+	// writes them with the new version and updateInProgress false.
+	out, err := client.Integrations.ManagedUpdate(context.Background(), id, "1.1.0",
+		func(in *integratorio.Integration) error {
+			return in.EnsureSettings().Set("refundsEnabled", true)
+		})
+	var mue *integratorio.ManagedUpdateError
+	switch {
+	case errors.As(err, &mue):
+		fmt.Println("failed at", mue.Step, "unlocked:", mue.Unlocked)
+	case err != nil:
+		log.Fatal(err)
+	}
+	var refunds bool
+	_, _ = out.Settings.Get("refundsEnabled", &refunds)
+	fmt.Println(out.Version, out.UpdateInProgress, refunds)
+	// Output: 1.1.0 false true
 }
