@@ -5,14 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/integratorio-go/integratorio/integratoriotest"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's goroutines.
@@ -134,4 +139,30 @@ func TestBadArguments(t *testing.T) {
 		assert.Contains(t, stderr.String(), tc.msg, "%v", tc.args)
 		assert.False(t, strings.Contains(stdout.String(), "serving"), "%v", tc.args)
 	}
+}
+
+// A client stalled mid-upload cannot keep the process from exiting.
+func TestCloseWithinGivesUpOnAStalledClient(t *testing.T) {
+	srv := integratoriotest.NewServer()
+	u, err := url.Parse(srv.URL)
+	require.NoError(t, err)
+	conn, err := net.Dial("tcp", u.Host)
+	require.NoError(t, err)
+	_, err = conn.Write([]byte("POST /v1/integrations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"na"))
+	require.NoError(t, err)
+	time.Sleep(200 * time.Millisecond) // let the server start reading the body (a new, unread connection would simply be closed)
+
+	var stderr syncBuffer
+	done := make(chan struct{})
+	go func() {
+		closeWithin(srv, 100*time.Millisecond, &stderr)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("closeWithin did not give up")
+	}
+	assert.Contains(t, stderr.String(), "requests still open")
+	conn.Close() // lets the abandoned Close finish before the leak check
 }
