@@ -112,7 +112,7 @@ func (s *integrations) ManagedUpdate(ctx context.Context, id, version string, fn
 			o(&cfg)
 		}
 	}
-	fail := func(step string, cause error) error {
+	fail := func(step string, cause error) *ManagedUpdateError {
 		return &ManagedUpdateError{IntegrationID: id, Version: version, Step: step, Err: cause}
 	}
 
@@ -164,16 +164,12 @@ func callUpdate(fn func(*Integration) error, in *Integration) (err error) {
 
 // unlock makes the best-effort write that sets updateInProgress false on a
 // fresh copy of the integration, keeping its version, and records the
-// outcome in failure.
+// outcome in mue.
 //
 // When the failed step was the final write and the fresh copy shows it was
 // applied (the answer was lost, not the write), the update succeeded: the
 // fresh document is returned with a nil error.
-func (s *integrations) unlock(ctx context.Context, cfg managedUpdateConfig, failure error) (*Integration, error) {
-	var mue *ManagedUpdateError
-	if !errors.As(failure, &mue) {
-		return nil, failure
-	}
+func (s *integrations) unlock(ctx context.Context, cfg managedUpdateConfig, mue *ManagedUpdateError) (*Integration, error) {
 	if ctx.Err() != nil {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), cfg.unlockTimeout)
