@@ -331,8 +331,11 @@ func (s *integrations) Clone(ctx context.Context, id string, opts *CloneOptions)
 		res.Integration = in
 		return err
 	})
-	if err != nil || res.Integration != nil {
-		return res.orNil(err)
+	if err != nil {
+		return nil, err
+	}
+	if res.Integration != nil {
+		return res, nil
 	}
 	newID := ""
 	for _, cr := range res.Created {
@@ -350,13 +353,6 @@ func (s *integrations) Clone(ctx context.Context, id string, opts *CloneOptions)
 	}
 	res.Integration = in
 	return res, nil
-}
-
-func (r *CloneResult) orNil(err error) (*CloneResult, error) {
-	if err != nil {
-		return nil, err
-	}
-	return r, nil
 }
 
 // ---- shared request helpers, used by every resource ----
