@@ -64,7 +64,8 @@ type IntegrationsService interface {
 	// optional pre-release and no leading "v", greater than the
 	// integration's current version (1.0.1-rc.1 is lower than 1.0.1);
 	// with AllowSameVersion an equal one is accepted too. Otherwise the
-	// error matches ErrInvalidArgument and nothing is written.
+	// error matches ErrInvalidArgument and nothing is written: an install
+	// that a push locked stays locked until Unlock or a later update.
 	//
 	// If fn or a write fails (or fn panics), ManagedUpdate makes a
 	// best-effort write that sets updateInProgress false without changing
@@ -72,6 +73,12 @@ type IntegrationsService interface {
 	// cancelled, and returns a *ManagedUpdateError wrapping both causes.
 	// Every write keeps the members the SDK does not type.
 	ManagedUpdate(ctx context.Context, id, version string, fn func(*Integration) error, opts ...ManagedUpdateOption) (*Integration, error)
+	// Unlock sets updateInProgress back to false, keeping the version and
+	// every other member, and returns the integration. It writes nothing
+	// when the integration is not locked. Use it to release an install
+	// that a push locked but that will not be updated (ManagedUpdate
+	// refuses a version that is not newer without writing anything).
+	Unlock(ctx context.Context, id string) (*Integration, error)
 	// Modify reads the integration, applies fn to it, and writes it back
 	// with PUT, guarding against concurrent changes the way the
 	// integrator.io web app does, since the API has no ETag: immediately

@@ -64,6 +64,7 @@ func TestInvalidArgumentsSendNothing(t *testing.T) {
 			_, err := c.Integrations.Modify(ctx, id, func(*Integration) error { return nil })
 			return err
 		},
+		"Unlock":      func(id string) error { _, err := c.Integrations.Unlock(ctx, id); return err },
 		"InstallBase": func(id string) error { _, err := c.Connectors.InstallBase(ctx, id); return err },
 		"PushUpdate":  func(id string) error { return c.Connectors.PushUpdate(ctx, id, "abc") },
 		"PushUpdate ids": func(id string) error {

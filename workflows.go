@@ -196,6 +196,16 @@ func (s *integrations) unlock(ctx context.Context, cfg managedUpdateConfig, mue 
 	return nil, mue
 }
 
+// Unlock implements IntegrationsService.Unlock.
+func (s *integrations) Unlock(ctx context.Context, id string) (*Integration, error) {
+	in, err := s.Get(ctx, id)
+	if err != nil || !in.UpdateInProgress {
+		return in, err
+	}
+	in.UpdateInProgress = false
+	return s.Update(ctx, id, in)
+}
+
 // maxModifyAttempts bounds how often Modify starts over after a conflict.
 const maxModifyAttempts = 3
 

@@ -334,3 +334,30 @@ func TestManagedUpdateUnlockTimeoutBoundsTheUnlock(t *testing.T) {
 	assert.ErrorIs(t, mue.UnlockErr, context.DeadlineExceeded, "the unlock gave up after its own timeout")
 	assert.False(t, mue.Unlocked)
 }
+
+func TestUnlockReleasesAPushedInstallWithoutUpdatingIt(t *testing.T) {
+	t.Parallel()
+	srv, client, id := managedFixture(t, false)
+	ctx := context.Background()
+	require.NoError(t, client.Connectors.PushUpdate(ctx, "c0nnect0r0000000000000001", id))
+
+	// The update is refused (not newer): nothing is written, the push's lock stays.
+	srv.ResetRequests()
+	_, err := client.Integrations.ManagedUpdate(ctx, id, "1.0.1", func(*integratorio.Integration) error { return nil })
+	require.ErrorIs(t, err, integratorio.ErrInvalidArgument)
+	assert.Equal(t, true, stored(t, srv, id)["updateInProgress"])
+
+	out, err := client.Integrations.Unlock(ctx, id)
+	require.NoError(t, err)
+	assert.False(t, out.UpdateInProgress)
+	doc := stored(t, srv, id)
+	assert.Equal(t, false, doc["updateInProgress"])
+	assert.Equal(t, "1.0.1", doc["version"])
+	assert.Equal(t, []any{map[string]any{"_id": "g1", "name": "Orders"}}, doc["flowGroupings"], "nothing else changes")
+
+	// Unlocking an unlocked integration writes nothing.
+	srv.ResetRequests()
+	_, err = client.Integrations.Unlock(ctx, id)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"GET /integrations/" + id}, requestLog(t, srv))
+}
