@@ -359,7 +359,6 @@ type response struct {
 	body    []byte
 	url     *url.URL
 	display string
-	state   *attemptState
 	client  *Client
 }
 
@@ -455,7 +454,7 @@ func (c *Client) send(r request, decode func(*response) error) error {
 		return apiErr
 	}
 
-	out := &response{status: resp.StatusCode, header: resp.Header, url: u, display: display, state: st, client: c}
+	out := &response{status: resp.StatusCode, header: resp.Header, url: u, display: display, client: c}
 	if st.buf != nil {
 		if b := trimJSONSpace(st.buf.Bytes()); len(b) > 0 {
 			out.body = b

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"reflect"
 )
 
 // ConnectorsService manages the SmartConnectors you publish (/connectors):
@@ -48,6 +49,12 @@ var installCodec = newObjectCodec[Install]()
 // UnmarshalJSON decodes an install, keeping every member.
 func (in *Install) UnmarshalJSON(data []byte) error {
 	return installCodec.decode(data, in, &in.state)
+}
+
+// decodeAt decodes the list element at data[i]; see Integration.decodeAt.
+func (in *Install) decodeAt(data []byte, i int) (int, error) {
+	*in = Install{}
+	return installCodec.decodeObject(data, i, reflect.ValueOf(in).Elem(), &in.state)
 }
 
 // MarshalJSON encodes the install with every member it was decoded with.

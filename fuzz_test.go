@@ -145,3 +145,35 @@ func FuzzAppendString(f *testing.F) {
 		assert.NotContains(t, string(ours), "<", "HTML-safe")
 	})
 }
+
+// FuzzDecodeList checks the in-place list decoder: it accepts only valid
+// JSON arrays of documents, and each element decodes as it would alone.
+func FuzzDecodeList(f *testing.F) {
+	f.Add([]byte(`[{"_id":"a","x":[1,{"y":null}]},{"_id":"b","name":"n"}]`))
+	f.Add([]byte(` [ ] `))
+	f.Add([]byte(`[{"_id":"a"},]`))
+	f.Add([]byte(`[{"_id":"a"}] x`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		b := trimJSONSpace(body)
+		if len(b) == 0 || b[0] != '[' {
+			return
+		}
+		page, err := decodeList[Integration](&response{body: b, display: "/integrations", status: 200})
+		if err != nil {
+			return
+		}
+		require.True(t, json.Valid(b), "accepted invalid JSON %q", b)
+		var elems []json.RawMessage
+		require.NoError(t, json.Unmarshal(b, &elems))
+		require.Len(t, page, len(elems))
+		for i, e := range elems {
+			var alone Integration
+			require.NoError(t, alone.UnmarshalJSON(e))
+			got, err := json.Marshal(page[i])
+			require.NoError(t, err)
+			want, err := json.Marshal(&alone)
+			require.NoError(t, err)
+			assert.Equal(t, string(want), string(got))
+		}
+	})
+}

@@ -396,6 +396,9 @@ type document[T any] interface {
 	*T
 	json.Unmarshaler
 	docID() string
+	// decodeAt decodes the object starting at data[i] and returns the
+	// index after it.
+	decodeAt(data []byte, i int) (int, error)
 }
 
 func (in *Integration) docID() string { return in.ID }

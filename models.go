@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -88,6 +89,13 @@ var integrationCodec = newObjectCodec[Integration]()
 // UnmarshalJSON decodes an integration document, keeping every member.
 func (in *Integration) UnmarshalJSON(data []byte) error {
 	return integrationCodec.decode(data, in, &in.state)
+}
+
+// decodeAt decodes the object at data[i] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (in *Integration) decodeAt(data []byte, i int) (int, error) {
+	*in = Integration{}
+	return integrationCodec.decodeObject(data, i, reflect.ValueOf(in).Elem(), &in.state)
 }
 
 // MarshalJSON encodes the integration with every member it was decoded with.
@@ -199,7 +207,7 @@ func (s *InstallStep) appendJSON(b []byte) ([]byte, error) {
 // CommonResources) may run concurrently; a write (Set, Delete, ...) needs
 // exclusive access.
 type Settings struct {
-	raw     json.RawMessage            // as received, until a member is accessed
+	raw     json.RawMessage            // as received, until a member is written
 	members map[string]json.RawMessage // parsed on first access
 }
 

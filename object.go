@@ -300,6 +300,17 @@ func (c *objectCodec) decode(data []byte, v any, st *docState) error {
 		}
 		return &json.UnmarshalTypeError{Value: jsonKind(data[i]), Type: c.typ}
 	}
+	end, err := c.decodeObject(data, i, rv, st)
+	if err != nil {
+		return err
+	}
+	return topLevel(data, end)
+}
+
+// decodeObject decodes the object starting at data[i] == '{' into the
+// (zeroed) struct rv and its state, and returns the index after the
+// object. Kept members are copied out of data.
+func (c *objectCodec) decodeObject(data []byte, i int, rv reflect.Value, st *docState) (int, error) {
 	*st = docState{decoded: true}
 	var spanBuf [16]keptSpan
 	kept := spanBuf[:0]
@@ -329,13 +340,10 @@ func (c *objectCodec) decode(data []byte, v any, st *docState) error {
 		return nil
 	})
 	if err != nil {
-		return err
-	}
-	if err := topLevel(data, end); err != nil {
-		return err
+		return 0, err
 	}
 	st.keep(data, kept)
-	return nil
+	return end, nil
 }
 
 func jsonKind(c byte) string {

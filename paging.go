@@ -69,26 +69,39 @@ func decodeList[T any, P document[T]](r *response) ([]*T, error) {
 	if r.body[0] != '[' {
 		return nil, r.unexpected(http.MethodGet, "body is not a JSON array: %s", r.excerpt())
 	}
-	// One pass: each element is checked and decoded by the model itself.
+	// One pass: each element is checked and decoded in place by the model.
 	var page []*T
-	end, err := eachElement(r.body, 0, func(elem []byte) error {
-		if elem[0] != '{' {
-			return fmt.Errorf("element %d is not a JSON object", len(page))
+	b := r.body
+	i := skipSpace(b, 1)
+	if i < len(b) && b[i] == ']' {
+		i++
+	} else {
+		for {
+			if i >= len(b) || b[i] != '{' {
+				return nil, r.unexpected(http.MethodGet, "element %d is not a JSON object", len(page))
+			}
+			v := new(T)
+			end, err := P(v).decodeAt(b, i)
+			if err != nil {
+				return nil, r.unexpected(http.MethodGet, "element %d: %v", len(page), err)
+			}
+			if P(v).docID() == "" {
+				return nil, r.unexpected(http.MethodGet, "element %d is not a document with an _id", len(page))
+			}
+			page = append(page, v)
+			i = skipSpace(b, end)
+			if i < len(b) && b[i] == ',' {
+				i = skipSpace(b, i+1)
+				continue
+			}
+			if i < len(b) && b[i] == ']' {
+				i++
+				break
+			}
+			return nil, r.unexpected(http.MethodGet, "%v", syntaxErr(b, i, "after array element"))
 		}
-		v := new(T)
-		if err := P(v).UnmarshalJSON(elem); err != nil {
-			return fmt.Errorf("element %d: %w", len(page), err)
-		}
-		if P(v).docID() == "" {
-			return fmt.Errorf("element %d is not a document with an _id", len(page))
-		}
-		page = append(page, v)
-		return nil
-	})
-	if err == nil && skipSpace(r.body, end) != len(r.body) {
-		err = syntaxErr(r.body, skipSpace(r.body, end), "after top-level value")
 	}
-	if err != nil {
+	if err := topLevel(b, i); err != nil {
 		return nil, r.unexpected(http.MethodGet, "%v", err)
 	}
 	return page, nil
