@@ -67,10 +67,13 @@ type IntegrationsService interface {
 	// error matches ErrInvalidArgument and nothing is written: an install
 	// that a push locked stays locked until Unlock or a later update.
 	//
-	// If fn or a write fails (or fn panics), ManagedUpdate makes a
-	// best-effort write that sets updateInProgress false without changing
-	// the version, using a fresh short-lived context when ctx is already
-	// cancelled, and returns a *ManagedUpdateError wrapping both causes.
+	// If the lock, fn or the final write fails (or fn panics),
+	// ManagedUpdate makes a best-effort write that sets updateInProgress
+	// false without changing the version, and returns a
+	// *ManagedUpdateError wrapping both causes. That unlock runs on a
+	// context of its own, so a cancelled ctx or a deadline reached
+	// mid-update does not leave the integration locked (WithUnlockTimeout
+	// bounds it).
 	// Every write keeps the members the SDK does not type.
 	ManagedUpdate(ctx context.Context, id, version string, fn func(*Integration) error, opts ...ManagedUpdateOption) (*Integration, error)
 	// Unlock sets updateInProgress back to false, keeping the version and

@@ -35,7 +35,10 @@ func IgnoreCurrentVersion() ManagedUpdateOption {
 }
 
 // WithUnlockTimeout bounds the best-effort unlock that follows a failed
-// update when the caller's context is already cancelled (default 30 s).
+// update (default 30 s). The unlock runs on a context of its own that
+// keeps ctx's values but not its cancellation or deadline, so that a
+// deadline reached during the update, or during the unlock itself, does
+// not leave the integration locked.
 func WithUnlockTimeout(d time.Duration) ManagedUpdateOption {
 	return func(c *managedUpdateConfig) {
 		if d > 0 {
@@ -44,9 +47,10 @@ func WithUnlockTimeout(d time.Duration) ManagedUpdateOption {
 	}
 }
 
-// ManagedUpdateError reports a managed update that failed. The integration's
-// version was not changed. errors.Is and errors.As see both the cause and,
-// when unlocking failed too, the unlock error.
+// ManagedUpdateError reports a managed update that failed. Unless
+// OutcomeUnknown is set, the integration's version was not changed.
+// errors.Is and errors.As see both the cause and, when unlocking failed
+// too, the unlock error.
 type ManagedUpdateError struct {
 	// IntegrationID is the integration being updated.
 	IntegrationID string
@@ -62,6 +66,12 @@ type ManagedUpdateError struct {
 	Unlocked bool
 	// UnlockErr is why unlocking failed, if it did.
 	UnlockErr error
+	// OutcomeUnknown reports that the final write may have been applied
+	// although its answer was lost, and the integration could not be read
+	// again to tell: it may already hold the new version, unlocked. The
+	// error then also matches ErrUnknownOutcome. Re-running the update
+	// with AllowSameVersion is safe either way.
+	OutcomeUnknown bool
 }
 
 // Error says which step failed, why, and whether the integration was
@@ -70,6 +80,8 @@ func (e *ManagedUpdateError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "integratorio: managed update of integration %s to %s failed at %s: %v", e.IntegrationID, e.Version, e.Step, e.Err)
 	switch {
+	case e.OutcomeUnknown:
+		fmt.Fprintf(&b, "; the final write may have been applied, but reading the integration back failed (%v): it may be at version %s, unlocked, or still locked at its old version; re-running with AllowSameVersion is safe", e.UnlockErr, e.Version)
 	case e.UnlockErr != nil:
 		fmt.Fprintf(&b, "; unlocking failed too, updateInProgress may still be true: %v", e.UnlockErr)
 	case e.Unlocked:
@@ -78,15 +90,21 @@ func (e *ManagedUpdateError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns the cause and the unlock error.
+// Unwrap returns the cause, the unlock error, and ErrUnknownOutcome when
+// OutcomeUnknown is set.
 func (e *ManagedUpdateError) Unwrap() []error {
+	errs := []error{e.Err}
 	if e.UnlockErr != nil {
-		return []error{e.Err, e.UnlockErr}
+		errs = append(errs, e.UnlockErr)
 	}
-	return []error{e.Err}
+	if e.OutcomeUnknown {
+		errs = append(errs, ErrUnknownOutcome)
+	}
+	return errs
 }
 
-// parseVersion parses a strict MAJOR.MINOR.PATCH[-PRERELEASE] version.
+// parseVersion parses a strict MAJOR.MINOR.PATCH[-PRERELEASE] version, the
+// form ManagedUpdate writes.
 func parseVersion(v string) (*semver.Version, error) {
 	if strings.Contains(v, "+") {
 		return nil, errors.New("build metadata is not allowed")
@@ -121,7 +139,9 @@ func (s *integrations) ManagedUpdate(ctx context.Context, id, version string, fn
 		return nil, fail("read", err)
 	}
 	if in.Version != "" && !cfg.ignoreCurrentVersion {
-		current, err := parseVersion(in.Version)
+		// Build metadata is valid semver and plays no part in precedence:
+		// an install may carry it even though ManagedUpdate never writes it.
+		current, err := semver.StrictNewVersion(in.Version)
 		if err != nil {
 			return nil, invalidArgf("ManagedUpdate: integration %s has version %q, which is not a semantic version; cannot tell whether %s is newer (IgnoreCurrentVersion skips the check)", id, in.Version, version)
 		}
@@ -139,7 +159,12 @@ func (s *integrations) ManagedUpdate(ctx context.Context, id, version string, fn
 		}
 		in = locked
 	}
-	if err := callUpdate(fn, in); err != nil {
+	goexit := func() {
+		// fn called runtime.Goexit (t.FailNow in a test, say): the
+		// goroutine is ending, but the integration must not stay locked.
+		_, _ = s.unlock(ctx, cfg, fail("update function", errors.New("update function called runtime.Goexit")))
+	}
+	if err := callUpdate(fn, in, goexit); err != nil {
 		return s.unlock(ctx, cfg, fail("update function", err))
 	}
 	in.Version = version
@@ -152,14 +177,26 @@ func (s *integrations) ManagedUpdate(ctx context.Context, id, version string, fn
 }
 
 // callUpdate runs the caller's function, turning a panic into an error so
-// that the integration is still unlocked.
-func callUpdate(fn func(*Integration) error, in *Integration) (err error) {
+// that the integration is still unlocked. A panic value that is an error
+// stays reachable through errors.Is and errors.As. If fn ends its
+// goroutine with runtime.Goexit, which no recover stops, onGoexit runs
+// before the goroutine ends.
+func callUpdate(fn func(*Integration) error, in *Integration, onGoexit func()) (err error) {
+	returned := false
 	defer func() {
-		if r := recover(); r != nil {
+		r := recover()
+		switch e, isErr := r.(error); {
+		case isErr:
+			err = fmt.Errorf("update function panicked: %w", e)
+		case r != nil:
 			err = fmt.Errorf("update function panicked: %v", r)
+		case !returned:
+			onGoexit()
 		}
 	}()
-	return fn(in)
+	err = fn(in)
+	returned = true
+	return err
 }
 
 // unlock makes the best-effort write that sets updateInProgress false on a
@@ -170,14 +207,14 @@ func callUpdate(fn func(*Integration) error, in *Integration) (err error) {
 // applied (the answer was lost, not the write), the update succeeded: the
 // fresh document is returned with a nil error.
 func (s *integrations) unlock(ctx context.Context, cfg managedUpdateConfig, mue *ManagedUpdateError) (*Integration, error) {
-	if ctx.Err() != nil {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), cfg.unlockTimeout)
-		defer cancel()
-	}
+	// Detached from ctx: a deadline that ends the update must not also
+	// end the unlock, wherever it falls.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.unlockTimeout)
+	defer cancel()
 	fresh, err := s.Get(ctx, mue.IntegrationID)
 	if err != nil {
 		mue.UnlockErr = fmt.Errorf("reading the integration to unlock it: %w", err)
+		mue.OutcomeUnknown = mue.Step == "final write" && mayHaveApplied(mue.Err)
 		return nil, mue
 	}
 	if mue.Step == "final write" && fresh.Version == mue.Version && !fresh.UpdateInProgress {
@@ -194,6 +231,13 @@ func (s *integrations) unlock(ctx context.Context, cfg managedUpdateConfig, mue 
 	}
 	mue.Unlocked = true
 	return nil, mue
+}
+
+// mayHaveApplied reports whether a failed write may still have been
+// applied: anything but an answer from the server refusing it.
+func mayHaveApplied(err error) bool {
+	var apiErr *APIError
+	return !errors.As(err, &apiErr) || apiErr.StatusCode >= 500 || apiErr.mayHaveActed
 }
 
 // Unlock implements IntegrationsService.Unlock.

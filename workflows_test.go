@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func stored(t *testing.T, srv *integratoriotest.Server, id string) map[string]an
 	return m
 }
 
-// writes lists method and path of the requests, and each PUT's
+// requestLog lists method and path of the requests, and each PUT's
 // updateInProgress and version.
 func requestLog(t *testing.T, srv *integratoriotest.Server) []string {
 	t.Helper()
@@ -61,6 +62,22 @@ func requestLog(t *testing.T, srv *integratoriotest.Server) []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// assertLockedThenUnlocked checks that a failed managed update read, locked,
+// read again and unlocked, leaving the version as it was.
+func assertLockedThenUnlocked(t *testing.T, srv *integratoriotest.Server, id string) {
+	t.Helper()
+	p := "/integrations/" + id
+	assert.Equal(t, []string{
+		"GET " + p,
+		"PUT " + p + " updateInProgress=true version=1.0.1",
+		"GET " + p,
+		"PUT " + p + " updateInProgress=false version=1.0.1",
+	}, requestLog(t, srv))
+	doc := stored(t, srv, id)
+	assert.Equal(t, "1.0.1", doc["version"], "the version is not bumped")
+	assert.Equal(t, false, doc["updateInProgress"])
 }
 
 func TestManagedUpdateHappyPath(t *testing.T) {
@@ -127,17 +144,8 @@ func TestManagedUpdateFailingFunctionUnlocks(t *testing.T) {
 	assert.True(t, mue.Unlocked)
 	assert.Contains(t, err.Error(), "unlocked")
 
-	p := "/integrations/" + id
-	assert.Equal(t, []string{
-		"GET " + p,
-		"PUT " + p + " updateInProgress=true version=1.0.1",
-		"GET " + p,
-		"PUT " + p + " updateInProgress=false version=1.0.1",
-	}, requestLog(t, srv))
-	doc := stored(t, srv, id)
-	assert.Equal(t, "1.0.1", doc["version"], "the version is not bumped")
-	assert.Equal(t, false, doc["updateInProgress"])
-	assert.Equal(t, "Shop - NetSuite", doc["name"], "the half-made change is not written")
+	assertLockedThenUnlocked(t, srv, id)
+	assert.Equal(t, "Shop - NetSuite", stored(t, srv, id)["name"], "the half-made change is not written")
 }
 
 func TestManagedUpdatePanickingFunctionUnlocks(t *testing.T) {
@@ -360,4 +368,127 @@ func TestUnlockReleasesAPushedInstallWithoutUpdatingIt(t *testing.T) {
 	_, err = client.Integrations.Unlock(ctx, id)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"GET /integrations/" + id}, requestLog(t, srv))
+}
+
+// roundTripFunc adapts a function to http.RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestManagedUpdateDeadlineDuringTheUnlockStillUnlocks(t *testing.T) {
+	t.Parallel()
+	srv, _, id := managedFixture(t, false)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var gets atomic.Int32
+	// The caller's context ends while the unlock's read is on its way,
+	// as a deadline would.
+	transport := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Method == http.MethodGet && gets.Add(1) == 2 {
+			cancel()
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	client := srv.Client(integratorio.WithHTTPClient(&http.Client{Transport: transport}))
+	boom := errors.New("mapping step failed")
+	_, err := client.Integrations.ManagedUpdate(ctx, id, "1.1.0", func(*integratorio.Integration) error { return boom })
+	require.ErrorIs(t, err, boom)
+	var mue *integratorio.ManagedUpdateError
+	require.ErrorAs(t, err, &mue)
+	assert.True(t, mue.Unlocked, "unlock error: %v", mue.UnlockErr)
+	assert.Equal(t, int32(2), gets.Load())
+	assertLockedThenUnlocked(t, srv, id)
+}
+
+func TestManagedUpdateLostFinalAnswerAndFailedReadIsAnUnknownOutcome(t *testing.T) {
+	t.Parallel()
+	srv, _, id := managedFixture(t, true)
+	client := srv.Client(integratorio.WithRetryPolicy(integratorio.RetryPolicy{}))
+	_, err := client.Integrations.ManagedUpdate(context.Background(), id, "1.2.0", func(*integratorio.Integration) error {
+		srv.DropNext(1, integratoriotest.OnMethod(http.MethodPut))
+		srv.FailNext(1, http.StatusServiceUnavailable, integratoriotest.OnMethod(http.MethodGet))
+		return nil
+	})
+	var mue *integratorio.ManagedUpdateError
+	require.ErrorAs(t, err, &mue)
+	assert.Equal(t, "final write", mue.Step)
+	assert.True(t, mue.OutcomeUnknown)
+	assert.False(t, mue.Unlocked)
+	require.ErrorIs(t, err, integratorio.ErrUnknownOutcome)
+	assert.ErrorIs(t, err, integratorio.ErrServerError, "the failed read is wrapped")
+	assert.Contains(t, err.Error(), "may have been applied")
+	assert.Equal(t, "1.2.0", stored(t, srv, id)["version"], "the write was in fact applied")
+
+	// The documented recovery: re-run with AllowSameVersion.
+	out, err := client.Integrations.ManagedUpdate(context.Background(), id, "1.2.0",
+		func(*integratorio.Integration) error { return nil }, integratorio.AllowSameVersion())
+	require.NoError(t, err)
+	assert.Equal(t, "1.2.0", out.Version)
+	assert.False(t, out.UpdateInProgress)
+}
+
+func TestManagedUpdateRefusedFinalWriteIsNotAnUnknownOutcome(t *testing.T) {
+	t.Parallel()
+	srv, _, id := managedFixture(t, true)
+	client := srv.Client(integratorio.WithRetryPolicy(integratorio.RetryPolicy{}))
+	_, err := client.Integrations.ManagedUpdate(context.Background(), id, "1.2.0", func(*integratorio.Integration) error {
+		srv.FailNext(1, http.StatusBadRequest, integratoriotest.OnMethod(http.MethodPut))
+		srv.FailNext(1, http.StatusServiceUnavailable, integratoriotest.OnMethod(http.MethodGet))
+		return nil
+	})
+	var mue *integratorio.ManagedUpdateError
+	require.ErrorAs(t, err, &mue)
+	assert.False(t, mue.OutcomeUnknown, "a 400 is a refusal: nothing was applied")
+	assert.NotErrorIs(t, err, integratorio.ErrUnknownOutcome)
+	assert.ErrorIs(t, mue.UnlockErr, integratorio.ErrServerError)
+	assert.Contains(t, err.Error(), "updateInProgress may still be true")
+	assert.Equal(t, "1.0.1", stored(t, srv, id)["version"])
+}
+
+func TestManagedUpdateAcceptsACurrentVersionWithBuildMetadata(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	id, err := srv.AddIntegrationJSON([]byte(`{"name":"x","version":"1.0.0+build.7"}`))
+	require.NoError(t, err)
+	noop := func(*integratorio.Integration) error { return nil }
+	client := srv.Client()
+
+	_, err = client.Integrations.ManagedUpdate(context.Background(), id, "1.0.0", noop)
+	require.ErrorIs(t, err, integratorio.ErrInvalidArgument, "build metadata plays no part in precedence: 1.0.0 is the same version")
+	_, err = client.Integrations.ManagedUpdate(context.Background(), id, "1.1.0+build.8", noop)
+	require.ErrorIs(t, err, integratorio.ErrInvalidArgument, "the new version still may not carry build metadata")
+
+	_, err = client.Integrations.ManagedUpdate(context.Background(), id, "1.1.0", noop)
+	require.NoError(t, err)
+	assert.Equal(t, "1.1.0", stored(t, srv, id)["version"])
+}
+
+func TestManagedUpdatePanicWithAnErrorKeepsIt(t *testing.T) {
+	t.Parallel()
+	srv, client, id := managedFixture(t, false)
+	boom := errors.New("boom")
+	_, err := client.Integrations.ManagedUpdate(context.Background(), id, "1.1.0",
+		func(*integratorio.Integration) error { panic(boom) })
+	require.ErrorIs(t, err, boom)
+	assert.Contains(t, err.Error(), "panicked: boom")
+	assert.Equal(t, false, stored(t, srv, id)["updateInProgress"])
+}
+
+func TestManagedUpdateGoexitInTheFunctionStillUnlocks(t *testing.T) {
+	t.Parallel()
+	srv, client, id := managedFixture(t, false)
+	returned := make(chan bool, 1)
+	go func() {
+		defer func() { returned <- false }()
+		_, _ = client.Integrations.ManagedUpdate(context.Background(), id, "1.1.0", func(*integratorio.Integration) error {
+			runtime.Goexit() // what t.FailNow does inside a test's function
+			return nil
+		})
+		returned <- true
+	}()
+	require.False(t, <-returned, "Goexit ended the goroutine")
+	doc := stored(t, srv, id)
+	assert.Equal(t, false, doc["updateInProgress"])
+	assert.Equal(t, "1.0.1", doc["version"])
 }
