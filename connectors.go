@@ -64,6 +64,9 @@ func (in Install) MarshalJSON() ([]byte, error) {
 
 // Extra decodes the member key, one this struct does not type, into v.
 func (in *Install) Extra(key string, v any) (bool, error) {
+	if in == nil {
+		return false, nil
+	}
 	return installCodec.getExtra(&in.state, key, v)
 }
 

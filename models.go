@@ -107,29 +107,45 @@ func (in Integration) MarshalJSON() ([]byte, error) {
 // It reports whether the member exists. Asking for a typed member (such as
 // "name") is an error matching ErrInvalidArgument.
 func (in *Integration) Extra(key string, v any) (bool, error) {
+	if in == nil {
+		return false, nil
+	}
 	return integrationCodec.getExtra(&in.state, key, v)
 }
 
 // SetExtra sets the member key, one this struct does not type, to v encoded
 // as JSON. Setting a typed member is an error matching ErrInvalidArgument.
 func (in *Integration) SetExtra(key string, v any) error {
+	if in == nil {
+		return invalidArgf("SetExtra: nil *Integration")
+	}
 	return integrationCodec.setExtra(&in.state, key, v)
 }
 
 // DeleteExtra removes the untyped member key, if present.
 func (in *Integration) DeleteExtra(key string) {
+	if in == nil {
+		return
+	}
 	integrationCodec.deleteExtra(&in.state, key)
 }
 
 // ExtraKeys lists, sorted, the members of the document this struct does not
 // type.
 func (in *Integration) ExtraKeys() []string {
+	if in == nil {
+		return nil
+	}
 	return integrationCodec.extraKeys(&in.state)
 }
 
 // EnsureSettings returns the integration's settings, first creating an
-// empty settings object when it has none, so that Set can be called.
+// empty settings object when it has none, so that Set can be called. On a
+// nil integration it returns nil, whose Set is an error.
 func (in *Integration) EnsureSettings() *Settings {
+	if in == nil {
+		return nil
+	}
 	if in.Settings == nil {
 		in.Settings = &Settings{}
 	}
@@ -140,7 +156,7 @@ func (in *Integration) EnsureSettings() *Settings {
 // Include or Exclude set, and so lacks members the server holds. Update
 // refuses a partial document, since PUT would erase what it lacks; Get the
 // integration first.
-func (in *Integration) Partial() bool { return in.state.partial }
+func (in *Integration) Partial() bool { return in != nil && in.state.partial }
 
 // InstallStep is one step of a SmartConnector's install or uninstall
 // sequence. Members it does not type are kept, as for Integration.
@@ -183,12 +199,18 @@ func (s InstallStep) MarshalJSON() ([]byte, error) {
 
 // Extra decodes the member key, one this struct does not type, into v.
 func (s *InstallStep) Extra(key string, v any) (bool, error) {
+	if s == nil {
+		return false, nil
+	}
 	return installStepCodec.getExtra(&s.state, key, v)
 }
 
 // SetExtra sets the member key, one this struct does not type, to v encoded
 // as JSON.
 func (s *InstallStep) SetExtra(key string, v any) error {
+	if s == nil {
+		return invalidArgf("SetExtra: nil *InstallStep")
+	}
 	return installStepCodec.setExtra(&s.state, key, v)
 }
 

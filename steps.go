@@ -19,11 +19,14 @@ const (
 )
 
 // IsType reports whether the step is of type t, ignoring case.
-func (s *InstallStep) IsType(t string) bool { return strings.EqualFold(s.Type, t) }
+func (s *InstallStep) IsType(t string) bool { return s != nil && strings.EqualFold(s.Type, t) }
 
 // activeSteps is the install step list in use: InstallSteps on newer
 // connectors, else the legacy Install.
 func (in *Integration) activeSteps() []InstallStep {
+	if in == nil {
+		return nil
+	}
 	if len(in.InstallSteps) > 0 {
 		return in.InstallSteps
 	}
@@ -44,11 +47,15 @@ func (in *Integration) NextInstallStep() *InstallStep {
 	return nil
 }
 
-// CompleteInstallStep marks the install step with the given name completed.
-// When that completes the last step, the integration's mode moves to
-// ModeSettings, as the UI does. An unknown name is an error matching
-// ErrInvalidArgument.
+// CompleteInstallStep marks the install step with the given name completed,
+// in the list NextInstallStep reads. When that completes the last step of
+// an integration in ModeInstall, its mode moves to ModeSettings, as the UI
+// does; any other mode is left as it is. An unknown name, or a nil
+// integration, is an error matching ErrInvalidArgument.
 func (in *Integration) CompleteInstallStep(name string) error {
+	if in == nil {
+		return invalidArgf("CompleteInstallStep: nil *Integration")
+	}
 	steps := in.activeSteps()
 	for i := range steps {
 		if steps[i].Name == name {
@@ -93,12 +100,18 @@ func (s Section) MarshalJSON() ([]byte, error) {
 
 // Extra decodes the member key, one this struct does not type, into v.
 func (s *Section) Extra(key string, v any) (bool, error) {
+	if s == nil {
+		return false, nil
+	}
 	return sectionCodec.getExtra(&s.state, key, v)
 }
 
 // SetExtra sets the member key, one this struct does not type, to v
 // encoded as JSON.
 func (s *Section) SetExtra(key string, v any) error {
+	if s == nil {
+		return invalidArgf("SetExtra: nil *Section")
+	}
 	return sectionCodec.setExtra(&s.state, key, v)
 }
 
