@@ -9,8 +9,9 @@
 // Documents keep every member the SDK does not type, so a document read,
 // changed and written back (PUT replaces the whole document) loses nothing.
 // Requests are retried only when that is safe: reads, PUT and DELETE on
-// transport errors, 429 and 5xx; creates, clones and patches only on 429 or
-// when the connection failed before the request was sent.
+// transport errors and on 429, 500, 502, 503 and 504; creates, clones and
+// patches only on 429 or when the connection failed before the request was
+// sent.
 //
 // A Client is safe for concurrent use by many goroutines.
 package integratorio
@@ -69,6 +70,7 @@ type Client struct {
 	logger    *slog.Logger
 	policy    RetryPolicy
 	rc        *retryablehttp.Client
+	maxBody   int64 // bound on a 2xx body; maxResponseBody but in tests
 }
 
 // String describes the client without its token.
@@ -196,6 +198,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		base:      base,
 		basePath:  base.Path,
 		auth:      "Bearer " + token,
+		maxBody:   maxResponseBody,
 		userAgent: "integratorio-go/" + Version,
 		logger:    cfg.logger,
 		policy:    cfg.policy,
@@ -439,6 +442,13 @@ func (c *Client) send(r request, decode func(*response) error) error {
 		if resp != nil && resp.Body != nil {
 			resp.Body.Close()
 		}
+		if errors.Is(err, errBodyTooLarge) {
+			err = fmt.Errorf("%w: %s %s: 2xx body larger than %d MiB", ErrUnexpectedResponse, r.method, display, c.maxBody>>20)
+			if !st.idempotent {
+				err = fmt.Errorf("%w: %w", ErrUnknownOutcome, err) // the server answered 2xx: it acted
+			}
+			return c.redactError(err)
+		}
 		return c.transportError(ctx, st, display, err)
 	}
 	defer resp.Body.Close()
@@ -474,9 +484,10 @@ func (c *Client) send(r request, decode func(*response) error) error {
 	return nil
 }
 
-// errBodyTooLarge ends a request whose successful answer exceeds
-// maxResponseBody; it is not retried.
-var errBodyTooLarge = fmt.Errorf("%w: response body larger than %d MiB", ErrUnexpectedResponse, maxResponseBody>>20)
+// errBodyTooLarge ends a request whose successful answer exceeds the
+// client's bound; it is not retried, and send reports it as
+// ErrUnexpectedResponse.
+var errBodyTooLarge = errors.New("response body too large")
 
 // maxPreGrow bounds how much buffer a Content-Length header alone can make
 // the client allocate before any body has arrived.
@@ -499,11 +510,11 @@ func (st *attemptState) readBody(resp *http.Response) error {
 	if cl := resp.ContentLength; cl > 0 {
 		st.buf.Grow(int(min(cl, maxPreGrow)) + 1) // +1: ReadFrom needs room to see the end
 	}
-	n, err := st.buf.ReadFrom(io.LimitReader(resp.Body, maxResponseBody+1))
+	n, err := st.buf.ReadFrom(io.LimitReader(resp.Body, st.client.maxBody+1))
 	if err != nil {
 		return fmt.Errorf("reading the response body: %w", err)
 	}
-	if n > maxResponseBody {
+	if n > st.client.maxBody {
 		return errBodyTooLarge
 	}
 	return nil

@@ -2,6 +2,7 @@ package integratorio
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -313,4 +314,33 @@ func TestInstallRoundTripAndExtra(t *testing.T) {
 	requireSameJSON(t, doc, out)
 	assert.Equal(t, "i1", in.docID())
 	assert.Equal(t, "a1", (&Install{IntegrationID: "a1"}).docID(), "an install without its own id is known by its integration")
+}
+
+func TestOversizedSuccessBodyIsRefused(t *testing.T) {
+	t.Parallel()
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodPost {
+			w.WriteHeader(http.StatusCreated)
+		}
+		_, _ = w.Write(bytes.Repeat([]byte(" "), 2<<20))
+	}))
+	defer srv.Close()
+	c, err := NewClient("tok-fake-oversized", WithBaseURL(srv.URL+"/v1"))
+	require.NoError(t, err)
+	assert.Equal(t, int64(256<<20), c.maxBody, "the documented bound")
+	c.maxBody = 1 << 20 // the same check, without sending 256 MiB
+
+	_, err = c.Integrations.Get(context.Background(), "big")
+	require.ErrorIs(t, err, ErrUnexpectedResponse)
+	assert.NotErrorIs(t, err, ErrUnknownOutcome, "a read")
+	assert.Equal(t, "integratorio: unexpected response: GET /integrations/big: 2xx body larger than 1 MiB", err.Error())
+	assert.Equal(t, int32(1), requests.Load(), "not retried")
+
+	_, err = c.Integrations.Create(context.Background(), &Integration{Name: "x"})
+	require.ErrorIs(t, err, ErrUnexpectedResponse)
+	assert.ErrorIs(t, err, ErrUnknownOutcome, "the server answered 201: it made something")
+	assert.Equal(t, int32(2), requests.Load(), "not retried")
 }
