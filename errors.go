@@ -30,8 +30,10 @@ var (
 	ErrRateLimited = errors.New("integratorio: rate limited")
 	// ErrServerError matches 5xx answers.
 	ErrServerError = errors.New("integratorio: server error")
-	// ErrInvalidArgument matches every error raised before a request is
-	// sent: an empty or malformed id, a nil document, bad options.
+	// ErrInvalidArgument matches bad input refused before anything is
+	// written: an empty or malformed id, a nil document, bad options, or
+	// a ManagedUpdate version that is not newer than the current one
+	// (refused after its read).
 	ErrInvalidArgument = errors.New("integratorio: invalid argument")
 	// ErrUnknownOutcome matches a failed create, clone or patch that the
 	// server may nevertheless have carried out: the connection failed after

@@ -224,7 +224,8 @@ func applyConnectionMap(doc map[string]any, cmap map[string]string) error {
 }
 
 // AddIntegrationJSON stores an integration document given as a JSON object,
-// exactly as given, and returns its id. The document keeps its _id when it
+// keeping every member and value as given (the server holds members in
+// sorted order, without insignificant white space), and returns its id. The document keeps its _id when it
 // has one (an error if that id is taken); otherwise it gets a new 24-hex id.
 // createdAt and lastModified are kept when present; a missing lastModified
 // is set to now and a missing createdAt to lastModified. The server's write

@@ -4,8 +4,8 @@
 //
 //	go run ./cmd/integratorio-fake -addr 127.0.0.1:8080 -token dev-token [-load dir]
 //
-// It serves the /integrations endpoints of package integratoriotest under
-// /v1, accepts only the given bearer token, and stops cleanly on SIGINT or
+// It serves the /integrations and /connectors endpoints of package
+// integratoriotest under /v1, accepts only the given bearer token, and stops cleanly on SIGINT or
 // SIGTERM. Nothing is kept after it stops.
 //
 // Flags:

@@ -128,7 +128,6 @@ func tour(ctx context.Context, w io.Writer) error {
 	if err := sc.Settings.Set("orderSyncIntervalMinutes", 15); err != nil {
 		return err
 	}
-	sc.Settings.Delete("sections")
 	before := sc.LastModified
 	sc, err = ints.Update(ctx, sc.ID, sc)
 	if err != nil {

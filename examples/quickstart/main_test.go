@@ -27,7 +27,7 @@ func TestTour(t *testing.T) {
 		"install step 1: NetSuite Connection",
 		"settings members: commonresources, sections",
 		`created "Orders sync (staging)"`,
-		"orderSyncIntervalMinutes = 15; settings members now: commonresources, orderSyncIntervalMinutes",
+		"orderSyncIntervalMinutes = 15; settings members now: commonresources, orderSyncIntervalMinutes, sections",
 		`clone "BigCommerce - NetSuite (Acme store)"`,
 		"install step NetSuite Connection      now uses connection 64b7f0c2a1e3d40012ab0001",
 		"settings.commonresources: bigcommerce 64b7f0c2a1e3d40012ab0002, netsuite 64b7f0c2a1e3d40012ab0003",

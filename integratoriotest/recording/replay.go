@@ -105,8 +105,9 @@ func ReplayFile(t testing.TB, path string, opts ...ReplayOption) *httpmock.MockT
 // ReplayClient returns an SDK client whose requests are answered from the
 // fixture file at path; see NewReplayTransport. It points at ReplayBaseURL
 // with a placeholder token, retries after 1 ms (Retry-After honoured up to
-// 2 s) and then applies clientOpts, which may override any of these. To
-// give replay options, use NewClient with ReplayFile.
+// 2 s) and then applies clientOpts, which may override the base URL, the
+// retry policy or add a logger (WithHTTPClient would bypass the replay).
+// To give replay options, use NewClient with ReplayFile.
 func ReplayClient(t testing.TB, path string, clientOpts ...integratorio.Option) *integratorio.Client {
 	t.Helper()
 	return NewClient(t, ReplayFile(t, path), clientOpts...)
