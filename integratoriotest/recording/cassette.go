@@ -55,8 +55,11 @@ type Request struct {
 	Header http.Header `json:"header,omitempty"`
 	// Body is the body when it is JSON.
 	Body json.RawMessage `json:"body,omitempty"`
-	// BodyText is the body when it is not JSON.
+	// BodyText is the body when it is UTF-8 text but not JSON.
 	BodyText string `json:"bodyText,omitempty"`
+	// BodyBytes is the body when it is not UTF-8 (binary, or text in
+	// another encoding), base64-encoded in the file.
+	BodyBytes []byte `json:"bodyBase64,omitempty"`
 }
 
 // Response is a recorded response.
@@ -68,8 +71,11 @@ type Response struct {
 	Header http.Header `json:"header,omitempty"`
 	// Body is the body when it is JSON.
 	Body json.RawMessage `json:"body,omitempty"`
-	// BodyText is the body when it is not JSON.
+	// BodyText is the body when it is UTF-8 text but not JSON.
 	BodyText string `json:"bodyText,omitempty"`
+	// BodyBytes is the body when it is not UTF-8 (binary, or text in
+	// another encoding), base64-encoded in the file.
+	BodyBytes []byte `json:"bodyBase64,omitempty"`
 	// Error is the transport error the request failed with instead of a
 	// response, e.g. a dropped connection.
 	Error string `json:"error,omitempty"`
@@ -91,16 +97,34 @@ func Load(path string) (*Cassette, error) {
 }
 
 // Save writes the cassette to path as indented JSON, creating the
-// directory if needed.
+// directory if needed. The file is replaced whole: a reader, or a process
+// that stops midway, never sees a partial file.
 func (c *Cassette) Save(path string) error {
 	b, err := c.Marshal()
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("recording: %w", err)
 	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("recording: %w", err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
 		return fmt.Errorf("recording: %w", err)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -23,11 +24,21 @@ var neverRecorded = []string{"Authorization", "Proxy-Authorization", "Cookie", "
 
 // Recorder is an http.RoundTripper that sends each request through another
 // transport and records the exchange. Secrets are redacted before anything
-// is kept: the Authorization header is never recorded, the bearer token it
-// carried is replaced by "REDACTED" wherever else it appears, and so are
-// values that look like tokens (a bearer credential, 32 or more hex digits,
-// a JSON Web Token) and the string values of JSON members and query
-// parameters named like secrets (token, secret, password, apiKey, ...).
+// is kept:
+//   - Authorization, Proxy-Authorization, Cookie and Set-Cookie are never
+//     recorded, and the credentials and cookie values the request carried
+//     are replaced by "REDACTED" wherever else they appear;
+//   - so are values that look like tokens: a Bearer or Basic credential, a
+//     run of 32 or more hex digits (even inside a word), a JSON Web Token;
+//   - and values named like secrets (token, secret, password, api-key,
+//     credential, private key, cookie, ...): every value under a JSON
+//     member so named, at any depth; the value of a name/value pair whose
+//     name is one (an HTTP header list in a connection); query parameters
+//     so named, in the request's URL and in URLs anywhere in the text.
+//
+// JSON bodies are re-encoded compactly; a body that is not UTF-8 is kept as
+// bytes (BodyBytes). Values given to RedactValues are redacted everywhere,
+// JSON numbers included.
 //
 // A Recorder is safe for concurrent use; exchanges are kept in the order
 // their responses arrived.
@@ -116,16 +127,13 @@ func (r *Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 	}
 
-	red := &redactor{secrets: slices.Clone(r.secrets)}
-	if _, tok, ok := strings.Cut(req.Header.Get("Authorization"), " "); ok {
-		red.secrets = append(red.secrets, strings.TrimSpace(tok))
-	}
+	red := &redactor{secrets: append(slices.Clone(r.secrets), requestSecrets(req.Header)...)}
 	ex := Exchange{Request: Request{
 		Method: req.Method,
 		URL:    red.requestURL(req.URL),
-		Header: keepHeaders(req.Header, r.reqHeaders, red, ""),
+		Header: keepHeaders(req.Header, r.reqHeaders, red, nil),
 	}}
-	ex.Request.Body, ex.Request.BodyText = red.body(reqBody)
+	ex.Request.Body, ex.Request.BodyText, ex.Request.BodyBytes = red.body(reqBody)
 
 	resp, err := r.next.RoundTrip(out)
 	if err != nil {
@@ -142,10 +150,9 @@ func (r *Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(resBody), errReader{rerr}))
 		return resp, nil
 	}
-	origin := req.URL.Scheme + "://" + req.URL.Host
 	ex.Response.Status = resp.StatusCode
-	ex.Response.Header = keepHeaders(resp.Header, r.resHeaders, red, origin)
-	ex.Response.Body, ex.Response.BodyText = red.body(resBody)
+	ex.Response.Header = keepHeaders(resp.Header, r.resHeaders, red, req.URL)
+	ex.Response.Body, ex.Response.BodyText, ex.Response.BodyBytes = red.body(resBody)
 	r.add(ex)
 	return resp, nil
 }
@@ -160,9 +167,34 @@ func (r *Recorder) add(ex Exchange) {
 	r.exchanges = append(r.exchanges, ex)
 }
 
+// requestSecrets are the credentials a request carries in its headers:
+// the Authorization and Proxy-Authorization credentials (after the
+// scheme) and the cookie values. They are redacted wherever else they
+// appear, in case a server echoes them.
+func requestSecrets(h http.Header) []string {
+	var out []string
+	for _, name := range []string{"Authorization", "Proxy-Authorization"} {
+		for _, v := range h.Values(name) {
+			if _, cred, ok := strings.Cut(strings.TrimSpace(v), " "); ok {
+				v = cred
+			}
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	for _, c := range (&http.Request{Header: h}).Cookies() {
+		if c.Value != "" {
+			out = append(out, c.Value)
+		}
+	}
+	return out
+}
+
 // keepHeaders returns the redacted values of the named headers of h. URLs
-// of origin (scheme://host) in them are made host-relative.
-func keepHeaders(h http.Header, names []string, red *redactor, origin string) http.Header {
+// of the request's origin (scheme://host) in them are made host-relative
+// (nil u: none are).
+func keepHeaders(h http.Header, names []string, red *redactor, u *url.URL) http.Header {
 	var out http.Header
 	for _, n := range names {
 		vs := h.Values(n)
@@ -173,8 +205,8 @@ func keepHeaders(h http.Header, names []string, red *redactor, origin string) ht
 			out = http.Header{}
 		}
 		for _, v := range vs {
-			if origin != "" {
-				v = strings.ReplaceAll(v, origin, "")
+			if u != nil {
+				v = stripOrigin(v, u.Scheme+"://"+u.Host)
 			}
 			out[n] = append(out[n], red.text(v))
 		}
@@ -182,11 +214,46 @@ func keepHeaders(h http.Header, names []string, red *redactor, origin string) ht
 	return out
 }
 
-// Cassette returns a copy of what has been recorded so far.
+// stripOrigin removes origin from the URLs in v where it is the whole
+// origin: followed by a path, query, fragment, the end of a Link target or
+// of v, not by more host ("api.integrator.io.example.com").
+func stripOrigin(v, origin string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(v, origin)
+		if i < 0 {
+			b.WriteString(v)
+			return b.String()
+		}
+		b.WriteString(v[:i])
+		v = v[i+len(origin):]
+		if v != "" && !strings.ContainsRune("/?#>;, \t", rune(v[0])) {
+			b.WriteString(origin)
+		}
+	}
+}
+
+// Cassette returns a copy of what has been recorded so far; changing it
+// does not change the recorder's.
 func (r *Recorder) Cassette() *Cassette {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return &Cassette{Exchanges: slices.Clone(r.exchanges)}
+	out := make([]Exchange, len(r.exchanges))
+	for i, ex := range r.exchanges {
+		out[i] = ex.clone()
+	}
+	return &Cassette{Exchanges: out}
+}
+
+// clone copies an exchange deeply.
+func (ex Exchange) clone() Exchange {
+	ex.Request.Header = ex.Request.Header.Clone()
+	ex.Request.Body = bytes.Clone(ex.Request.Body)
+	ex.Request.BodyBytes = bytes.Clone(ex.Request.BodyBytes)
+	ex.Response.Header = ex.Response.Header.Clone()
+	ex.Response.Body = bytes.Clone(ex.Response.Body)
+	ex.Response.BodyBytes = bytes.Clone(ex.Response.BodyBytes)
+	return ex
 }
 
 // Save writes what has been recorded so far to path; see Cassette.Save.

@@ -6,91 +6,151 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Redacted replaces every secret the recorder removes.
 const Redacted = "REDACTED"
 
-// Values that look like tokens wherever they appear: a bearer credential,
-// a long run of hex digits (integrator.io API tokens are 32 hex digits; ids
-// are 24 and are kept) and a JSON Web Token.
+// secretName is the part of a name (a JSON member, a query parameter, the
+// "name" of a name/value pair) that marks its value as a secret, whatever
+// the value looks like.
+const secretName = `token|secret|password|passwd|api[-_]?key|access[-_]?key|authorization|credential|private[-_]?key|cookie`
+
+// secretKey matches the names of JSON members and query parameters whose
+// values are secrets.
+var secretKey = regexp.MustCompile(`(?i)(` + secretName + `)`)
+
+// Values that look like tokens wherever they appear: a long run of hex
+// digits, even inside a word such as "shpat_<hex>" (integrator.io API
+// tokens are 32 hex digits; ids are 24 and are kept), and a JSON Web
+// Token.
 var tokenPatterns = []*regexp.Regexp{
-	regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+`),
-	regexp.MustCompile(`\b[0-9a-fA-F]{32,}\b`),
+	regexp.MustCompile(`[0-9a-fA-F]{32,}`),
 	regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`),
 }
 
-// secretKey matches the names of JSON members and query parameters whose
-// string values are secrets, whatever they look like.
-var secretKey = regexp.MustCompile(`(?i)(token|secret|password|passwd|apikey|api_key|authorization|credential|private_?key)`)
+// credential matches an HTTP credential, "Bearer x" or "Basic x"; looksLike
+// decides whether x is one or an ordinary word ("bearer authentication").
+var credential = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]+)`)
+
+// Name-based rules for text that is not decoded JSON: a query parameter
+// (in a URL anywhere in the text) or a JSON member named like a secret.
+var (
+	secretParam  = regexp.MustCompile(`(?i)([?&;][^=&;#\s<>"']*(?:` + secretName + `)[^=&;#\s<>"']*=)([^&;#\s<>"']+)`)
+	secretMember = regexp.MustCompile(`(?i)("(?:[^"\\]|\\.)*(?:` + secretName + `)(?:[^"\\]|\\.)*"\s*:\s*)("(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*)`)
+)
+
+// looksLikeCredential tells a credential from a word: long, or holding a
+// digit or a padding '='.
+func looksLikeCredential(s string) bool {
+	return len(s) >= 16 || strings.ContainsAny(s, "0123456789=")
+}
 
 // redactor removes secrets from recorded text.
 type redactor struct {
 	secrets []string // exact values, e.g. the bearer token of the request
 }
 
-// text redacts the known secrets, in plain and URL-escaped form, and
-// token-looking values in s.
+// text redacts the known secrets, in plain and URL-escaped form,
+// credentials, token-looking values, and values that text such as a URL or
+// a JSON fragment names as secrets.
 func (r *redactor) text(s string) string {
 	for _, sec := range r.secrets {
-		if sec != "" {
-			for _, form := range []string{sec, url.PathEscape(sec), url.QueryEscape(sec)} {
-				s = strings.ReplaceAll(s, form, Redacted)
-			}
+		for _, form := range []string{sec, url.PathEscape(sec), url.QueryEscape(sec)} {
+			s = strings.ReplaceAll(s, form, Redacted)
 		}
 	}
-	for i, re := range tokenPatterns {
-		if i == 0 {
-			s = re.ReplaceAllString(s, "Bearer "+Redacted)
-			continue
+	s = credential.ReplaceAllStringFunc(s, func(m string) string {
+		sub := credential.FindStringSubmatch(m)
+		if !looksLikeCredential(sub[3]) {
+			return m
 		}
+		return sub[1] + sub[2] + Redacted
+	})
+	for _, re := range tokenPatterns {
 		s = re.ReplaceAllString(s, Redacted)
 	}
-	return s
+	s = secretParam.ReplaceAllString(s, "${1}"+Redacted)
+	return secretMember.ReplaceAllString(s, `${1}"`+Redacted+`"`)
 }
 
-// value redacts a decoded JSON value in place and returns it.
-func (r *redactor) value(v any, key string) any {
+// isSecret reports whether v is one of the exact secrets.
+func (r *redactor) isSecret(v string) bool {
+	for _, sec := range r.secrets {
+		if v == sec {
+			return true
+		}
+	}
+	return false
+}
+
+// value redacts a decoded JSON value and returns it. Every scalar under a
+// member named like a secret is redacted, at any depth.
+func (r *redactor) value(v any, secret bool) any {
 	switch v := v.(type) {
 	case string:
-		if key != "" && v != "" && secretKey.MatchString(key) {
+		if secret && v != "" {
 			return Redacted
 		}
 		return r.text(v)
+	case json.Number:
+		if secret || r.isSecret(v.String()) {
+			return Redacted
+		}
+		return v
 	case map[string]any:
+		// A name/value pair such as {"name":"Authorization","value":"..."}
+		// (integrator.io's HTTP headers) names its secret in a sibling.
+		pairSecret := false
+		for _, k := range []string{"name", "key", "header"} {
+			if n, ok := v[k].(string); ok && secretKey.MatchString(n) {
+				pairSecret = true
+			}
+		}
 		out := make(map[string]any, len(v))
 		for k, e := range v {
+			s := secret || secretKey.MatchString(k) || (pairSecret && k == "value")
 			// Member names are redacted too: a server may key by a secret.
-			out[r.text(k)] = r.value(e, k)
+			out[r.text(k)] = r.value(e, s)
 		}
 		return out
 	case []any:
 		for i, e := range v {
-			v[i] = r.value(e, key)
+			v[i] = r.value(e, secret)
 		}
 		return v
 	}
 	return v
 }
 
-// body redacts a body: JSON is decoded, redacted member by member and
-// re-encoded compactly; anything else is redacted as text.
-func (r *redactor) body(b []byte) (json.RawMessage, string) {
+// body redacts a body. JSON is decoded, redacted member by member and
+// re-encoded compactly (a leading byte-order mark is dropped); other UTF-8
+// text is redacted as text; anything else (binary, or text in another
+// encoding) is returned as raw bytes with only the exact secrets removed.
+func (r *redactor) body(b []byte) (js json.RawMessage, text string, raw []byte) {
 	if len(bytes.TrimSpace(b)) == 0 {
-		return nil, ""
+		return nil, "", nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
+	dec := json.NewDecoder(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff"))))
 	dec.UseNumber()
 	var v any
-	if err := dec.Decode(&v); err == nil && !dec.More() {
+	if err := dec.Decode(&v); err == nil && !dec.More() && utf8.Valid(b) {
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
-		if err := enc.Encode(r.value(v, "")); err == nil {
-			return json.RawMessage(bytes.TrimRight(buf.Bytes(), "\n")), ""
+		if err := enc.Encode(r.value(v, false)); err == nil {
+			return json.RawMessage(bytes.TrimRight(buf.Bytes(), "\n")), "", nil
 		}
 	}
-	return nil, r.text(string(b))
+	if !utf8.Valid(b) {
+		out := bytes.Clone(b)
+		for _, sec := range r.secrets {
+			out = bytes.ReplaceAll(out, []byte(sec), []byte(Redacted))
+		}
+		return nil, "", out
+	}
+	return nil, r.text(string(b)), nil
 }
 
 // requestURL redacts a path and query.
@@ -101,6 +161,7 @@ func (r *redactor) requestURL(u *url.URL) string {
 	}
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
+		// text still redacts parameters named like secrets.
 		return r.text(out + "?" + u.RawQuery)
 	}
 	red := url.Values{}

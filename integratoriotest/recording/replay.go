@@ -29,9 +29,10 @@ const ReplayBaseURL = "https://api.integrator.io/v1"
 // ReplayOption configures a replay.
 type ReplayOption func(*replayer)
 
-// MatchBody makes a replayed request match an exchange only when its JSON
-// body equals the recorded one (after the same redaction the recorder
-// applies), member order aside. Without it, method, path and query decide.
+// MatchBody makes a replayed request match an exchange only when its body
+// equals the recorded one, member order aside, with the recorder's
+// redaction applied to it and each "REDACTED" in the recorded body
+// standing for any value. Without it, method, path and query decide.
 func MatchBody() ReplayOption {
 	return func(r *replayer) { r.matchBody = true }
 }
@@ -43,9 +44,12 @@ func ExpectAllUsed() ReplayOption {
 }
 
 // NewReplayTransport returns an httpmock transport serving the exchanges of
-// c. A request is answered by the first exchange not yet used with the same
-// method, escaped path and query (parameters in any order); so repeated
-// requests get the recorded answers in order. The host is ignored. A request
+// c (nil: none). A request is answered by the first exchange not yet used
+// with the same method, escaped path and query (parameters in any order,
+// the values of a repeated parameter in recorded order); so repeated
+// requests get the recorded answers in order. The host is ignored. Where
+// the recorder redacted a value (a RedactValues secret in the path, say),
+// "REDACTED" in the recorded path, query or body matches any text. A request
 // the cassette does not hold fails the test (t.Errorf) and is answered 501
 // with the error envelope (code "not_recorded"), a status the SDK does not
 // retry. A recorded transport error is returned as an error, after the
@@ -53,6 +57,9 @@ func ExpectAllUsed() ReplayOption {
 // that failed after sending.
 func NewReplayTransport(t testing.TB, c *Cassette, opts ...ReplayOption) *httpmock.MockTransport {
 	t.Helper()
+	if c == nil {
+		c = &Cassette{}
+	}
 	r := &replayer{t: t, exchanges: c.Exchanges, used: make([]bool, len(c.Exchanges))}
 	for _, o := range opts {
 		if o != nil {
@@ -104,8 +111,11 @@ func ReplayFile(t testing.TB, path string, opts ...ReplayOption) *httpmock.MockT
 
 // ReplayClient returns an SDK client whose requests are answered from the
 // fixture file at path; see NewReplayTransport. It points at ReplayBaseURL
-// with a placeholder token, retries after 1 ms (Retry-After honoured up to
-// 2 s) and then applies clientOpts, which may override the base URL, the
+// with a placeholder token, retries after 1 ms, honours a recorded
+// Retry-After up to the default policy's MaxWait (so that it retries where
+// a client with the default policy did when recording: a recorded
+// "Retry-After: 1" makes the test wait a second), and then applies
+// clientOpts, which may override the base URL, the
 // retry policy or add a logger (WithHTTPClient would bypass the replay).
 // To give replay options, use NewClient with ReplayFile.
 func ReplayClient(t testing.TB, path string, clientOpts ...integratorio.Option) *integratorio.Client {
@@ -119,7 +129,7 @@ func ReplayClient(t testing.TB, path string, clientOpts ...integratorio.Option) 
 func NewClient(t testing.TB, rt http.RoundTripper, clientOpts ...integratorio.Option) *integratorio.Client {
 	t.Helper()
 	p := integratorio.DefaultRetryPolicy()
-	p.MinWait, p.MaxWait = time.Millisecond, 2*time.Second
+	p.MinWait = time.Millisecond
 	opts := append([]integratorio.Option{
 		integratorio.WithBaseURL(ReplayBaseURL),
 		integratorio.WithHTTPClient(&http.Client{Transport: rt}),
@@ -152,12 +162,9 @@ func (r *replayer) respond(req *http.Request) (*http.Response, error) {
 		}
 		body = b
 	}
-	red := &redactor{}
-	if _, tok, ok := strings.Cut(req.Header.Get("Authorization"), " "); ok {
-		red.secrets = append(red.secrets, strings.TrimSpace(tok))
-	}
+	red := &redactor{secrets: requestSecrets(req.Header)}
 	gotURL, _ := url.Parse(red.requestURL(req.URL))
-	gotBody, gotText := red.body(body)
+	gotBody, gotText, gotBytes := red.body(body)
 
 	r.mu.Lock()
 	idx := -1
@@ -166,10 +173,10 @@ func (r *replayer) respond(req *http.Request) (*http.Response, error) {
 			continue
 		}
 		u, err := url.Parse(ex.Request.URL)
-		if err != nil || u.EscapedPath() != gotURL.EscapedPath() || !reflect.DeepEqual(normQuery(u.Query()), normQuery(gotURL.Query())) {
+		if err != nil || !matchRedacted(u.EscapedPath(), gotURL.EscapedPath()) || !sameQuery(u.Query(), gotURL.Query()) {
 			continue
 		}
-		if r.matchBody && !sameBody(ex.Request.Body, ex.Request.BodyText, gotBody, gotText) {
+		if r.matchBody && !sameBody(ex.Request, gotBody, gotText, gotBytes) {
 			continue
 		}
 		idx = i
@@ -200,28 +207,116 @@ func (r *replayer) respond(req *http.Request) (*http.Response, error) {
 		return nil, errors.New(ex.Error)
 	}
 	b := []byte(ex.BodyText)
-	if ex.Body != nil {
+	switch {
+	case ex.Body != nil:
 		b = ex.Body
+	case ex.BodyBytes != nil:
+		b = ex.BodyBytes
 	}
 	return newResponse(req, ex.Status, ex.Header.Clone(), b), nil
 }
 
-func normQuery(q url.Values) url.Values {
-	if len(q) == 0 {
-		return nil
+// matchRedacted reports whether got equals the recorded want, each
+// "REDACTED" in want standing for any text.
+func matchRedacted(want, got string) bool {
+	parts := strings.Split(want, Redacted)
+	if len(parts) == 1 {
+		return want == got
 	}
-	return q
+	if !strings.HasPrefix(got, parts[0]) {
+		return false
+	}
+	got = got[len(parts[0]):]
+	last := len(parts) - 1
+	for _, p := range parts[1:last] {
+		i := strings.Index(got, p)
+		if i < 0 {
+			return false
+		}
+		got = got[i+len(p):]
+	}
+	return strings.HasSuffix(got, parts[last])
 }
 
-func sameBody(wantJSON json.RawMessage, wantText string, gotJSON json.RawMessage, gotText string) bool {
-	if wantJSON == nil || gotJSON == nil {
-		return wantJSON == nil && gotJSON == nil && wantText == gotText
+// sameQuery compares queries: the same parameters, each with matching
+// values in the same order.
+func sameQuery(want, got url.Values) bool {
+	if len(want) != len(got) {
+		return false
 	}
-	var a, b any
-	if json.Unmarshal(wantJSON, &a) != nil || json.Unmarshal(gotJSON, &b) != nil {
-		return bytes.Equal(wantJSON, gotJSON)
+	for k, ws := range want {
+		gs, ok := got[k]
+		if !ok || len(gs) != len(ws) {
+			return false
+		}
+		for i := range ws {
+			if !matchRedacted(ws[i], gs[i]) {
+				return false
+			}
+		}
 	}
-	return reflect.DeepEqual(a, b)
+	return true
+}
+
+// sameBody compares a recorded request's body with a replayed one, both
+// redacted.
+func sameBody(want Request, gotJSON json.RawMessage, gotText string, gotBytes []byte) bool {
+	switch {
+	case want.Body != nil || gotJSON != nil:
+		var a, b any
+		if want.Body == nil || gotJSON == nil || unmarshalNumbers(want.Body, &a) != nil || unmarshalNumbers(gotJSON, &b) != nil {
+			return false
+		}
+		return sameValue(a, b)
+	case want.BodyBytes != nil || gotBytes != nil:
+		return matchRedacted(string(want.BodyBytes), string(gotBytes))
+	}
+	return matchRedacted(want.BodyText, gotText)
+}
+
+func unmarshalNumbers(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+// sameValue compares decoded JSON values, strings of want matched with
+// matchRedacted; a redacted number was recorded as a string.
+func sameValue(want, got any) bool {
+	switch w := want.(type) {
+	case string:
+		switch g := got.(type) {
+		case string:
+			return matchRedacted(w, g)
+		case json.Number:
+			return strings.Contains(w, Redacted) && matchRedacted(w, g.String())
+		}
+		return false
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok || len(g) != len(w) {
+			return false
+		}
+		for k, wv := range w {
+			gv, ok := g[k]
+			if !ok || !sameValue(wv, gv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return false
+		}
+		for i := range w {
+			if !sameValue(w[i], g[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(want, got)
 }
 
 func newResponse(req *http.Request, status int, h http.Header, body []byte) *http.Response {

@@ -1,0 +1,264 @@
+package recording_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/integratorio-go/integratorio/integratoriotest/recording"
+)
+
+// recordRaw records one request to a server answering with h and returns
+// the fixture file's text and the recorded cassette.
+func recordRaw(t *testing.T, h http.HandlerFunc, method, target, body string, opts ...recording.RecorderOption) (string, *recording.Cassette) {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	rec := recording.NewRecorder(srv.Client().Transport, opts...)
+	hc := &http.Client{Transport: rec, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, srv.URL+target, r)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := hc.Do(req)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	cas := rec.Cassette()
+	b, err := cas.Marshal()
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), token)
+	return string(b), cas
+}
+
+// answer returns a handler writing body with the given headers.
+func answer(body string, header ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		for i := 0; i+1 < len(header); i += 2 {
+			w.Header().Set(header[i], header[i+1])
+		}
+		_, _ = io.WriteString(w, body)
+	}
+}
+
+func TestRecorderRedactsSecretsInEveryPlace(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, secret string
+		h            http.HandlerFunc
+		target, body string
+		opts         []recording.RecorderOption
+	}{
+		{name: "query parameter in a Location header", secret: "s3cr3t-shortval",
+			h: answer("", "Location", "https://files.example.com/dl?access_token=s3cr3t-shortval")},
+		{name: "query parameter in a Link header", secret: "s3cr3t-linkval",
+			h: answer("", "Link", `<https://files.example.com/p2?sig=1&api_key=s3cr3t-linkval>; rel="next"`)},
+		{name: "query that does not parse", secret: "s3cr3t-shortval", h: answer(""),
+			target: "/v1/x?access_token=s3cr3t-shortval&filter=a;b"},
+		{name: "hex token inside a word", secret: "0123456789abcdef0123456789abcdef",
+			h: answer(`{"value":"shpat_0123456789abcdef0123456789abcdef"}`)},
+		{name: "Basic credential in a name/value header pair", secret: "dXNlcjpodW50ZXIy",
+			h: answer(`{"http":{"headers":[{"name":"Authorization","value":"Basic dXNlcjpodW50ZXIy"}]}}`)},
+		{name: "api key in a name/value header pair", secret: "k-live-42",
+			h: answer(`{"http":{"headers":[{"name":"x-api-key","value":"k-live-42"}]}}`)},
+		{name: "RedactValues value held as a number", secret: "987654321",
+			h: answer(`{"accountPin":987654321}`), opts: []recording.RecorderOption{recording.RedactValues("987654321")}},
+		{name: "hyphenated member name", secret: "pk-value-1", h: answer(`{"private-key":"pk-value-1"}`)},
+		{name: "hyphenated query name", secret: "k-value-1", h: answer(""), target: "/v1/x?api-key=k-value-1"},
+		{name: "secret-named member holding a number", secret: "4242", h: answer(`{"password":4242}`)},
+		{name: "secret-named member holding an object", secret: "inner-pass",
+			h: answer(`{"credentials":{"user":"u","pass":"inner-pass"}}`)},
+		{name: "JSON body after a byte-order mark", secret: "hunter2", h: answer("\ufeff{\"password\":\"hunter2\"}")},
+		{name: "newline-delimited JSON", secret: "hunter3", h: answer("{\"a\":1}\n{\"password\":\"hunter3\"}\n")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			target := tc.target
+			if target == "" {
+				target = "/v1/x"
+			}
+			file, _ := recordRaw(t, tc.h, "GET", target, tc.body, tc.opts...)
+			assert.NotContains(t, file, tc.secret)
+			assert.Contains(t, file, recording.Redacted)
+		})
+	}
+}
+
+func TestRecorderRedactsCookiesEchoedByTheServer(t *testing.T) {
+	t.Parallel()
+	const secret = "sess-cookie-value"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie("sid")
+		if err == nil {
+			_, _ = io.WriteString(w, `{"echo":"`+c.Value+`"}`)
+		}
+	}))
+	defer srv.Close()
+	rec := recording.NewRecorder(srv.Client().Transport)
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/v1/x", nil)
+	require.NoError(t, err)
+	req.AddCookie(&http.Cookie{Name: "sid", Value: secret})
+	resp, err := (&http.Client{Transport: rec}).Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	b, err := rec.Cassette().Marshal()
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), secret)
+	assert.Contains(t, string(b), `"echo": "REDACTED"`)
+}
+
+func TestRecorderKeepsOrdinaryText(t *testing.T) {
+	t.Parallel()
+	file, cas := recordRaw(t, answer(`{"description":"Uses bearer authentication and basic settings","_id":"5f1a0c2b3d4e5f6071829301","tokenCount":"seven"}`,
+		"Location", "https://api.integrator.io.example.com/v1/x"), "GET", "/v1/x", "")
+	assert.Contains(t, file, "Uses bearer authentication and basic settings")
+	assert.Contains(t, file, "5f1a0c2b3d4e5f6071829301", "24-hex ids are kept")
+	assert.Equal(t, "https://api.integrator.io.example.com/v1/x", cas.Exchanges[0].Response.Header.Get("Location"),
+		"another host that begins like the recorded one is not made relative")
+
+	file, _ = recordRaw(t, answer(`{"header":"Authorization: Bearer abc123def456"}`), "GET", "/v1/x", "")
+	assert.NotContains(t, file, "abc123def456")
+	assert.Contains(t, file, "Bearer REDACTED")
+}
+
+func TestRecorderKeepsBinaryBodiesExactly(t *testing.T) {
+	t.Parallel()
+	want := []byte{0x1f, 0x8b, 0xff, 0x00, 0xfe, 'a'}
+	_, cas := recordRaw(t, answer(string(want), "Content-Type", "application/octet-stream"), "GET", "/v1/file", "")
+	path := filepath.Join(t.TempDir(), "f.json")
+	require.NoError(t, cas.Save(path))
+	tb := &fakeTB{}
+	resp, err := (&http.Client{Transport: recording.ReplayFile(tb, path)}).Get("https://x/v1/file")
+	require.NoError(t, err)
+	got, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.Empty(t, tb.finish())
+}
+
+func TestReplayMatchesWhatTheRecorderRedacted(t *testing.T) {
+	t.Parallel()
+	const customer = "acme-customer-42"
+	_, cas := recordRaw(t, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusCreated) },
+		"POST", "/v1/integrations/"+customer+"/clone?tag="+customer, `{"name":"`+customer+`","n":1}`,
+		recording.RedactValues(customer))
+	require.Equal(t, "/v1/integrations/REDACTED/clone?tag=REDACTED", cas.Exchanges[0].Request.URL)
+
+	tb := &fakeTB{}
+	hc := &http.Client{Transport: recording.NewReplayTransport(tb, cas, recording.MatchBody())}
+	resp, err := hc.Post("https://x/v1/integrations/"+customer+"/clone?tag="+customer, "application/json", strings.NewReader(`{"n":1,"name":"`+customer+`"}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusCreated, resp.StatusCode)
+	assert.Empty(t, tb.finish())
+
+	// A body that differs elsewhere still does not match.
+	tb = &fakeTB{}
+	hc = &http.Client{Transport: recording.NewReplayTransport(tb, cas, recording.MatchBody())}
+	resp, err = hc.Post("https://x/v1/integrations/"+customer+"/clone?tag="+customer, "application/json", strings.NewReader(`{"n":2,"name":"`+customer+`"}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNotImplemented, resp.StatusCode)
+	assert.Len(t, tb.finish(), 1)
+}
+
+func TestReplayClientRetriesARecorded429LikeTheDefaultPolicy(t *testing.T) {
+	t.Parallel()
+	tb := &fakeTB{}
+	cas := &recording.Cassette{Exchanges: []recording.Exchange{
+		{Request: recording.Request{Method: "GET", URL: "/v1/integrations/a1"},
+			Response: recording.Response{Status: 429, Header: http.Header{"Retry-After": {"3"}}, Body: jsonBody(`{"errors":[{"code":"rate_limited","message":"x"}]}`)}},
+		{Request: recording.Request{Method: "GET", URL: "/v1/integrations/a1"},
+			Response: recording.Response{Status: 200, Body: jsonBody(`{"_id":"a1","name":"first"}`)}},
+	}}
+	c := recording.NewClient(tb, recording.NewReplayTransport(tb, cas, recording.ExpectAllUsed()))
+	in, err := c.Integrations.Get(context.Background(), "a1")
+	require.NoError(t, err, "a client with the default policy waits 3 s and gets the 200")
+	assert.Equal(t, "first", in.Name)
+	assert.Empty(t, tb.finish())
+}
+
+func TestCassetteSaveReplacesTheFileWhole(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "f.json")
+	big := &recording.Cassette{}
+	for i := range 300 {
+		big.Exchanges = append(big.Exchanges, recording.Exchange{
+			Request:  recording.Request{Method: "GET", URL: fmt.Sprintf("/v1/x/%d", i)},
+			Response: recording.Response{Status: 200}})
+	}
+	require.NoError(t, big.Save(path))
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	saveErr := make(chan error, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				saveErr <- nil
+				return
+			default:
+				if err := big.Save(path); err != nil {
+					saveErr <- err
+					return
+				}
+			}
+		}
+	}()
+	var loadErr error
+	for range 100 {
+		if _, loadErr = recording.Load(path); loadErr != nil {
+			break
+		}
+	}
+	close(stop)
+	wg.Wait()
+	require.NoError(t, <-saveErr)
+	require.NoError(t, loadErr, "a reader never sees a partial file")
+	matches, err := filepath.Glob(filepath.Join(filepath.Dir(path), "*"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{path}, matches, "no temporary file is left behind")
+}
+
+func TestReplayTransportWithoutACassette(t *testing.T) {
+	t.Parallel()
+	tb := &fakeTB{}
+	var mt http.RoundTripper
+	require.NotPanics(t, func() { mt = recording.NewReplayTransport(tb, nil) })
+	resp, err := (&http.Client{Transport: mt}).Get("https://x/v1/integrations")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNotImplemented, resp.StatusCode)
+	assert.Len(t, tb.finish(), 1, "every request fails the test")
+}
+
+func TestCassetteIsACopy(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(answer(`{"a":1}`, "Content-Type", "application/json"))
+	defer srv.Close()
+	rec := recording.NewRecorder(srv.Client().Transport)
+	resp, err := (&http.Client{Transport: rec}).Get(srv.URL + "/v1/x")
+	require.NoError(t, err)
+	resp.Body.Close()
+	c := rec.Cassette()
+	c.Exchanges[0].Response.Header.Set("Content-Type", "text/plain")
+	c.Exchanges[0].Response.Body[1] = 'b'
+	again := rec.Cassette()
+	assert.Equal(t, "application/json", again.Exchanges[0].Response.Header.Get("Content-Type"))
+	assert.JSONEq(t, `{"a":1}`, string(again.Exchanges[0].Response.Body))
+}
