@@ -65,13 +65,20 @@ type Client struct {
 
 	base      *url.URL // API root, path without trailing slash
 	basePath  string
-	auth      string // "Bearer <token>"; never logged or put in an error
+	auth      secret // "Bearer <token>"; never logged or put in an error
 	userAgent string
 	logger    *slog.Logger
 	policy    RetryPolicy
 	rc        *retryablehttp.Client
 	maxBody   int64 // bound on a 2xx body; maxResponseBody but in tests
 }
+
+// secret holds the Authorization value where reflection cannot reach it:
+// a dump that walks unexported fields (a test library's diff of two
+// clients, say) shows a func as an address, never the token.
+type secret func() string
+
+func newSecret(s string) secret { return func() string { return s } }
 
 // String describes the client without its token.
 func (c Client) String() string {
@@ -197,7 +204,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	c := &Client{
 		base:      base,
 		basePath:  base.Path,
-		auth:      "Bearer " + token,
+		auth:      newSecret("Bearer " + token),
 		maxBody:   maxResponseBody,
 		userAgent: "integratorio-go/" + Version,
 		logger:    cfg.logger,
@@ -258,8 +265,22 @@ func isLoopback(host string) bool {
 }
 
 // defaultTransport is a pooled transport sized for many concurrent callers.
+// It starts from http.DefaultTransport's settings (proxy from the
+// environment, timeouts), or from the standard ones when another package
+// has replaced http.DefaultTransport with a transport of its own.
 func defaultTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
+	var t *http.Transport
+	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		t = dt.Clone()
+	} else {
+		t = &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			ForceAttemptHTTP2:     true,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ExpectContinueTimeout: time.Second,
+		}
+	}
 	t.MaxIdleConns = 256
 	t.MaxIdleConnsPerHost = 128
 	t.IdleConnTimeout = 90 * time.Second
@@ -409,7 +430,10 @@ func (c *Client) send(r request, decode func(*response) error) error {
 	st := &attemptState{method: r.method, path: display, idempotent: idempotent(r.method), logger: c.logger, maxRetries: c.policy.MaxRetries, client: c}
 	defer st.release()
 	ctx = context.WithValue(ctx, attemptKey{}, st)
-	if !st.idempotent {
+	if r.method != http.MethodGet {
+		// Whether a write reached the server decides whether it may be
+		// repeated (POST, PATCH) and whether a 404 on a retried DELETE
+		// means it was already deleted.
 		ctx = st.trace(ctx)
 	}
 	hreq, err := http.NewRequestWithContext(ctx, r.method, "", nil)
@@ -418,7 +442,7 @@ func (c *Client) send(r request, decode func(*response) error) error {
 	}
 	hreq.URL, hreq.Host = u, u.Host
 	h := hreq.Header
-	h["Authorization"] = []string{c.auth}
+	h["Authorization"] = []string{c.auth()}
 	h["Accept"] = []string{"application/json"}
 	h["User-Agent"] = []string{c.userAgent}
 	var rbody any
@@ -576,7 +600,7 @@ func (c *Client) redactError(err error) error {
 // redactString removes the token from server-influenced text (paths, hosts,
 // error messages) before it goes into an error or a log line.
 func (c *Client) redactString(s string) string {
-	token := c.auth[len("Bearer "):]
+	token := c.auth()[len("Bearer "):]
 	if !strings.Contains(s, token) {
 		return s
 	}
@@ -607,7 +631,7 @@ var redacted = []byte("REDACTED")
 // redact replaces the token in server-supplied bytes that end up in an
 // error, in case the server (or a proxy) echoed the request's headers.
 func (c *Client) redact(b []byte) []byte {
-	token := c.auth[len("Bearer "):]
+	token := c.auth()[len("Bearer "):]
 	if !bytes.Contains(b, []byte(token)) {
 		return b
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"strconv"
@@ -156,12 +157,18 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return false, nil
 	}
 	st.answered = resp != nil && err == nil
-	if err != nil || (resp != nil && resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable) {
+	if (err != nil && st.maybeSent()) || (resp != nil && resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable) {
 		st.mayHaveActed = true
 	}
 	var wait time.Duration
 	if retry {
 		wait = c.backoff(c.policy.MinWait, c.policy.MaxWait, st.attempt, resp)
+		if deadline, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(deadline) {
+			// The caller's deadline would end the wait: hand the answer
+			// (the 429's RetryAfter, the 503) back now rather than
+			// sleeping until the deadline for nothing.
+			retry, wait = false, 0
+		}
 	}
 	if st.logger != nil {
 		st.log(ctx, resp, err, retry, wait)
@@ -215,16 +222,26 @@ func (c *Client) shouldRetry(ctx context.Context, st *attemptState, resp *http.R
 }
 
 // retryableTransportError reports whether a failure without an answer may
-// pass on a new attempt.
+// pass on a new attempt: not a refused redirect, a certificate, TLS
+// protocol or unknown-host error, or a cancellation. A deadline counts as
+// transient: an http.Client Timeout bounds one attempt, and the caller's
+// own deadline is checked before any retry.
 func retryableTransportError(err error) bool {
 	var verifyErr *tls.CertificateVerificationError
 	var certErr x509.CertificateInvalidError
 	var authErr x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
+	var alertErr tls.AlertError
+	var recordErr tls.RecordHeaderError
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
 	switch {
 	case errors.Is(err, errRedirectRefused), errors.Is(err, errTooManyRedirects), errors.Is(err, errBodyTooLarge),
-		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
-		errors.As(err, &verifyErr), errors.As(err, &certErr), errors.As(err, &authErr), errors.As(err, &hostErr):
+		errors.Is(err, context.Canceled),
+		errors.As(err, &verifyErr), errors.As(err, &certErr), errors.As(err, &authErr), errors.As(err, &hostErr),
+		errors.As(err, &alertErr), errors.As(err, &recordErr),
+		errors.As(err, &opErr) && opErr.Op == "remote error", // a TLS alert from the server
+		errors.As(err, &dnsErr) && dnsErr.IsNotFound:
 		return false
 	}
 	return true
