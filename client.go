@@ -248,6 +248,18 @@ func parseRoot(root string) (*url.URL, error) {
 		return nil, invalidArgf("base URL %q: must not have a query or fragment", root)
 	case u.Scheme == "http" && !isLoopback(u.Hostname()):
 		return nil, invalidArgf("base URL %q: plain http is allowed only for loopback hosts; use https", root)
+	case u.EscapedPath() != u.Path:
+		return nil, invalidArgf("base URL %q: the path must not hold characters that need escaping", root)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, invalidArgf("base URL %q: port %q is out of range", root, p)
+		}
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			return nil, invalidArgf("base URL %q: the path must not hold %q segments", root, seg)
+		}
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	u.Host = strings.ToLower(u.Host)

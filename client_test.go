@@ -43,6 +43,12 @@ func TestNewClientRejectsBadInput(t *testing.T) {
 		"credentials in base":  {testToken, []Option{WithBaseURL("https://u:p@api.integrator.io/v1")}},
 		"unparsable base":      {testToken, []Option{WithBaseURL("https://api.integrator.io/%zz")}},
 		"fragment in base URL": {testToken, []Option{WithBaseURL("https://api.integrator.io/v1#x")}},
+		"port out of range":    {testToken, []Option{WithBaseURL("https://api.integrator.io:99999/v1")}},
+		"port zero":            {testToken, []Option{WithBaseURL("https://api.integrator.io:0/v1")}},
+		"dot-dot in path":      {testToken, []Option{WithBaseURL("https://api.integrator.io/v1/..")}},
+		"dot in path":          {testToken, []Option{WithBaseURL("https://api.integrator.io/./v1")}},
+		"escaped slash":        {testToken, []Option{WithBaseURL("https://api.integrator.io/v1%2Fx")}},
+		"escaped space":        {testToken, []Option{WithBaseURL("https://api.integrator.io/my%20api/v1")}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
