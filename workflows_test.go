@@ -236,6 +236,28 @@ func TestManagedUpdateAllowSameVersion(t *testing.T) {
 	require.NoError(t, err, "a pre-release of a higher version is higher")
 }
 
+func TestModifyReadsReChecksThenWritesEverything(t *testing.T) {
+	t.Parallel()
+	srv, client, id := managedFixture(t, false)
+	out, err := client.Integrations.Modify(context.Background(), id, func(in *integratorio.Integration) error {
+		in.Tag = "mine"
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "mine", out.Tag)
+	p := "/integrations/" + id
+	reqs := srv.Requests()
+	require.Len(t, reqs, 3)
+	assert.Equal(t, []string{"GET " + p, "GET " + p, "PUT " + p},
+		[]string{reqs[0].Method + " " + reqs[0].Path, reqs[1].Method + " " + reqs[1].Path, reqs[2].Method + " " + reqs[2].Path})
+	var put map[string]any
+	require.NoError(t, json.Unmarshal(reqs[2].Body, &put))
+	assert.Equal(t, "mine", put["tag"])
+	assert.Equal(t, map[string]any{"keep": true}, put["settings"].(map[string]any)["custom"], "unknown members are written back")
+	assert.Equal(t, []any{map[string]any{"_id": "g1", "name": "Orders"}}, put["flowGroupings"])
+	assert.Equal(t, "mine", stored(t, srv, id)["tag"])
+}
+
 func TestModifyDetectsConcurrentChanges(t *testing.T) {
 	t.Parallel()
 	srv, client, id := managedFixture(t, false)
