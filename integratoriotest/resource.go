@@ -32,8 +32,10 @@ func (s *Server) crudRoutes(c *collection, validate func(map[string]any) error) 
 
 // listHandler answers a page of documents: 200 with a JSON array, or 204
 // without a body when the page is empty. More pages are announced with
-// Link: <...>; rel="next", whose URL carries skip (and limit, if the
-// request had one). include and exclude project the records.
+// Link: <...>; rel="next", whose URL carries an opaque after cursor (and
+// limit, if the request had one), so that documents deleted between pages
+// do not shift later ones out of the listing; skip is honoured too.
+// include and exclude project the records.
 func (s *Server) listHandler(c *collection) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -47,6 +49,14 @@ func (s *Server) listHandler(c *collection) http.HandlerFunc {
 			writeErr(w, err)
 			return
 		}
+		var after uint64
+		cursor := q.Get("after")
+		if cursor != "" {
+			if after, err = strconv.ParseUint(cursor, 10, 64); err != nil {
+				writeErr(w, badRequest("invalid_query_params", "after", "after must be a cursor from a next-page link"))
+				return
+			}
+		}
 		limit, err := intParam(q, "limit", s.opts.pageSize)
 		if err != nil {
 			writeErr(w, err)
@@ -56,19 +66,28 @@ func (s *Server) listHandler(c *collection) http.HandlerFunc {
 
 		s.mu.Lock()
 		total := len(c.order)
-		var page [][]byte
 		start := min(skip, total)
-		for _, id := range c.order[start : start+min(limit, total-start)] {
+		if cursor != "" {
+			start = min(c.after(after)+skip, total)
+		}
+		var page [][]byte
+		ids := c.order[start : start+min(limit, total-start)]
+		for _, id := range ids {
 			page = append(page, c.docs[id])
+		}
+		var last uint64
+		if len(ids) > 0 {
+			last = c.seq[ids[len(ids)-1]]
 		}
 		s.mu.Unlock()
 
-		if skip+len(page) < total {
+		if start+len(page) < total {
 			next := url.Values{}
 			for k, v := range q {
 				next[k] = v
 			}
-			next.Set("skip", strconv.Itoa(skip+len(page)))
+			next.Del("skip")
+			next.Set("after", strconv.FormatUint(last, 10))
 			link := APIPrefix + "/" + c.name + "?" + next.Encode()
 			if !s.opts.relativeLinks {
 				link = "http://" + r.Host + link

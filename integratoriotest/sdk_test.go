@@ -132,8 +132,8 @@ func TestSDKPaginationAcrossPages(t *testing.T) {
 		assert.Equal(t, want, names, "relative links: %v", relative)
 		assert.Equal(t, []string{
 			"GET /integrations?include=name 200",
-			"GET /integrations?include=name&skip=2 200",
-			"GET /integrations?include=name&skip=4 200",
+			"GET /integrations?after=2&include=name 200",
+			"GET /integrations?after=4&include=name 200",
 		}, statuses(srv), "relative links: %v", relative)
 	}
 }

@@ -122,8 +122,8 @@ func WithPageSize(n int) Option {
 	}
 }
 
-// WithRelativeNextLinks makes next-page links relative ("/v1/integrations?skip=2")
-// instead of absolute ("http://127.0.0.1:41234/v1/integrations?skip=2"). The
+// WithRelativeNextLinks makes next-page links relative ("/v1/integrations?after=2")
+// instead of absolute ("http://127.0.0.1:41234/v1/integrations?after=2"). The
 // real service has been seen doing both; clients must follow either.
 func WithRelativeNextLinks() Option {
 	return func(o *options) { o.relativeLinks = true }

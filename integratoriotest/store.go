@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"time"
 )
 
@@ -15,10 +16,20 @@ type collection struct {
 	model string // name in messages and clone answers, e.g. "Integration"
 	docs  map[string][]byte
 	order []string
+	// seq numbers the documents in the order they were added; order's
+	// seqs increase, so a list cursor "after seq n" survives deletions.
+	seq     map[string]uint64
+	lastSeq uint64
 }
 
 func newCollection(name, model string) *collection {
-	return &collection{name: name, model: model, docs: map[string][]byte{}}
+	return &collection{name: name, model: model, docs: map[string][]byte{}, seq: map[string]uint64{}}
+}
+
+// after returns the index in order of the first document added after the
+// one numbered n.
+func (c *collection) after(n uint64) int {
+	return sort.Search(len(c.order), func(i int) bool { return c.seq[c.order[i]] > n })
 }
 
 func (c *collection) get(id string) ([]byte, bool) {
@@ -30,6 +41,8 @@ func (c *collection) get(id string) ([]byte, bool) {
 func (c *collection) put(id string, doc []byte) {
 	if _, ok := c.docs[id]; !ok {
 		c.order = append(c.order, id)
+		c.lastSeq++
+		c.seq[id] = c.lastSeq
 	}
 	c.docs[id] = doc
 }
@@ -39,6 +52,7 @@ func (c *collection) delete(id string) bool {
 		return false
 	}
 	delete(c.docs, id)
+	delete(c.seq, id)
 	c.order = slices.DeleteFunc(c.order, func(s string) bool { return s == id })
 	return true
 }

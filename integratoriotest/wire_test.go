@@ -59,10 +59,10 @@ func TestWireLinkHeader(t *testing.T) {
 	}
 	a := rawReq(t, srv, "GET", "/integrations?exclude=name", "")
 	require.Equal(t, http.StatusOK, a.status)
-	assert.Equal(t, `<`+srv.URL+`/integrations?exclude=name&skip=2>; rel="next"`, a.header.Get("Link"))
+	assert.Equal(t, `<`+srv.URL+`/integrations?after=2&exclude=name>; rel="next"`, a.header.Get("Link"))
 	assert.Len(t, decodeArray(t, a.body), 2)
 
-	a = rawReq(t, srv, "GET", "/integrations?exclude=name&skip=2", "")
+	a = rawReq(t, srv, "GET", "/integrations?after=2&exclude=name", "")
 	require.Equal(t, http.StatusOK, a.status)
 	assert.Empty(t, a.header.Get("Link"))
 	page := decodeArray(t, a.body)
@@ -71,18 +71,21 @@ func TestWireLinkHeader(t *testing.T) {
 
 	a = rawReq(t, srv, "GET", "/integrations?skip=9", "")
 	assert.Equal(t, http.StatusNoContent, a.status)
+	a = rawReq(t, srv, "GET", "/integrations?skip=1&limit=1", "")
+	require.Len(t, decodeArray(t, a.body), 1, "skip is honoured too")
+	assert.Equal(t, `<`+srv.URL+`/integrations?after=2&limit=1>; rel="next"`, a.header.Get("Link"))
 
 	a = rawReq(t, srv, "GET", "/integrations?limit=1", "")
 	assert.Len(t, decodeArray(t, a.body), 1)
-	assert.Equal(t, `<`+srv.URL+`/integrations?limit=1&skip=1>; rel="next"`, a.header.Get("Link"))
+	assert.Equal(t, `<`+srv.URL+`/integrations?after=1&limit=1>; rel="next"`, a.header.Get("Link"))
 
 	rel := newServer(t, integratoriotest.WithPageSize(1), integratoriotest.WithRelativeNextLinks())
 	seed(t, rel, `{"name":"a"}`)
 	seed(t, rel, `{"name":"b"}`)
 	a = rawReq(t, rel, "GET", "/integrations", "")
-	assert.Equal(t, `</v1/integrations?skip=1>; rel="next"`, a.header.Get("Link"))
+	assert.Equal(t, `</v1/integrations?after=1>; rel="next"`, a.header.Get("Link"))
 
-	for _, q := range []string{"skip=-1", "skip=x", "limit=abc"} {
+	for _, q := range []string{"skip=-1", "skip=x", "limit=abc", "after=x", "after=-1"} {
 		a = rawReq(t, srv, "GET", "/integrations?"+q, "")
 		assert.Equal(t, http.StatusBadRequest, a.status, q)
 		assert.Equal(t, "invalid_query_params", a.envelope(t)["code"], q)
@@ -336,4 +339,36 @@ func TestRequestLogNeverHoldsToken(t *testing.T) {
 
 	srv.ResetRequests()
 	assert.Empty(t, srv.Requests())
+}
+
+// Documents deleted between pages do not shift later ones out of the
+// listing: the next-page link is a cursor, not an offset.
+func TestWirePagingSurvivesDeletionsBetweenPages(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, integratoriotest.WithPageSize(2))
+	var ids []string
+	for _, n := range []string{"a", "b", "c", "d", "e"} {
+		ids = append(ids, seed(t, srv, `{"name":"`+n+`"}`))
+	}
+	a := rawReq(t, srv, "GET", "/integrations", "")
+	require.Equal(t, http.StatusOK, a.status)
+	next := strings.TrimPrefix(strings.TrimSuffix(a.header.Get("Link"), `>; rel="next"`), "<"+srv.URL)
+	require.NotEqual(t, a.header.Get("Link"), next, "a next-page link")
+	seen := map[string]bool{}
+	for _, doc := range decodeArray(t, a.body) {
+		seen[doc["_id"].(string)] = true
+	}
+	// Someone deletes a document already listed, and one not yet listed.
+	require.Equal(t, http.StatusNoContent, rawReq(t, srv, "DELETE", "/integrations/"+ids[0], "").status)
+	require.Equal(t, http.StatusNoContent, rawReq(t, srv, "DELETE", "/integrations/"+ids[3], "").status)
+	for next != "" {
+		a = rawReq(t, srv, "GET", next, "")
+		require.Equal(t, http.StatusOK, a.status)
+		for _, doc := range decodeArray(t, a.body) {
+			seen[doc["_id"].(string)] = true
+		}
+		next = strings.TrimPrefix(strings.TrimSuffix(a.header.Get("Link"), `>; rel="next"`), "<"+srv.URL)
+	}
+	assert.Equal(t, map[string]bool{ids[0]: true, ids[1]: true, ids[2]: true, ids[4]: true}, seen,
+		"every document that existed throughout was listed once")
 }

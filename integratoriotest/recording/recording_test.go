@@ -76,8 +76,8 @@ func TestRecorderRedacts(t *testing.T) {
 	assert.Equal(t, http.Header{"Content-Type": {"application/json; charset=utf-8"}}, create.Response.Header, "Date and Content-Length are not kept")
 
 	page1 := cas.Exchanges[1]
-	assert.Equal(t, []string{`</v1/integrations?skip=1>; rel="next"`}, page1.Response.Header["Link"])
-	assert.Equal(t, "/v1/integrations?skip=1", cas.Exchanges[2].Request.URL)
+	assert.Equal(t, []string{`</v1/integrations?after=1>; rel="next"`}, page1.Response.Header["Link"])
+	assert.Equal(t, "/v1/integrations?after=1", cas.Exchanges[2].Request.URL)
 }
 
 // Query parameters named like secrets, and token-shaped values, are
