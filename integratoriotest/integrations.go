@@ -267,18 +267,18 @@ func (s *Server) AddIntegration(in *integratorio.Integration) (string, error) {
 // subdirectories), in file name order. Each file holds one integration
 // document or an array of them; documents are stored as AddIntegrationJSON
 // does. Either every document is stored or, on an error, none. It returns
-// the ids stored, in order.
+// the ids stored, in order. dir must be a directory.
 func (s *Server) LoadDir(dir string) ([]string, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	entries, err := os.ReadDir(dir) // sorted by name
 	if err != nil {
 		return nil, fmt.Errorf("integratoriotest: LoadDir: %w", err)
 	}
-	if files == nil {
-		if _, err := os.Stat(dir); err != nil {
-			return nil, fmt.Errorf("integratoriotest: LoadDir: %w", err)
+	var files []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".json") {
+			files = append(files, filepath.Join(dir, e.Name()))
 		}
 	}
-	sort.Strings(files)
 	var docs []map[string]any
 	for _, f := range files {
 		b, err := os.ReadFile(f)

@@ -194,3 +194,31 @@ func TestServerOptions(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "integratorio-go/"+integratorio.Version+" suite", srv.Requests()[0].Header.Get("User-Agent"))
 }
+
+// LoadDir takes the directory's name literally and refuses a file.
+func TestLoadDirNamesAreNotPatterns(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "fixtures[v1]*")
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	file := filepath.Join(dir, "one.json")
+	require.NoError(t, os.WriteFile(file, []byte(`{"name":"one"}`), 0o644))
+	srv := newServer(t)
+	ids, err := srv.LoadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, ids, 1)
+	assert.Equal(t, "one", fetchName(t, srv, ids[0]))
+
+	ids, err = srv.LoadDir(file)
+	require.Error(t, err, "a file is not a directory of fixtures")
+	assert.Empty(t, ids)
+	assert.Len(t, srv.IntegrationIDs(), 1, "nothing more was stored")
+}
+
+func fetchName(t *testing.T, srv *integratoriotest.Server, id string) string {
+	t.Helper()
+	raw, ok := srv.IntegrationJSON(id)
+	require.True(t, ok)
+	var doc struct{ Name string }
+	require.NoError(t, json.Unmarshal(raw, &doc))
+	return doc.Name
+}

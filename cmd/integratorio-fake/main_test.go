@@ -131,6 +131,7 @@ func TestBadArguments(t *testing.T) {
 		{[]string{"-nope"}, 2, "flag provided but not defined"},
 		{[]string{"extra"}, 2, "unexpected arguments"},
 		{[]string{"-addr", "127.0.0.1:0", "-load", "does-not-exist"}, 1, "does-not-exist"},
+		{[]string{"-addr", "127.0.0.1:0", "-load", "../../integratoriotest/testdata/fixtures/02-embedded.json"}, 1, "not a directory"},
 		{[]string{"-addr", "127.0.0.1:99999"}, 1, "99999"},
 	} {
 		var stdout, stderr syncBuffer
