@@ -256,8 +256,10 @@ var patchOps = []string{"add", "remove", "replace", "test"}
 
 // patchHandler applies a JSON Patch (RFC 6902) body and answers 204. Only
 // add, remove, replace and test are taken, on paths below the root that do
-// not touch read-only members; anything else, or an operation that fails
-// (a missing path, a failed test), is 400 and changes nothing.
+// not touch read-only members, with RFC 6901 array indexes (no sign, no
+// leading zero; "-" appends); test compares numbers by value. Anything
+// else, or an operation that fails (a missing path, a failed test), is 400
+// and changes nothing.
 func (s *Server) patchHandler(c *collection, validate func(map[string]any) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
@@ -277,9 +279,7 @@ func (s *Server) patchHandler(c *collection, validate func(map[string]any) error
 			if err != nil {
 				return nil, err
 			}
-			opts := jsonpatch.NewApplyOptions()
-			opts.EscapeHTML = false
-			out, err := patch.ApplyWithOptions(oldJSON, opts)
+			out, err := applyPatch(oldJSON, patch)
 			if err != nil {
 				return nil, badRequest("invalid_field", "", "the patch cannot be applied: %v", err)
 			}
@@ -329,6 +329,11 @@ func decodePatch(body []byte) (jsonpatch.Patch, error) {
 		}
 		first, _, _ := strings.Cut(p[1:], "/")
 		first = strings.NewReplacer("~1", "/", "~0", "~").Replace(first)
+		for _, tok := range strings.Split(p[1:], "/") {
+			if badIndexToken(tok) {
+				return nil, badRequest("invalid_field", "path", "operation %d: %q in %s is not an array index (RFC 6901: digits without a leading zero, or - to append)", i, tok, p)
+			}
+		}
 		if slices.Contains(readOnlyMembers, first) {
 			return nil, badRequest("invalid_field", first, "operation %d: %s is read-only", i, first)
 		}

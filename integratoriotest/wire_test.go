@@ -198,6 +198,47 @@ func TestWirePatch(t *testing.T) {
 	assert.Equal(t, string(before), string(after))
 }
 
+// PATCH follows RFC 6901 and 6902 where they are strict: array indexes
+// without a sign or leading zero; test compares numbers by value, sees the
+// operations before it, and fails on a missing target.
+func TestWirePatchFollowsTheRFCs(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	id := seed(t, srv, `{"name":"a","n":1,"install":[{"name":"s1"},{"name":"s2"}]}`)
+	patch := func(body string) answer { return rawReq(t, srv, "PATCH", "/integrations/"+id, body) }
+
+	for _, body := range []string{
+		`[{"op":"remove","path":"/install/-1"}]`,
+		`[{"op":"remove","path":"/install/01"}]`,
+		`[{"op":"replace","path":"/install/-2/name","value":"x"}]`,
+	} {
+		a := patch(body)
+		assert.Equal(t, http.StatusBadRequest, a.status, body)
+		assert.Equal(t, "path", a.envelope(t)["field"], body)
+	}
+	assert.Len(t, stored(t, srv, id)["install"], 2, "no step was removed")
+
+	a := patch(`[{"op":"test","path":"/n","value":1.0},{"op":"replace","path":"/name","value":"b"}]`)
+	assert.Equal(t, http.StatusNoContent, a.status, "1.0 equals 1")
+	a = patch(`[{"op":"replace","path":"/n","value":2},{"op":"test","path":"/n","value":2e0},{"op":"add","path":"/install/-","value":{"name":"s3"}}]`)
+	assert.Equal(t, http.StatusNoContent, a.status, "test sees the replace before it; - appends")
+	doc := stored(t, srv, id)
+	assert.Equal(t, "b", doc["name"])
+	assert.Len(t, doc["install"], 3)
+
+	before, _ := srv.IntegrationJSON(id)
+	for _, body := range []string{
+		`[{"op":"test","path":"/missing","value":null},{"op":"replace","path":"/name","value":"c"}]`,
+		`[{"op":"test","path":"/n","value":"2"},{"op":"replace","path":"/name","value":"c"}]`,
+		`[{"op":"replace","path":"/name","value":"c"},{"op":"test","path":"/install/1/name","value":"other"}]`,
+	} {
+		a = patch(body)
+		assert.Equal(t, http.StatusBadRequest, a.status, body)
+	}
+	after, _ := srv.IntegrationJSON(id)
+	assert.Equal(t, string(before), string(after), "a failed test changes nothing, not even the operations before it")
+}
+
 // DELETE answers 204, then 404.
 func TestWireDelete(t *testing.T) {
 	t.Parallel()

@@ -112,7 +112,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 		}
 	}
 	fmt.Fprintf(stdout, "serving the integrator.io API at %s\n", srv.URL)
-	fmt.Fprintf(stdout, "try: curl -H 'Authorization: Bearer %s' %s/integrations\n", srv.Token, srv.URL)
+	// The token is not printed: it may be one the user keeps secret.
+	fmt.Fprintf(stdout, "try: curl -H \"Authorization: Bearer $TOKEN\" %s/integrations   (TOKEN: the -token value)\n", srv.URL)
 	fmt.Fprintln(stdout, "stop with Ctrl-C")
 	if ready != nil {
 		ready(srv.URL)

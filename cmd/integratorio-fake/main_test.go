@@ -94,6 +94,8 @@ func TestServeAndStop(t *testing.T) {
 	assert.Contains(t, out, "loaded 3 integrations")
 	assert.Contains(t, out, "serving the integrator.io API at "+url+"\n")
 	assert.Contains(t, out, "shutting down")
+	assert.Contains(t, out, `try: curl -H "Authorization: Bearer $TOKEN" `+url+"/integrations")
+	assert.NotContains(t, out, "dev-token-for-tests", "the token is not printed")
 	logs := stderr.String()
 	assert.Contains(t, logs, "method=GET path=/integrations")
 	assert.Contains(t, logs, "status=401")
