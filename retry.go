@@ -241,7 +241,10 @@ func retryableTransportError(err error) bool {
 		errors.As(err, &verifyErr), errors.As(err, &certErr), errors.As(err, &authErr), errors.As(err, &hostErr),
 		errors.As(err, &alertErr), errors.As(err, &recordErr),
 		errors.As(err, &opErr) && opErr.Op == "remote error", // a TLS alert from the server
-		errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		errors.As(err, &dnsErr) && dnsErr.IsNotFound,
+		// net/http's answer to an https URL served by a plain-HTTP
+		// server, which it does not export.
+		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return false
 	}
 	return true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -196,4 +197,61 @@ func TestAReflectionDumpOfAClientDoesNotShowTheToken(t *testing.T) {
 	dump := strings.Join(strs, "\n")
 	assert.Contains(t, dump, "api.eu.integrator.io", "the walk reaches the client's fields")
 	assert.NotContains(t, dump, testToken)
+}
+
+func TestPlainHTTPServerBehindAnHTTPSURLIsNotRetried(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start() // plain HTTP
+	defer srv.Close()
+	c, err := NewClient(testToken, WithBaseURL(strings.Replace(srv.URL, "http://", "https://", 1)+"/v1"), WithRetryPolicy(quickRetries))
+	require.NoError(t, err)
+	_, err = c.Integrations.Get(context.Background(), "abc")
+	require.ErrorContains(t, err, "server gave HTTP response to HTTPS client")
+	assert.Equal(t, int32(1), conns.Load())
+}
+
+func TestTLSErrorsFromACustomTransportAreNotRetried(t *testing.T) {
+	t.Parallel()
+	for _, tlsErr := range []error{tls.AlertError(70), tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}} {
+		mt := httpmock.NewMockTransport()
+		mt.RegisterNoResponder(httpmock.NewErrorResponder(tlsErr))
+		c, err := NewClient(testToken, WithHTTPClient(&http.Client{Transport: mt}), WithRetryPolicy(quickRetries))
+		require.NoError(t, err)
+		_, err = c.Integrations.Get(context.Background(), "abc")
+		require.Error(t, err)
+		assert.Equal(t, 1, mt.GetTotalCallCount(), "%T", tlsErr)
+	}
+}
+
+func TestBaseURLPortBounds(t *testing.T) {
+	t.Parallel()
+	_, err := NewClient(testToken, WithBaseURL("https://api.integrator.io:65535/v1"))
+	require.NoError(t, err)
+	_, err = NewClient(testToken, WithBaseURL("https://api.integrator.io:65536/v1"))
+	require.ErrorIs(t, err, ErrInvalidArgument)
+}
+
+func TestASuccessBodyOfExactlyTheLimitIsRead(t *testing.T) {
+	t.Parallel()
+	body := `{"_id":"abc","name":"` + strings.Repeat("x", 1000) + `"}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	c, err := NewClient(testToken, WithBaseURL(srv.URL+"/v1"))
+	require.NoError(t, err)
+	c.maxBody = int64(len(body))
+	in, err := c.Integrations.Get(context.Background(), "abc")
+	require.NoError(t, err)
+	assert.Len(t, in.Name, 1000)
+	c.maxBody--
+	_, err = c.Integrations.Get(context.Background(), "abc")
+	require.ErrorIs(t, err, ErrUnexpectedResponse)
 }

@@ -514,3 +514,38 @@ func TestManagedUpdateGoexitInTheFunctionStillUnlocks(t *testing.T) {
 	assert.Equal(t, false, doc["updateInProgress"])
 	assert.Equal(t, "1.0.1", doc["version"])
 }
+
+func TestManagedUpdateOutcomeUnknownOnlyWhenTheFinalWriteMayHaveLanded(t *testing.T) {
+	t.Parallel()
+	t.Run("the function failed and the unlock cannot read", func(t *testing.T) {
+		t.Parallel()
+		srv, client, id := managedFixture(t, false)
+		boom := errors.New("mapping step failed")
+		_, err := client.Integrations.ManagedUpdate(context.Background(), id, "1.1.0", func(*integratorio.Integration) error {
+			srv.FailNext(10, http.StatusServiceUnavailable, integratoriotest.OnMethod(http.MethodGet))
+			return boom
+		})
+		var mue *integratorio.ManagedUpdateError
+		require.ErrorAs(t, err, &mue)
+		assert.False(t, mue.OutcomeUnknown, "nothing but the lock was written")
+		assert.NotErrorIs(t, err, integratorio.ErrUnknownOutcome)
+		assert.ErrorIs(t, err, boom)
+		assert.ErrorIs(t, err, integratorio.ErrServerError)
+	})
+	t.Run("the final write was applied, its retry refused, the read fails", func(t *testing.T) {
+		t.Parallel()
+		srv, client, id := managedFixture(t, true)
+		_, err := client.Integrations.ManagedUpdate(context.Background(), id, "1.2.0", func(*integratorio.Integration) error {
+			srv.DropNext(1, integratoriotest.OnMethod(http.MethodPut))                     // applied, answer lost
+			srv.FailNext(1, http.StatusConflict, integratoriotest.OnMethod(http.MethodPut)) // the retry is refused
+			srv.FailNext(10, http.StatusServiceUnavailable, integratoriotest.OnMethod(http.MethodGet))
+			return nil
+		})
+		var mue *integratorio.ManagedUpdateError
+		require.ErrorAs(t, err, &mue)
+		assert.ErrorIs(t, err, integratorio.ErrConflict)
+		assert.True(t, mue.OutcomeUnknown, "a 409 after an attempt that may have landed proves nothing")
+		assert.ErrorIs(t, err, integratorio.ErrUnknownOutcome)
+		assert.Equal(t, "1.2.0", stored(t, srv, id)["version"], "it had landed")
+	})
+}
