@@ -202,6 +202,7 @@ func TestLoadDirNamesAreNotPatterns(t *testing.T) {
 	require.NoError(t, os.Mkdir(dir, 0o755))
 	file := filepath.Join(dir, "one.json")
 	require.NoError(t, os.WriteFile(file, []byte(`{"name":"one"}`), 0o644))
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "sub.json"), 0o755), "a directory is not a fixture file")
 	srv := newServer(t)
 	ids, err := srv.LoadDir(dir)
 	require.NoError(t, err)

@@ -413,3 +413,58 @@ func TestWirePagingSurvivesDeletionsBetweenPages(t *testing.T) {
 	assert.Equal(t, map[string]bool{ids[0]: true, ids[1]: true, ids[2]: true, ids[4]: true}, seen,
 		"every document that existed throughout was listed once")
 }
+
+// A cursor and skip together: skip counts from the cursor.
+func TestWireCursorWithSkip(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, integratoriotest.WithPageSize(1))
+	for _, n := range []string{"a", "b", "c", "d"} {
+		seed(t, srv, `{"name":"`+n+`"}`)
+	}
+	a := rawReq(t, srv, "GET", "/integrations", "")
+	next := strings.TrimPrefix(strings.TrimSuffix(a.header.Get("Link"), `>; rel="next"`), "<"+srv.URL)
+	require.Contains(t, next, "after=")
+	a = rawReq(t, srv, "GET", next+"&skip=1", "")
+	require.Equal(t, http.StatusOK, a.status)
+	page := decodeArray(t, a.body)
+	require.Len(t, page, 1)
+	assert.Equal(t, "c", page[0]["name"], "a is before the cursor, b skipped")
+}
+
+// test resolves RFC 6901 pointers exactly: escaped names, array bounds,
+// and whole objects and arrays compared member by member.
+func TestWirePatchTestPointers(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	id := seed(t, srv, `{"name":"n","settings":{"a/b":1,"c~d":2,"obj":{"x":1},"arr":[1,2]}}`)
+	for body, want := range map[string]int{
+		`[{"op":"test","path":"/settings/a~1b","value":1}]`:                                                   http.StatusNoContent,
+		`[{"op":"test","path":"/settings/c~0d","value":2}]`:                                                   http.StatusNoContent,
+		`[{"op":"test","path":"/settings/obj","value":{"x":1.0}}]`:                                            http.StatusNoContent,
+		`[{"op":"test","path":"/settings/arr","value":[1,2]}]`:                                                http.StatusNoContent,
+		`[{"op":"test","path":"/settings/arr/1","value":2}]`:                                                  http.StatusNoContent,
+		`[{"op":"test","path":"/settings/arr/2","value":null}]`:                                               http.StatusBadRequest,
+		`[{"op":"test","path":"/settings/obj","value":{"x":1,"y":2}}]`:                                        http.StatusBadRequest,
+		`[{"op":"test","path":"/settings/obj","value":{}}]`:                                                   http.StatusBadRequest,
+		`[{"op":"test","path":"/settings/arr","value":[1,2,3]}]`:                                              http.StatusBadRequest,
+		`[{"op":"test","path":"/settings/arr","value":[1]}]`:                                                  http.StatusBadRequest,
+		`[{"op":"test","path":"/settings/a/b","value":1}]`:                                                    http.StatusBadRequest,
+		`[{"op":"test","path":"/settings/arr","value":{"0":1,"1":2}}]`:                                        http.StatusBadRequest,
+		`[{"op":"test","path":"/settings/arr/0/x","value":1}]`:                                                http.StatusBadRequest,
+		`[{"op":"test","path":"/settings/obj/x","value":"1"}]`:                                                http.StatusBadRequest,
+		`[{"op":"test","path":"/settings/obj","value":[{"x":1}]}]`:                                            http.StatusBadRequest,
+		`[{"op":"test","path":"/settings/obj/x","value":1.0000000001}]`:                                       http.StatusBadRequest,
+		`[{"op":"test","path":"/settings/obj/x","value":100e-2}]`:                                             http.StatusNoContent,
+		`[{"op":"test","path":"/settings/obj","value":{"x":{"x":1}}}]`:                                        http.StatusBadRequest,
+		`[{"op":"test","path":"/settings/arr","value":[1,"2"]}]`:                                              http.StatusBadRequest,
+		`[{"op":"test","path":"/settings/obj","value":{"y":1}}]`:                                              http.StatusBadRequest,
+		`[{"op":"test","path":"/name","value":"n"}]`:                                                          http.StatusNoContent,
+		`[{"op":"test","path":"/name","value":null}]`:                                                         http.StatusBadRequest,
+		`[{"op":"test","path":"/settings/obj/x/deeper","value":1}]`:                                           http.StatusBadRequest,
+		`[{"op":"test","path":"/settings/arr/x","value":1}]`:                                                  http.StatusBadRequest,
+		`[{"op":"test","path":"/settings/arr/","value":1}]`:                                                   http.StatusBadRequest,
+		`[{"op":"test","path":"/settings/arr/1","value":2},{"op":"test","path":"/settings/arr/0","value":1}]`: http.StatusNoContent,
+	} {
+		assert.Equal(t, want, rawReq(t, srv, "PATCH", "/integrations/"+id, body).status, body)
+	}
+}
