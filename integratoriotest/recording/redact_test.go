@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -261,4 +262,194 @@ func TestCassetteIsACopy(t *testing.T) {
 	again := rec.Cassette()
 	assert.Equal(t, "application/json", again.Exchanges[0].Response.Header.Get("Content-Type"))
 	assert.JSONEq(t, `{"a":1}`, string(again.Exchanges[0].Response.Body))
+}
+
+func TestRecorderRedactsMoreSecretShapes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, secret, body string
+	}{
+		{"Cookie in a name/value pair", "sess-42-value", `{"headers":[{"name":"Cookie","value":"sess-42-value"}]}`},
+		{"header/value pair", "hdr-42-value", `{"headers":[{"header":"Authorization","value":"hdr-42-value"}]}`},
+		{"accessKey member", "ak-42-value", `{"accessKey":"ak-42-value"}`},
+		{"access_key member", "ak-43-value", `{"access_key":"ak-43-value"}`},
+		{"Bearer credential of 16 letters", "abcdefghijklmnop", `{"note":"Bearer abcdefghijklmnop"}`},
+		{"Basic credential with padding", "YWJjOmRlZg==", `{"note":"Basic YWJjOmRlZg=="}`},
+		{"Basic credential with a digit", "dXNlcjpwYXNz1", `{"note":"basic dXNlcjpwYXNz1"}`},
+		{"secret-named number in text", "12345", "{\"a\":1}\n{\"password\": 12345}\n"},
+		{"secret-named string in text", "hunter4", "not json: {\"apiKey\": \"hunter4\"}"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			file, _ := recordRaw(t, answer(tc.body), "GET", "/v1/x", "")
+			assert.NotContains(t, file, tc.secret)
+			assert.Contains(t, file, recording.Redacted)
+		})
+	}
+}
+
+func TestRecorderKeepsEmptyAndOrdinaryValues(t *testing.T) {
+	t.Parallel()
+	_, cas := recordRaw(t, answer(`{"password":"","note":"Basic settings","auth":"Bearer token"}`), "GET", "/v1/x", "")
+	assert.JSONEq(t, `{"password":"","note":"Basic settings","auth":"Bearer token"}`, string(cas.Exchanges[0].Response.Body),
+		"an empty secret stays empty; short words after Basic or Bearer are not credentials")
+}
+
+func TestRecorderBodyKinds(t *testing.T) {
+	t.Parallel()
+	// JSON after a byte-order mark is still JSON.
+	_, cas := recordRaw(t, answer("\ufeff{\"a\":1}"), "GET", "/v1/x", "")
+	assert.JSONEq(t, `{"a":1}`, string(cas.Exchanges[0].Response.Body))
+
+	// JSON holding a byte that is not UTF-8 is kept exactly, as bytes.
+	latin1 := "{\"name\":\"caf\xe9\"}"
+	_, cas = recordRaw(t, answer(latin1), "GET", "/v1/x", "")
+	res := cas.Exchanges[0].Response
+	assert.Nil(t, res.Body)
+	assert.Equal(t, []byte(latin1), res.BodyBytes)
+
+	// A body that is not UTF-8 still loses the request's token.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "\xff\xfe echo: "+r.Header.Get("Authorization"))
+	}))
+	defer srv.Close()
+	rec := recording.NewRecorder(srv.Client().Transport)
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/v1/x", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := (&http.Client{Transport: rec}).Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	got := rec.Cassette().Exchanges[0].Response.BodyBytes
+	require.NotNil(t, got)
+	assert.NotContains(t, string(got), token)
+	assert.Contains(t, string(got), recording.Redacted)
+}
+
+func TestRecorderRedactsAnEchoedProxyCredential(t *testing.T) {
+	t.Parallel()
+	const proxyCred = "pp-cred-42"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, cred, _ := strings.Cut(r.Header.Get("Proxy-Authorization"), " ")
+		_, _ = io.WriteString(w, `{"seen":"`+cred+`"}`)
+	}))
+	defer srv.Close()
+	rec := recording.NewRecorder(srv.Client().Transport)
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/v1/x", nil)
+	require.NoError(t, err)
+	req.Header.Set("Proxy-Authorization", "Basic "+proxyCred)
+	resp, err := (&http.Client{Transport: rec}).Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	b, err := rec.Cassette().Marshal()
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), proxyCred)
+}
+
+func TestRecorderMakesOnlyTheRecordedOriginRelative(t *testing.T) {
+	t.Parallel()
+	var origin string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Link", `<`+origin+`/v1/p2>; rel="next"`)
+		w.Header().Add("Link", `<`+origin+`>; rel="home"`)
+		w.Header().Add("Link", `<`+origin+`0/v1/x>; rel="other-port"`)
+		w.Header().Set("Location", origin)
+	}))
+	defer srv.Close()
+	origin = srv.URL
+	rec := recording.NewRecorder(srv.Client().Transport)
+	resp, err := (&http.Client{Transport: rec}).Get(srv.URL + "/v1/x")
+	require.NoError(t, err)
+	resp.Body.Close()
+	h := rec.Cassette().Exchanges[0].Response.Header
+	assert.Equal(t, []string{`</v1/p2>; rel="next"`, `<>; rel="home"`, `<` + origin + `0/v1/x>; rel="other-port"`}, h.Values("Link"))
+	assert.Equal(t, "", h.Get("Location"), "a value that is the origin alone becomes empty")
+}
+
+func TestRequestBodyOfACassetteIsACopy(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(answer(`{}`))
+	defer srv.Close()
+	rec := recording.NewRecorder(srv.Client().Transport)
+	resp, err := (&http.Client{Transport: rec}).Post(srv.URL+"/v1/x", "application/json", strings.NewReader(`{"a":1}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	c := rec.Cassette()
+	c.Exchanges[0].Request.Body[1] = 'b'
+	assert.JSONEq(t, `{"a":1}`, string(rec.Cassette().Exchanges[0].Request.Body))
+}
+
+func TestReplayRefusesNearMisses(t *testing.T) {
+	t.Parallel()
+	cas := &recording.Cassette{Exchanges: []recording.Exchange{
+		{Request: recording.Request{Method: "GET", URL: "/v1/integrations/REDACTED?limit=2"}, Response: recording.Response{Status: 200, Body: jsonBody(`{}`)}},
+		{Request: recording.Request{Method: "POST", URL: "/v1/integrations", Body: jsonBody(`{"name":"REDACTED","n":1,"tags":["a"]}`)}, Response: recording.Response{Status: 201, Body: jsonBody(`{}`)}},
+		{Request: recording.Request{Method: "POST", URL: "/v1/files", BodyBytes: []byte("\xff\x00a")}, Response: recording.Response{Status: 201}},
+		{Request: recording.Request{Method: "GET", URL: "/v1/tags?tag=acme-REDACTED-v1"}, Response: recording.Response{Status: 200, Body: jsonBody(`[]`)}},
+	}}
+	for _, tc := range []struct{ method, url, body string }{
+		{"GET", "/v1/connections/x?limit=2", ""},                              // the literal prefix differs
+		{"GET", "/v1/integrations/x/clone?limit=2", ""},                       // nor may the wildcard's end
+		{"GET", "/v1/integrations/x?limit=2&skip=1", ""},                      // an extra parameter
+		{"GET", "/v1/integrations/x?limit=2&limit=3", ""},                     // an extra value
+		{"GET", "/v1/integrations/x", ""},                                     // a missing parameter
+		{"POST", "/v1/integrations", `{"name":"x","n":1,"tags":"a"}`},         // a string for an array
+		{"POST", "/v1/integrations", `{"name":["x"],"n":1,"tags":["a"]}`},     // an array for a redacted string
+		{"POST", "/v1/integrations", `{"name":"x","n":1}`},                    // a missing member
+		{"POST", "/v1/integrations", `{"name":"x","n":1,"tags":["a"],"z":0}`}, // an extra member
+		{"POST", "/v1/integrations", `{"name":"x","n":1,"tags":["a","b"]}`},   // a longer array
+		{"POST", "/v1/integrations", `{"name":"x","n":2,"tags":["a"]}`},       // another number
+		{"POST", "/v1/files", "\xff\x00b"},                                    // other bytes
+		{"GET", "/v1/tags?tag=other-x-v1", ""},                                // the text before the redaction differs
+		{"GET", "/v1/tags?tag=acme-x-v2", ""},                                 // the text after it differs
+	} {
+		tb := &fakeTB{}
+		hc := &http.Client{Transport: recording.NewReplayTransport(tb, cas, recording.MatchBody())}
+		req, err := http.NewRequest(tc.method, "https://x"+tc.url, strings.NewReader(tc.body))
+		require.NoError(t, err)
+		resp, err := hc.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusNotImplemented, resp.StatusCode, "%s %s %s", tc.method, tc.url, tc.body)
+		assert.Len(t, tb.finish(), 1)
+	}
+	// The same requests, matching.
+	tb := &fakeTB{}
+	hc := &http.Client{Transport: recording.NewReplayTransport(tb, cas, recording.MatchBody(), recording.ExpectAllUsed())}
+	for _, tc := range []struct{ method, url, body string }{
+		{"GET", "/v1/integrations/x?limit=2", ""},
+		{"POST", "/v1/integrations", `{"tags":["a"],"n":1.0,"name":"x"}`},
+		{"POST", "/v1/files", "\xff\x00a"},
+		{"GET", "/v1/tags?tag=acme-x-v1", ""},
+	} {
+		req, err := http.NewRequest(tc.method, "https://x"+tc.url, strings.NewReader(tc.body))
+		require.NoError(t, err)
+		resp, err := hc.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Less(t, resp.StatusCode, 300, "%s %s", tc.method, tc.url)
+	}
+	assert.Empty(t, tb.finish())
+}
+
+func TestCassetteSaveFilePermissionsAndFailure(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f.json")
+	require.NoError(t, (&recording.Cassette{}).Save(path))
+	info, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o644), info.Mode().Perm())
+
+	// Saving over a directory fails and leaves no temporary file behind.
+	target := filepath.Join(dir, "taken")
+	require.NoError(t, os.Mkdir(target, 0o755))
+	require.Error(t, (&recording.Cassette{}).Save(target))
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.Equal(t, []string{"f.json", "taken"}, names)
 }

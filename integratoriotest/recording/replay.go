@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -49,7 +50,8 @@ func ExpectAllUsed() ReplayOption {
 // the values of a repeated parameter in recorded order); so repeated
 // requests get the recorded answers in order. The host is ignored. Where
 // the recorder redacted a value (a RedactValues secret in the path, say),
-// "REDACTED" in the recorded path, query or body matches any text. A request
+// "REDACTED" in the recorded path, query or body matches any text (in a
+// path, within one segment). A request
 // the cassette does not hold fails the test (t.Errorf) and is answered 501
 // with the error envelope (code "not_recorded"), a status the SDK does not
 // retry. A recorded transport error is returned as an error, after the
@@ -173,7 +175,7 @@ func (r *replayer) respond(req *http.Request) (*http.Response, error) {
 			continue
 		}
 		u, err := url.Parse(ex.Request.URL)
-		if err != nil || !matchRedacted(u.EscapedPath(), gotURL.EscapedPath()) || !sameQuery(u.Query(), gotURL.Query()) {
+		if err != nil || !matchPath(u.EscapedPath(), gotURL.EscapedPath()) || !sameQuery(u.Query(), gotURL.Query()) {
 			continue
 		}
 		if r.matchBody && !sameBody(ex.Request, gotBody, gotText, gotBytes) {
@@ -238,6 +240,21 @@ func matchRedacted(want, got string) bool {
 	return strings.HasSuffix(got, parts[last])
 }
 
+// matchPath matches an escaped path segment by segment, so that a
+// redacted segment stands for one segment only.
+func matchPath(want, got string) bool {
+	ws, gs := strings.Split(want, "/"), strings.Split(got, "/")
+	if len(ws) != len(gs) {
+		return false
+	}
+	for i := range ws {
+		if !matchRedacted(ws[i], gs[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // sameQuery compares queries: the same parameters, each with matching
 // values in the same order.
 func sameQuery(want, got url.Values) bool {
@@ -281,7 +298,8 @@ func unmarshalNumbers(b []byte, v any) error {
 }
 
 // sameValue compares decoded JSON values, strings of want matched with
-// matchRedacted; a redacted number was recorded as a string.
+// matchRedacted (a redacted number was recorded as a string), numbers by
+// value.
 func sameValue(want, got any) bool {
 	switch w := want.(type) {
 	case string:
@@ -292,6 +310,15 @@ func sameValue(want, got any) bool {
 			return strings.Contains(w, Redacted) && matchRedacted(w, g.String())
 		}
 		return false
+	case json.Number:
+		// Numbers compare by value: 1 and 1.0 are the same.
+		g, ok := got.(json.Number)
+		if !ok {
+			return false
+		}
+		x, okx := new(big.Rat).SetString(w.String())
+		y, oky := new(big.Rat).SetString(g.String())
+		return okx && oky && x.Cmp(y) == 0
 	case map[string]any:
 		g, ok := got.(map[string]any)
 		if !ok || len(g) != len(w) {
