@@ -536,7 +536,7 @@ func TestManagedUpdateOutcomeUnknownOnlyWhenTheFinalWriteMayHaveLanded(t *testin
 		t.Parallel()
 		srv, client, id := managedFixture(t, true)
 		_, err := client.Integrations.ManagedUpdate(context.Background(), id, "1.2.0", func(*integratorio.Integration) error {
-			srv.DropNext(1, integratoriotest.OnMethod(http.MethodPut))                     // applied, answer lost
+			srv.DropNext(1, integratoriotest.OnMethod(http.MethodPut))                      // applied, answer lost
 			srv.FailNext(1, http.StatusConflict, integratoriotest.OnMethod(http.MethodPut)) // the retry is refused
 			srv.FailNext(10, http.StatusServiceUnavailable, integratoriotest.OnMethod(http.MethodGet))
 			return nil
