@@ -26,8 +26,9 @@ var neverRecorded = []string{"Authorization", "Proxy-Authorization", "Cookie", "
 // transport and records the exchange. Secrets are redacted before anything
 // is kept:
 //   - Authorization, Proxy-Authorization, Cookie and Set-Cookie are never
-//     recorded, and the credentials and cookie values the request carried
-//     are replaced by "REDACTED" wherever else they appear;
+//     recorded, and the credentials and cookie values (of 8 characters or
+//     more) the request carried are replaced by "REDACTED" wherever else
+//     they appear;
 //   - so are values that look like tokens: a Bearer or Basic credential, a
 //     run of 32 or more hex digits (even inside a word), a JSON Web Token;
 //   - and values named like secrets (token, secret, password, api-key,
@@ -169,9 +170,12 @@ func (r *Recorder) add(ex Exchange) {
 
 // requestSecrets are the credentials a request carries in its headers:
 // the Authorization and Proxy-Authorization credentials (after the
-// scheme) and the cookie values. They are redacted wherever else they
-// appear, in case a server echoes them.
+// scheme) and the cookie values long enough to be session secrets (a
+// cookie such as lang=en is not one, and redacting "en" everywhere would
+// wreck the fixture). They are redacted wherever else they appear, in
+// case a server echoes them.
 func requestSecrets(h http.Header) []string {
+	const minCookieSecret = 8
 	var out []string
 	for _, name := range []string{"Authorization", "Proxy-Authorization"} {
 		for _, v := range h.Values(name) {
@@ -184,7 +188,7 @@ func requestSecrets(h http.Header) []string {
 		}
 	}
 	for _, c := range (&http.Request{Header: h}).Cookies() {
-		if c.Value != "" {
+		if len(c.Value) >= minCookieSecret {
 			out = append(out, c.Value)
 		}
 	}

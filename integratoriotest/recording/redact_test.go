@@ -120,6 +120,20 @@ func TestRecorderRedactsCookiesEchoedByTheServer(t *testing.T) {
 	assert.Contains(t, string(b), `"echo": "REDACTED"`)
 }
 
+func TestRecorderKeepsContentThatEqualsAShortCookie(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(answer(`{"name":"integration","lang":"en"}`))
+	defer srv.Close()
+	rec := recording.NewRecorder(srv.Client().Transport)
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/v1/x", nil)
+	require.NoError(t, err)
+	req.AddCookie(&http.Cookie{Name: "lang", Value: "en"})
+	resp, err := (&http.Client{Transport: rec}).Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.JSONEq(t, `{"name":"integration","lang":"en"}`, string(rec.Cassette().Exchanges[0].Response.Body))
+}
+
 func TestRecorderKeepsOrdinaryText(t *testing.T) {
 	t.Parallel()
 	file, cas := recordRaw(t, answer(`{"description":"Uses bearer authentication and basic settings","_id":"5f1a0c2b3d4e5f6071829301","tokenCount":"seven"}`,
