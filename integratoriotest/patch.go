@@ -1,15 +1,13 @@
 package integratoriotest
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"math/big"
-	"reflect"
 	"strconv"
 	"strings"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
+
+	"github.com/integratorio-go/integratorio/internal/jsonvalue"
 )
 
 // applyPatch applies patch to the JSON document doc, one operation after
@@ -36,30 +34,28 @@ func applyPatch(doc []byte, patch jsonpatch.Patch) ([]byte, error) {
 		}
 		var want any
 		if raw := op["value"]; raw != nil { // a JSON null decodes to nil
-			if err := decodeNumbers(*raw, &want); err != nil {
+			if err := jsonvalue.Decode(*raw, &want); err != nil {
 				return nil, fmt.Errorf("operation %d: %w", i, err)
 			}
 		}
 		var current any
-		if err := decodeNumbers(doc, &current); err != nil {
+		if err := jsonvalue.Decode(doc, &current); err != nil {
 			return nil, err
 		}
 		got, ok := resolvePointer(current, path)
 		if !ok {
 			return nil, fmt.Errorf("operation %d: test: %s does not exist", i, path)
 		}
-		if !jsonEqual(got, want) {
+		if !jsonvalue.Equal(want, got, nil) {
 			return nil, fmt.Errorf("operation %d: test failed: %s differs", i, path)
 		}
 	}
 	return doc, nil
 }
 
-func decodeNumbers(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	return dec.Decode(v)
-}
+// unescapeToken decodes a JSON Pointer reference token (RFC 6901: ~1 is
+// "/", ~0 is "~").
+var unescapeToken = strings.NewReplacer("~1", "/", "~0", "~")
 
 // resolvePointer finds the value a JSON Pointer (RFC 6901) names in doc.
 func resolvePointer(doc any, pointer string) (any, bool) {
@@ -71,7 +67,7 @@ func resolvePointer(doc any, pointer string) (any, bool) {
 	}
 	cur := doc
 	for _, tok := range strings.Split(pointer[1:], "/") {
-		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		tok = unescapeToken.Replace(tok)
 		switch c := cur.(type) {
 		case map[string]any:
 			v, ok := c[tok]
@@ -110,42 +106,4 @@ func badIndexToken(tok string) bool {
 		return false
 	}
 	return tok[0] == '-' || (len(tok) > 1 && tok[0] == '0')
-}
-
-// jsonEqual compares decoded JSON values, numbers by value.
-func jsonEqual(a, b any) bool {
-	switch a := a.(type) {
-	case json.Number:
-		bn, ok := b.(json.Number)
-		if !ok {
-			return false
-		}
-		x, okx := new(big.Rat).SetString(a.String())
-		y, oky := new(big.Rat).SetString(bn.String())
-		return okx && oky && x.Cmp(y) == 0
-	case map[string]any:
-		bm, ok := b.(map[string]any)
-		if !ok || len(a) != len(bm) {
-			return false
-		}
-		for k, v := range a {
-			w, ok := bm[k]
-			if !ok || !jsonEqual(v, w) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		ba, ok := b.([]any)
-		if !ok || len(a) != len(ba) {
-			return false
-		}
-		for i := range a {
-			if !jsonEqual(a[i], ba[i]) {
-				return false
-			}
-		}
-		return true
-	}
-	return reflect.DeepEqual(a, b)
 }

@@ -328,7 +328,7 @@ func decodePatch(body []byte) (jsonpatch.Patch, error) {
 			return nil, badRequest("invalid_field", "value", "operation %d: %s needs a value", i, kind)
 		}
 		first, _, _ := strings.Cut(p[1:], "/")
-		first = strings.NewReplacer("~1", "/", "~0", "~").Replace(first)
+		first = unescapeToken.Replace(first)
 		for _, tok := range strings.Split(p[1:], "/") {
 			if badIndexToken(tok) {
 				return nil, badRequest("invalid_field", "path", "operation %d: %q in %s is not an array index (RFC 6901: digits without a leading zero, or - to append)", i, tok, p)

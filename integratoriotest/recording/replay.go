@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +18,7 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/integratorio-go/integratorio"
+	"github.com/integratorio-go/integratorio/internal/jsonvalue"
 )
 
 // ReplayBaseURL is the API root ReplayClient points its client at. Replay
@@ -281,69 +280,28 @@ func sameBody(want Request, gotJSON json.RawMessage, gotText string, gotBytes []
 	switch {
 	case want.Body != nil || gotJSON != nil:
 		var a, b any
-		if want.Body == nil || gotJSON == nil || unmarshalNumbers(want.Body, &a) != nil || unmarshalNumbers(gotJSON, &b) != nil {
+		if want.Body == nil || gotJSON == nil || jsonvalue.Decode(want.Body, &a) != nil || jsonvalue.Decode(gotJSON, &b) != nil {
 			return false
 		}
-		return sameValue(a, b)
+		// Numbers compare by value, objects member order aside.
+		return jsonvalue.Equal(a, b, matchRedactedValue)
 	case want.BodyBytes != nil || gotBytes != nil:
 		return matchRedacted(string(want.BodyBytes), string(gotBytes))
 	}
 	return matchRedacted(want.BodyText, gotText)
 }
 
-func unmarshalNumbers(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	return dec.Decode(v)
-}
-
-// sameValue compares decoded JSON values, strings of want matched with
-// matchRedacted (a redacted number was recorded as a string), numbers by
-// value.
-func sameValue(want, got any) bool {
-	switch w := want.(type) {
+// matchRedactedValue matches a string of a recorded JSON body against
+// the value in its place: another string, or a number the recorder
+// redacted to a string.
+func matchRedactedValue(want string, got any) bool {
+	switch g := got.(type) {
 	case string:
-		switch g := got.(type) {
-		case string:
-			return matchRedacted(w, g)
-		case json.Number:
-			return strings.Contains(w, Redacted) && matchRedacted(w, g.String())
-		}
-		return false
+		return matchRedacted(want, g)
 	case json.Number:
-		// Numbers compare by value: 1 and 1.0 are the same.
-		g, ok := got.(json.Number)
-		if !ok {
-			return false
-		}
-		x, okx := new(big.Rat).SetString(w.String())
-		y, oky := new(big.Rat).SetString(g.String())
-		return okx && oky && x.Cmp(y) == 0
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok || len(g) != len(w) {
-			return false
-		}
-		for k, wv := range w {
-			gv, ok := g[k]
-			if !ok || !sameValue(wv, gv) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		g, ok := got.([]any)
-		if !ok || len(g) != len(w) {
-			return false
-		}
-		for i := range w {
-			if !sameValue(w[i], g[i]) {
-				return false
-			}
-		}
-		return true
+		return strings.Contains(want, Redacted) && matchRedacted(want, g.String())
 	}
-	return reflect.DeepEqual(want, got)
+	return false
 }
 
 func newResponse(req *http.Request, status int, h http.Header, body []byte) *http.Response {
