@@ -2,6 +2,7 @@ package integratoriotest
 
 import (
 	"net/http"
+	"slices"
 )
 
 // connectorRoutes registers the SmartConnector endpoints that work on the
@@ -19,11 +20,19 @@ func (s *Server) connectorRoutes() {
 // name, version and updateInProgress, as far as the integration has them.
 func (s *Server) connectorInstallBase(w http.ResponseWriter, r *http.Request) {
 	connID := r.PathValue("id")
-	var out []map[string]any
+	// Stored documents are replaced, never changed in place: copy the
+	// slices under the lock and decode them after.
 	s.mu.Lock()
-	for _, id := range s.integrations.order {
+	ids := slices.Clone(s.integrations.order)
+	docs := make([][]byte, len(ids))
+	for i, id := range ids {
+		docs[i] = s.integrations.docs[id]
+	}
+	s.mu.Unlock()
+	var out []map[string]any
+	for i, id := range ids {
 		var doc map[string]any
-		if err := decodeJSON(s.integrations.docs[id], &doc); err != nil || doc["_connectorId"] != connID {
+		if err := decodeJSON(docs[i], &doc); err != nil || doc["_connectorId"] != connID {
 			continue
 		}
 		entry := map[string]any{"_id": id, "_integrationId": id, "_connectorId": connID}
@@ -34,7 +43,6 @@ func (s *Server) connectorInstallBase(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, entry)
 	}
-	s.mu.Unlock()
 	if len(out) == 0 {
 		writeNoContent(w)
 		return

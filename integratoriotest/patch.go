@@ -11,16 +11,30 @@ import (
 )
 
 // applyPatch applies patch to the JSON document doc, one operation after
-// another. add, remove and replace go to json-patch (negative array
-// indexes refused, as RFC 6901 has none); test is evaluated here, so that
-// numbers compare by value (1 equals 1.0, RFC 6902 section 4.6) and a
-// missing target fails even against null.
+// another. Paths follow RFC 6901 against the document as it stands: inside
+// an array a token must be an index without sign or leading zero ("-"
+// appends); elsewhere it is a member name, whatever it looks like. add,
+// remove and replace then go to json-patch; test is evaluated here, so
+// that numbers compare by value (1 equals 1.0, RFC 6902 section 4.6) and a
+// missing target fails even against null. A path that breaks these rules
+// is an *apiError naming the path field.
 func applyPatch(doc []byte, patch jsonpatch.Patch) ([]byte, error) {
 	opts := jsonpatch.NewApplyOptions()
 	opts.EscapeHTML = false
 	opts.SupportNegativeIndices = false
 	for i, op := range patch {
+		path, err := op.Path()
+		if err != nil {
+			return nil, fmt.Errorf("operation %d: %w", i, err)
+		}
+		var current any
+		if err := decodeJSON(doc, &current); err != nil {
+			return nil, err
+		}
 		if op.Kind() != "test" {
+			if err := checkTarget(current, path, op.Kind()); err != nil {
+				return nil, badRequest("invalid_field", "path", "operation %d: %v", i, err)
+			}
 			out, err := jsonpatch.Patch{op}.ApplyWithOptions(doc, opts)
 			if err != nil {
 				return nil, fmt.Errorf("operation %d: %w", i, err)
@@ -28,19 +42,11 @@ func applyPatch(doc []byte, patch jsonpatch.Patch) ([]byte, error) {
 			doc = out
 			continue
 		}
-		path, err := op.Path()
-		if err != nil {
-			return nil, fmt.Errorf("operation %d: %w", i, err)
-		}
 		var want any
 		if raw := op["value"]; raw != nil { // a JSON null decodes to nil
-			if err := jsonvalue.Decode(*raw, &want); err != nil {
+			if err := decodeJSON(*raw, &want); err != nil {
 				return nil, fmt.Errorf("operation %d: %w", i, err)
 			}
-		}
-		var current any
-		if err := jsonvalue.Decode(doc, &current); err != nil {
-			return nil, err
 		}
 		got, ok := resolvePointer(current, path)
 		if !ok {
@@ -51,6 +57,24 @@ func applyPatch(doc []byte, patch jsonpatch.Patch) ([]byte, error) {
 		}
 	}
 	return doc, nil
+}
+
+// checkTarget checks the path of an add, remove or replace against doc:
+// its parent exists, and if the parent is an array the last token is an
+// index ("-" too, for add).
+func checkTarget(doc any, path, kind string) error {
+	cut := strings.LastIndexByte(path, '/')
+	parent, ok := resolvePointer(doc, path[:cut])
+	if !ok {
+		return fmt.Errorf("%s does not exist", path[:cut])
+	}
+	if _, isArray := parent.([]any); isArray {
+		last := path[cut+1:]
+		if _, ok := arrayIndex(last); !ok && (last != "-" || kind != "add") {
+			return fmt.Errorf("%q in %s is not an array index (RFC 6901: digits without a leading zero; - appends)", last, path)
+		}
+	}
+	return nil
 }
 
 // unescapeToken decodes a JSON Pointer reference token (RFC 6901: ~1 is
@@ -96,14 +120,4 @@ func arrayIndex(tok string) (int, bool) {
 	}
 	i, err := strconv.Atoi(tok)
 	return i, err == nil
-}
-
-// badIndexToken reports a path token that is neither a member name nor a
-// valid array index but looks like an attempt at one: "-1", "01".
-func badIndexToken(tok string) bool {
-	digits := strings.TrimPrefix(tok, "-")
-	if digits == "" || strings.Trim(digits, "0123456789") != "" {
-		return false
-	}
-	return tok[0] == '-' || (len(tok) > 1 && tok[0] == '0')
 }

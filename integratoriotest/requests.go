@@ -62,11 +62,10 @@ func (s *Server) logRequest(r *http.Request, body []byte, status int, dropped bo
 	for _, k := range []string{"Authorization", "Cookie", "Proxy-Authorization"} {
 		h.Del(k)
 	}
-	for k, vs := range h {
+	for _, vs := range h {
 		for i, v := range vs {
-			vs[i] = string(s.redact([]byte(v)))
+			vs[i] = string(s.redact([]byte(v))) // vs is h's own slice
 		}
-		h[k] = vs
 	}
 	var b []byte
 	if len(body) > 0 {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 )
@@ -82,13 +83,9 @@ func (s *Server) listHandler(c *collection) http.HandlerFunc {
 		s.mu.Unlock()
 
 		if start+len(page) < total {
-			next := url.Values{}
-			for k, v := range q {
-				next[k] = v
-			}
-			next.Del("skip")
-			next.Set("after", strconv.FormatUint(last, 10))
-			link := APIPrefix + "/" + c.name + "?" + next.Encode()
+			q.Del("skip") // q is this request's own copy
+			q.Set("after", strconv.FormatUint(last, 10))
+			link := APIPrefix + "/" + c.name + "?" + q.Encode()
 			if !s.opts.relativeLinks {
 				link = "http://" + r.Host + link
 			}
@@ -180,14 +177,22 @@ func (s *Server) createHandler(c *collection, validate func(map[string]any) erro
 	}
 }
 
+// freshID returns a new id for a document created at t, taken neither in
+// c nor in also. The caller holds s.mu.
+func (s *Server) freshID(c *collection, t time.Time, also map[string]bool) string {
+	for {
+		id := s.ids.next(t)
+		if _, taken := c.docs[id]; !taken && !also[id] {
+			return id
+		}
+	}
+}
+
 // insert stores doc as a new document with a new id, createdAt and
 // lastModified, and returns it encoded. The caller holds s.mu.
 func (s *Server) insert(c *collection, doc map[string]any) ([]byte, error) {
 	t := s.tick()
-	id := s.ids.next(t)
-	for _, taken := c.docs[id]; taken; _, taken = c.docs[id] {
-		id = s.ids.next(t)
-	}
+	id := s.freshID(c, t, nil)
 	doc["_id"] = id
 	doc["createdAt"] = formatTime(t)
 	doc["lastModified"] = formatTime(t)
@@ -280,7 +285,10 @@ func (s *Server) patchHandler(c *collection, validate func(map[string]any) error
 				return nil, err
 			}
 			out, err := applyPatch(oldJSON, patch)
-			if err != nil {
+			var ae *apiError
+			if errors.As(err, &ae) {
+				return nil, err
+			} else if err != nil {
 				return nil, badRequest("invalid_field", "", "the patch cannot be applied: %v", err)
 			}
 			var doc map[string]any
@@ -329,11 +337,6 @@ func decodePatch(body []byte) (jsonpatch.Patch, error) {
 		}
 		first, _, _ := strings.Cut(p[1:], "/")
 		first = unescapeToken.Replace(first)
-		for _, tok := range strings.Split(p[1:], "/") {
-			if badIndexToken(tok) {
-				return nil, badRequest("invalid_field", "path", "operation %d: %q in %s is not an array index (RFC 6901: digits without a leading zero, or - to append)", i, tok, p)
-			}
-		}
 		if slices.Contains(readOnlyMembers, first) {
 			return nil, badRequest("invalid_field", first, "operation %d: %s is read-only", i, first)
 		}
@@ -405,10 +408,7 @@ func (s *Server) seed(c *collection, docs []map[string]any) ([]string, error) {
 		}
 		id, _ := d["_id"].(string)
 		if id == "" {
-			id = s.ids.next(s.now())
-			for _, taken := c.docs[id]; taken || seen[id]; _, taken = c.docs[id] {
-				id = s.ids.next(s.now())
-			}
+			id = s.freshID(c, s.now(), seen)
 			d["_id"] = id
 		}
 		b, err := encodeJSON(d)

@@ -41,6 +41,7 @@ import (
 	"crypto/subtle"
 	"encoding/binary"
 	"encoding/hex"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -300,7 +301,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			}},
 		})
 	default:
-		r.Body = nopCloser{bytes.NewReader(body)}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		s.mux.ServeHTTP(bw, r)
 	}
 	drop := f != nil && f.drop

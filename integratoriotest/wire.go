@@ -214,7 +214,3 @@ func (b *bufferedWriter) flush(w http.ResponseWriter) {
 		_, _ = w.Write(b.body.Bytes())
 	}
 }
-
-type nopCloser struct{ io.Reader }
-
-func (nopCloser) Close() error { return nil }

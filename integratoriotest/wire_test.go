@@ -217,8 +217,21 @@ func TestWirePatchFollowsTheRFCs(t *testing.T) {
 		assert.Equal(t, "path", a.envelope(t)["field"], body)
 	}
 	assert.Len(t, stored(t, srv, id)["install"], 2, "no step was removed")
+	for _, body := range []string{
+		`[{"op":"replace","path":"/install/+1/name","value":"x"}]`,
+		`[{"op":"remove","path":"/install/-"}]`,
+		`[{"op":"add","path":"/missing/x","value":1}]`,
+	} {
+		a := patch(body)
+		assert.Equal(t, http.StatusBadRequest, a.status, body)
+		assert.Equal(t, "path", a.envelope(t)["field"], body)
+	}
+	// Outside arrays a token is a member name, whatever it looks like.
+	a := patch(`[{"op":"add","path":"/settings","value":{}},{"op":"add","path":"/settings/01","value":"a"},{"op":"add","path":"/settings/-1","value":"b"},{"op":"remove","path":"/settings/01"}]`)
+	assert.Equal(t, http.StatusNoContent, a.status)
+	assert.Equal(t, map[string]any{"-1": "b"}, stored(t, srv, id)["settings"])
 
-	a := patch(`[{"op":"test","path":"/n","value":1.0},{"op":"replace","path":"/name","value":"b"}]`)
+	a = patch(`[{"op":"test","path":"/n","value":1.0},{"op":"replace","path":"/name","value":"b"}]`)
 	assert.Equal(t, http.StatusNoContent, a.status, "1.0 equals 1")
 	a = patch(`[{"op":"replace","path":"/n","value":2},{"op":"test","path":"/n","value":2e0},{"op":"add","path":"/install/-","value":{"name":"s3"}}]`)
 	assert.Equal(t, http.StatusNoContent, a.status, "test sees the replace before it; - appends")

@@ -16,9 +16,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/integratorio-go/integratorio"
@@ -114,12 +115,7 @@ func run(ctx context.Context, w io.Writer, customer string) error {
 	if _, err := in.Settings.Get("commonresources", &common); err != nil {
 		return err
 	}
-	keys := make([]string, 0, len(common))
-	for k := range common {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(common)) {
 		fmt.Fprintf(w, "  settings.commonresources.%s = %s\n", k, common[k])
 	}
 	var groupings []map[string]any

@@ -154,6 +154,7 @@ func tour(ctx context.Context, w io.Writer) error {
 	}
 	clone := res.Integration
 	fmt.Fprintf(w, "  clone %q has id %s\n", clone.Name, clone.ID)
+	fmt.Fprintln(w, "  (the documentation's sample gives both connection steps one connection id, so both map alike)")
 	for _, st := range clone.Install {
 		if st.ConnectionID != "" {
 			fmt.Fprintf(w, "  install step %-24s now uses connection %s\n", st.Name, st.ConnectionID)

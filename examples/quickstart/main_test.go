@@ -30,6 +30,7 @@ func TestTour(t *testing.T) {
 		"orderSyncIntervalMinutes = 15; settings members now: commonresources, orderSyncIntervalMinutes, sections",
 		`clone "BigCommerce - NetSuite (Acme store)"`,
 		"install step NetSuite Connection      now uses connection 64b7f0c2a1e3d40012ab0001",
+		"both connection steps one connection id",
 		"settings.commonresources: bigcommerce 64b7f0c2a1e3d40012ab0002, netsuite 64b7f0c2a1e3d40012ab0003",
 		`name is now "Orders sync (production)"`,
 		"not found, as expected: integratorio: GET /integrations/",
