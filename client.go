@@ -64,8 +64,7 @@ type Client struct {
 	Connectors ConnectorsService
 
 	base      *url.URL // API root, path without trailing slash
-	basePath  string
-	auth      secret // "Bearer <token>"; never logged or put in an error
+	auth      secret   // "Bearer <token>"; never logged or put in an error
 	userAgent string
 	logger    *slog.Logger
 	policy    RetryPolicy
@@ -203,7 +202,6 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	}
 	c := &Client{
 		base:      base,
-		basePath:  base.Path,
 		auth:      newSecret("Bearer " + token),
 		maxBody:   maxResponseBody,
 		userAgent: "integratorio-go/" + Version,
@@ -382,7 +380,7 @@ type request struct {
 // root, without the query.
 func (c *Client) displayPath(u *url.URL) string {
 	p := u.EscapedPath()
-	if rest, ok := strings.CutPrefix(p, c.basePath); ok && (rest == "" || rest[0] == '/') {
+	if rest, ok := strings.CutPrefix(p, c.base.Path); ok && (rest == "" || rest[0] == '/') {
 		return rest
 	}
 	return p
@@ -418,11 +416,11 @@ func (c *Client) send(r request, decode func(*response) error) error {
 	u := r.url
 	if u == nil {
 		cp := *c.base
-		cp.Path = c.basePath + r.path
+		cp.Path = c.base.Path + r.path
 		cp.RawPath = ""
 		if strings.Contains(r.path, "%") {
 			if p, err := url.PathUnescape(r.path); err == nil {
-				cp.Path, cp.RawPath = c.basePath+p, c.basePath+r.path
+				cp.Path, cp.RawPath = c.base.Path+p, c.base.Path+r.path
 			}
 		}
 		cp.RawQuery = r.query
@@ -439,7 +437,7 @@ func (c *Client) send(r request, decode func(*response) error) error {
 		body = b
 	}
 
-	st := &attemptState{method: r.method, path: display, idempotent: idempotent(r.method), logger: c.logger, maxRetries: c.policy.MaxRetries, client: c}
+	st := &attemptState{method: r.method, path: display, idempotent: idempotent(r.method), client: c}
 	defer st.release()
 	ctx = context.WithValue(ctx, attemptKey{}, st)
 	if r.method != http.MethodGet {
@@ -457,14 +455,12 @@ func (c *Client) send(r request, decode func(*response) error) error {
 	h["Authorization"] = []string{c.auth()}
 	h["Accept"] = []string{"application/json"}
 	h["User-Agent"] = []string{c.userAgent}
-	var rbody any
 	if body != nil {
 		h["Content-Type"] = []string{"application/json"}
-		rbody = body
 	}
 	req, err := retryablehttp.FromRequest(hreq)
-	if err == nil && rbody != nil {
-		err = req.SetBody(rbody)
+	if err == nil && body != nil {
+		err = req.SetBody(body)
 	}
 	if err != nil {
 		return fmt.Errorf("integratorio: %s %s: %w", r.method, display, err)
@@ -533,11 +529,10 @@ const maxPreGrow = 8 << 20
 // the retry loop (retryablehttp's response handler); other answers are left
 // for send.
 func (st *attemptState) readBody(resp *http.Response) error {
+	st.handled = st.attempt + 1
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		st.handled = st.attempt + 1
 		return nil
 	}
-	st.handled = st.attempt + 1
 	defer resp.Body.Close()
 	if st.buf == nil {
 		st.buf = bufPool.Get().(*bytes.Buffer)

@@ -214,10 +214,6 @@ func (s *InstallStep) SetExtra(key string, v any) error {
 	return installStepCodec.setExtra(&s.state, key, v)
 }
 
-func (s *InstallStep) decodeJSON(data []byte) error {
-	return installStepCodec.decode(data, s, &s.state)
-}
-
 func (s *InstallStep) appendJSON(b []byte) ([]byte, error) {
 	return installStepCodec.appendJSON(b, s, &s.state)
 }

@@ -80,7 +80,7 @@ type appender interface {
 // encodes itself (install steps).
 type object interface {
 	appender
-	decodeJSON(data []byte) error
+	json.Unmarshaler
 }
 
 // fieldKind selects how the codec reads and writes a typed field.
@@ -98,11 +98,10 @@ const (
 
 // codecField is one typed member of a model.
 type codecField struct {
-	key      string // JSON member name
-	keyBytes []byte // the same, as bytes
-	quoted   []byte // `"key":`
-	index    int    // struct field index
-	kind     fieldKind
+	key    string // JSON member name
+	quoted []byte // `"key":`
+	index  int    // struct field index
+	kind   fieldKind
 	// always: emitted even when zero on a value built in code (a decoded
 	// value emits it when it was present).
 	always bool
@@ -135,7 +134,7 @@ func newObjectCodec[T any]() *objectCodec {
 			continue
 		}
 		name, _, _ := strings.Cut(tag, ",")
-		f := codecField{key: name, keyBytes: []byte(name), quoted: append(strconv.AppendQuote(nil, name), ':'), index: i}
+		f := codecField{key: name, quoted: append(strconv.AppendQuote(nil, name), ':'), index: i}
 		f.always = sf.Tag.Get("integratorio") == "always"
 		switch ft := sf.Type; {
 		case ft.Kind() == reflect.String:
@@ -410,7 +409,7 @@ func (c *objectCodec) setField(rv reflect.Value, fi int, val []byte) bool {
 		s := reflect.MakeSlice(fv.Type(), n, n)
 		k := 0
 		_, err := eachElement(val, 0, func(e []byte) error {
-			err := s.Index(k).Addr().Interface().(object).decodeJSON(e)
+			err := s.Index(k).Addr().Interface().(object).UnmarshalJSON(e)
 			k++
 			return err
 		})

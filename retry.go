@@ -67,9 +67,6 @@ type attemptKey struct{}
 type attemptState struct {
 	method, path string
 	idempotent   bool
-	maxRetries   int
-	logger       *slog.Logger
-
 	client       *Client
 	attempt      int           // 0-based number of the current attempt
 	answered     bool          // the latest attempt got a usable HTTP answer
@@ -115,7 +112,7 @@ func startAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
 		st.attempt = attempt
 		st.traced.Store(false)
 		st.wrote.Store(false)
-		if st.logger != nil {
+		if st.client.logger != nil {
 			st.start = time.Now()
 		}
 	}
@@ -170,7 +167,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 			retry, wait = false, 0
 		}
 	}
-	if st.logger != nil {
+	if st.client.logger != nil {
 		st.log(ctx, resp, err, retry, wait)
 	}
 	if !retry {
@@ -199,7 +196,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 const drainLimit = 64 << 10
 
 func (c *Client) shouldRetry(ctx context.Context, st *attemptState, resp *http.Response, err error) bool {
-	if ctx.Err() != nil || st.attempt >= st.maxRetries {
+	if ctx.Err() != nil || st.attempt >= c.policy.MaxRetries {
 		return false
 	}
 	if err != nil {
@@ -262,10 +259,10 @@ func (st *attemptState) log(ctx context.Context, resp *http.Response, err error,
 	} else if err != nil {
 		attrs = append(attrs, slog.String("error", st.client.redactString(err.Error())))
 	}
-	st.logger.LogAttrs(ctx, slog.LevelDebug, "integratorio: request", attrs...)
+	st.client.logger.LogAttrs(ctx, slog.LevelDebug, "integratorio: request", attrs...)
 	if retry {
 		attrs = append(attrs, slog.Duration("wait", wait))
-		st.logger.LogAttrs(ctx, slog.LevelWarn, "integratorio: retrying", attrs...)
+		st.client.logger.LogAttrs(ctx, slog.LevelWarn, "integratorio: retrying", attrs...)
 	}
 }
 
