@@ -128,7 +128,7 @@ func (r *Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 	}
 
-	red := &redactor{secrets: append(slices.Clone(r.secrets), requestSecrets(req.Header)...)}
+	red := newRedactor(append(slices.Clone(r.secrets), requestSecrets(req.Header)...))
 	ex := Exchange{Request: Request{
 		Method: req.Method,
 		URL:    red.requestURL(req.URL),
@@ -262,7 +262,11 @@ func (ex Exchange) clone() Exchange {
 
 // Save writes what has been recorded so far to path; see Cassette.Save.
 func (r *Recorder) Save(path string) error {
-	return r.Cassette().Save(path)
+	// Recorded exchanges are never changed, so a copy of the list will do.
+	r.mu.Lock()
+	c := Cassette{Exchanges: slices.Clone(r.exchanges)}
+	r.mu.Unlock()
+	return c.Save(path)
 }
 
 // Reset forgets what has been recorded.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -50,16 +51,29 @@ func looksLikeCredential(s string) bool {
 // redactor removes secrets from recorded text.
 type redactor struct {
 	secrets []string // exact values, e.g. the bearer token of the request
+	forms   []string // the secrets, plain and URL-escaped, without repeats
+}
+
+// newRedactor returns a redactor for the exact secrets given (empty ones
+// are ignored).
+func newRedactor(secrets []string) *redactor {
+	r := &redactor{secrets: secrets}
+	for _, sec := range secrets {
+		for _, form := range []string{sec, url.PathEscape(sec), url.QueryEscape(sec)} {
+			if form != "" && !slices.Contains(r.forms, form) {
+				r.forms = append(r.forms, form)
+			}
+		}
+	}
+	return r
 }
 
 // text redacts the known secrets, in plain and URL-escaped form,
 // credentials, token-looking values, and values that text such as a URL or
 // a JSON fragment names as secrets.
 func (r *redactor) text(s string) string {
-	for _, sec := range r.secrets {
-		for _, form := range []string{sec, url.PathEscape(sec), url.QueryEscape(sec)} {
-			s = strings.ReplaceAll(s, form, Redacted)
-		}
+	for _, form := range r.forms {
+		s = strings.ReplaceAll(s, form, Redacted)
 	}
 	s = credential.ReplaceAllStringFunc(s, func(m string) string {
 		sub := credential.FindStringSubmatch(m)
@@ -132,23 +146,23 @@ func (r *redactor) body(b []byte) (js json.RawMessage, text string, raw []byte) 
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, "", nil
 	}
+	if !utf8.Valid(b) {
+		out := bytes.Clone(b)
+		for _, form := range r.forms {
+			out = bytes.ReplaceAll(out, []byte(form), []byte(Redacted))
+		}
+		return nil, "", out
+	}
 	dec := json.NewDecoder(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff"))))
 	dec.UseNumber()
 	var v any
-	if err := dec.Decode(&v); err == nil && !dec.More() && utf8.Valid(b) {
+	if err := dec.Decode(&v); err == nil && !dec.More() {
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
 		if err := enc.Encode(r.value(v, false)); err == nil {
 			return json.RawMessage(bytes.TrimRight(buf.Bytes(), "\n")), "", nil
 		}
-	}
-	if !utf8.Valid(b) {
-		out := bytes.Clone(b)
-		for _, sec := range r.secrets {
-			out = bytes.ReplaceAll(out, []byte(sec), []byte(Redacted))
-		}
-		return nil, "", out
 	}
 	return nil, r.text(string(b)), nil
 }
