@@ -282,3 +282,9 @@ func TestNilSettingsDoNotPanic(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"name":"no settings","updateInProgress":false,"settings":{"a":1}}`, string(out))
 }
+
+func TestUnknownMembersAreWrittenBackInTheOrderReceived(t *testing.T) {
+	t.Parallel()
+	doc := `{"_id":"a","z":1,"a":{"y":2,"b":[3,{"k":4,"c":5}]},"m":"x"}`
+	assert.Equal(t, doc, string(roundTrip(t, []byte(doc))), "byte for byte: nested objects are kept as received too")
+}

@@ -3,10 +3,12 @@ package integratorio
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -324,4 +326,31 @@ func TestDeleteTreats404OnRetryAsSuccess(t *testing.T) {
 
 	mt.RegisterResponder(http.MethodDelete, testRoot+"/integrations/never", sequence("", 404))
 	assert.ErrorIs(t, c.Integrations.Delete(ctx, "never"), ErrNotFound, "a 404 on the first attempt is an error")
+}
+
+func TestDefaultRetryPolicyIsTheDocumentedOneAndTheDefault(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, RetryPolicy{MaxRetries: 4, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second}, DefaultRetryPolicy())
+	c, err := NewClient(testToken)
+	require.NoError(t, err)
+	assert.Equal(t, DefaultRetryPolicy(), c.policy, "a client built without WithRetryPolicy uses it")
+}
+
+func TestTheLoggedWaitIsTheWaitTaken(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// MinWait equal to MaxWait leaves jitter no room: every wait is 20 ms.
+	c, mt := newMockClient(t, WithRetryPolicy(RetryPolicy{MaxRetries: 3, MinWait: 20 * time.Millisecond, MaxWait: 20 * time.Millisecond}), WithLogger(logger))
+	mt.RegisterResponder(http.MethodGet, testRoot+"/integrations/abc", sequence(`{"_id":"abc"}`, 503, 503, 503))
+	_, err := c.Integrations.Get(context.Background(), "abc")
+	require.NoError(t, err)
+	assert.Equal(t, 4, mt.GetTotalCallCount())
+	var waits []string
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if _, w, ok := strings.Cut(line, " wait="); ok && strings.Contains(line, "retrying") {
+			waits = append(waits, strings.Fields(w)[0])
+		}
+	}
+	assert.Equal(t, []string{"20ms", "20ms", "20ms"}, waits)
 }

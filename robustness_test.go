@@ -129,6 +129,11 @@ func TestDelete404AfterA429IsNotFound(t *testing.T) {
 
 	mt.RegisterResponder(http.MethodDelete, testRoot+"/integrations/gone", sequence("", 502, 404))
 	require.NoError(t, c.Integrations.Delete(context.Background(), "gone"), "a 502 may hide a delete that happened")
+
+	mt.RegisterResponder(http.MethodDelete, testRoot+"/integrations/busy", sequence("", 503, 404))
+	before := mt.GetTotalCallCount()
+	require.ErrorIs(t, c.Integrations.Delete(context.Background(), "busy"), ErrNotFound, "a 503 says the server did not take the request")
+	assert.Equal(t, before+2, mt.GetTotalCallCount())
 }
 
 func TestDecodedDocumentsCanBeReadConcurrently(t *testing.T) {

@@ -279,10 +279,22 @@ func TestModifyDetectsConcurrentChanges(t *testing.T) {
 	assert.Equal(t, "renamed by someone else", out.Name, "the other change was not overwritten")
 	assert.Equal(t, "mine", out.Tag)
 
+	srv.ResetRequests()
 	_, err = client.Integrations.Modify(ctx, id, func(in *integratorio.Integration) error {
 		return other.Integrations.Patch(ctx, id, integratorio.PatchOp{Op: "replace", Path: "/tag", Value: "again"})
 	})
 	require.ErrorIs(t, err, integratorio.ErrConflict)
+	var gets, puts int
+	for _, r := range srv.Requests() {
+		switch r.Method {
+		case http.MethodGet:
+			gets++
+		case http.MethodPut:
+			puts++
+		}
+	}
+	assert.Equal(t, 6, gets, "three attempts, each a read and a re-check")
+	assert.Zero(t, puts, "a conflicting write is never sent")
 	assert.Equal(t, "again", stored(t, srv, id)["tag"])
 
 	boom := errors.New("no")
@@ -548,4 +560,22 @@ func TestManagedUpdateOutcomeUnknownOnlyWhenTheFinalWriteMayHaveLanded(t *testin
 		assert.ErrorIs(t, err, integratorio.ErrUnknownOutcome)
 		assert.Equal(t, "1.2.0", stored(t, srv, id)["version"], "it had landed")
 	})
+}
+
+func TestManagedUpdateFailingLockUnlocks(t *testing.T) {
+	t.Parallel()
+	srv, _, id := managedFixture(t, false)
+	client := srv.Client(integratorio.WithRetryPolicy(integratorio.RetryPolicy{}))
+	srv.DropNext(1, integratoriotest.OnMethod(http.MethodPut)) // the lock is stored, its answer lost
+	ran := false
+	_, err := client.Integrations.ManagedUpdate(context.Background(), id, "1.1.0", func(*integratorio.Integration) error {
+		ran = true
+		return nil
+	})
+	var mue *integratorio.ManagedUpdateError
+	require.ErrorAs(t, err, &mue)
+	assert.Equal(t, "lock", mue.Step)
+	assert.True(t, mue.Unlocked)
+	assert.False(t, ran, "the function does not run without the lock")
+	assertLockedThenUnlocked(t, srv, id)
 }
