@@ -156,6 +156,7 @@ func TestManagedUpdatePanickingFunctionUnlocks(t *testing.T) {
 	})
 	require.ErrorContains(t, err, "panicked: nil map")
 	assert.Equal(t, false, stored(t, srv, id)["updateInProgress"])
+	assertLockedThenUnlocked(t, srv, id)
 }
 
 func TestManagedUpdateFailingFinalWriteUnlocks(t *testing.T) {
