@@ -65,11 +65,13 @@ type Client struct {
 
 	base      *url.URL // API root, path without trailing slash
 	auth      secret   // "Bearer <token>"; never logged or put in an error
+	red       func() redactor
 	userAgent string
 	logger    *slog.Logger
 	policy    RetryPolicy
 	rc        *retryablehttp.Client
 	maxBody   int64 // bound on a 2xx body; maxResponseBody but in tests
+	locks     *keyedLock
 }
 
 // secret holds the Authorization value where reflection cannot reach it:
@@ -203,10 +205,12 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	c := &Client{
 		base:      base,
 		auth:      newSecret("Bearer " + token),
+		red:       func() func() redactor { r := newRedactor(token); return func() redactor { return r } }(),
 		maxBody:   maxResponseBody,
 		userAgent: "integratorio-go/" + Version,
 		logger:    cfg.logger,
 		policy:    cfg.policy,
+		locks:     &keyedLock{},
 	}
 	if cfg.uaSuffix != "" {
 		c.userAgent += " " + cfg.uaSuffix
@@ -334,6 +338,11 @@ func wrapHTTPClient(hc *http.Client, base *url.URL) *http.Client {
 	cp.Transport = keepIdle{rt}
 	next := hc.CheckRedirect
 	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if m := via[0].Method; m != http.MethodGet && m != http.MethodHead {
+			// A write is never re-sent by a redirect: hand the 3xx back,
+			// and send reports it.
+			return http.ErrUseLastResponse
+		}
 		if !sameOrigin(req.URL, base) {
 			return errRedirectRefused
 		}
@@ -455,8 +464,14 @@ func (c *Client) send(r request, decode func(*response) error) error {
 	h["Authorization"] = []string{c.auth()}
 	h["Accept"] = []string{"application/json"}
 	h["User-Agent"] = []string{c.userAgent}
-	if body != nil {
+	if len(body) > 0 {
 		h["Content-Type"] = []string{"application/json"}
+	}
+	if body == nil && !st.idempotent {
+		// net/http's HTTP/2 transport re-sends a request without a body
+		// on its own after some stream resets; a write must have one
+		// (see below).
+		body = []byte{}
 	}
 	req, err := retryablehttp.FromRequest(hreq)
 	if err == nil && body != nil {
@@ -464,6 +479,13 @@ func (c *Client) send(r request, decode func(*response) error) error {
 	}
 	if err != nil {
 		return fmt.Errorf("integratorio: %s %s: %w", r.method, display, err)
+	}
+	if !st.idempotent {
+		// Without GetBody, net/http cannot replay a write whose body it
+		// has sent (HTTP/2 does so after a PROTOCOL_ERROR reset, say):
+		// the attempt fails instead, and the retry loop, which knows
+		// whether the server may have seen it, decides.
+		req.GetBody = nil
 	}
 	// A 2xx body is read inside the retry loop, so that a body cut off
 	// midway is retried like any other transport failure where that is safe.
@@ -486,13 +508,17 @@ func (c *Client) send(r request, decode func(*response) error) error {
 	defer resp.Body.Close()
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		b, rerr := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		red := c.tokenRedactor()
+		b, rerr := io.ReadAll(io.LimitReader(resp.Body, int64(maxErrorBody+red.redactSlack())))
 		if rerr != nil && ctx.Err() != nil {
 			return fmt.Errorf("integratorio: %s %s: reading error response: %w", r.method, display, ctx.Err())
 		}
 		ra, _ := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-		apiErr := newAPIError(r.method, display, resp.StatusCode, ra, c.redact(b))
+		apiErr := newAPIError(red, r.method, display, resp.StatusCode, ra, b)
 		apiErr.mayHaveActed = st.mayHaveActed
+		if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+			apiErr.note = redirectNote(c, r.method, resp.Header.Get("Location"))
+		}
 		return apiErr
 	}
 
@@ -584,36 +610,6 @@ func (c *Client) transportError(ctx context.Context, st *attemptState, display s
 	return c.redactError(err)
 }
 
-// redactedError is an error whose message had the token removed; it still
-// unwraps to the original.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
-// redactError guards against an error quoting a URL or message that a
-// server made to contain the token.
-func (c *Client) redactError(err error) error {
-	msg := err.Error()
-	if red := c.redactString(msg); red != msg {
-		return &redactedError{msg: red, err: err}
-	}
-	return err
-}
-
-// redactString removes the token from server-influenced text (paths, hosts,
-// error messages) before it goes into an error or a log line.
-func (c *Client) redactString(s string) string {
-	token := c.auth()[len("Bearer "):]
-	if !strings.Contains(s, token) {
-		return s
-	}
-	return strings.ReplaceAll(s, token, string(redacted))
-}
-
 // unexpected returns an error matching ErrUnexpectedResponse.
 func (r *response) unexpected(method, format string, args ...any) error {
 	// send redacts the token from the final error.
@@ -623,24 +619,25 @@ func (r *response) unexpected(method, format string, args ...any) error {
 // excerpt is the start of the body, quoted, for an error message, with the
 // token removed should the server have echoed it.
 func (r *response) excerpt() string {
+	const n = 40
+	red := r.client.tokenRedactor()
 	b := r.body
-	if r.client != nil {
-		b = r.client.redact(b)
-	}
-	if len(b) > 40 {
-		return strconv.Quote(string(b[:40])) + "..."
+	more := len(b) > n
+	b = red.redactCut(b[:min(len(b), n+red.redactSlack())], n)
+	if more {
+		return strconv.Quote(string(b)) + "..."
 	}
 	return strconv.Quote(string(b))
 }
 
-var redacted = []byte("REDACTED")
-
-// redact replaces the token in server-supplied bytes that end up in an
-// error, in case the server (or a proxy) echoed the request's headers.
-func (c *Client) redact(b []byte) []byte {
-	token := c.auth()[len("Bearer "):]
-	if !bytes.Contains(b, []byte(token)) {
-		return b
+// redirectNote explains why a redirect was not followed. Reads follow
+// redirects within the API's origin; a write never does, since net/http
+// would re-send it as a GET (301, 302, 303) or send its body again
+// elsewhere (307, 308).
+func redirectNote(c *Client, method, location string) string {
+	loc := ""
+	if location != "" {
+		loc = " to " + strconv.Quote(oneLine(c.redactString(location)))
 	}
-	return bytes.ReplaceAll(b, []byte(token), redacted)
+	return fmt.Sprintf("the server redirected the %s%s; the SDK never follows a redirect of a write: it was not re-sent, and is not done", method, loc)
 }

@@ -70,6 +70,12 @@ type APIError struct {
 	// mayHaveActed: an earlier attempt of the same request failed in a
 	// way the server may have acted on (for Delete's 404-after-retry).
 	mayHaveActed bool
+	// bare is the message of a {"message": "..."} body (the 401 shape),
+	// redacted and on one line.
+	bare string
+	// note explains an answer the SDK refused to act on (a redirect of a
+	// write).
+	note string
 }
 
 // ErrorDetail is one entry of the API's error envelope. Program against
@@ -89,8 +95,8 @@ func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "integratorio: %s %s: %d", e.Method, e.Path, e.StatusCode)
 	if len(e.Errors) == 0 {
-		if msg := bareMessage(e.Body); msg != "" {
-			b.WriteString(" " + msg)
+		if e.bare != "" {
+			b.WriteString(" " + e.bare)
 		} else if t := http.StatusText(e.StatusCode); t != "" {
 			b.WriteString(" " + t)
 		}
@@ -111,6 +117,9 @@ func (e *APIError) Error() string {
 	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+	}
+	if e.note != "" {
+		b.WriteString(": " + e.note)
 	}
 	return b.String()
 }
@@ -146,28 +155,35 @@ func (e *APIError) Is(target error) bool {
 	return false
 }
 
-// newAPIError builds the error for a non-2xx answer from its (capped) body.
-func newAPIError(method, path string, status int, retryAfter time.Duration, body []byte) *APIError {
+// newAPIError builds the error for a non-2xx answer from its body, read to
+// at most maxErrorBody plus the redactor's slack. The token is removed
+// before the body is cut to maxErrorBody, and again from every decoded
+// string, so that neither an escaped copy nor one straddling the cut
+// survives.
+func newAPIError(red redactor, method, path string, status int, retryAfter time.Duration, body []byte) *APIError {
+	body = red.redactCut(body, maxErrorBody)
 	e := &APIError{StatusCode: status, Method: method, Path: path, RetryAfter: retryAfter, Body: body}
 	var env struct {
-		Errors []ErrorDetail `json:"errors"`
+		Errors  []ErrorDetail `json:"errors"`
+		Message string        `json:"message"`
 	}
 	if json.Unmarshal(body, &env) == nil {
 		e.Errors = env.Errors
+		for i := range e.Errors {
+			d := &e.Errors[i]
+			d.Code, d.Message, d.Field = redactText(red, d.Code), redactText(red, d.Message), redactText(red, d.Field)
+		}
+		e.bare = oneLine(redactText(red, env.Message))
 	}
 	return e
 }
 
-// bareMessage extracts "message" from a {"message": "..."} body (the 401
-// shape), shortened to one line.
-func bareMessage(body []byte) string {
-	var m struct {
-		Message string `json:"message"`
+// redactText removes the token from a decoded string.
+func redactText(red redactor, s string) string {
+	if s == "" {
+		return s
 	}
-	if json.Unmarshal(body, &m) != nil {
-		return ""
-	}
-	return oneLine(m.Message)
+	return string(red.redact([]byte(s)))
 }
 
 // maxMessage bounds each server-supplied text in an error message.

@@ -267,6 +267,9 @@ func (s *integrations) Update(ctx context.Context, id string, in *Integration) (
 	if in.state.partial {
 		return nil, invalidArgf("Update: the integration came from a list with Include or Exclude and lacks members that PUT would erase; Get it first")
 	}
+	if in.ID != "" && in.ID != id {
+		return nil, s.c.redactError(invalidArgf("Update: the document is integration %q, not %q: writing it to %q would overwrite that integration with another's members; Get %q and change that document", in.ID, id, id, id))
+	}
 	body, err := integrationCodec.encode(in, &in.state)
 	if err != nil {
 		return nil, invalidArgf("Update: %v", err)
@@ -359,7 +362,7 @@ func (s *integrations) Clone(ctx context.Context, id string, opts *CloneOptions)
 	}
 	in, err := s.Get(ctx, newID)
 	if err != nil {
-		return res, fmt.Errorf("integratorio: clone created integration %s, but reading it failed: %w: %w", newID, ErrUnknownOutcome, err)
+		return res, s.c.redactError(fmt.Errorf("integratorio: clone created integration %s, but reading it failed: %w: %w", newID, ErrUnknownOutcome, err))
 	}
 	res.Integration = in
 	return res, nil

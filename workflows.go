@@ -47,6 +47,53 @@ func WithUnlockTimeout(d time.Duration) ManagedUpdateOption {
 	}
 }
 
+// The steps of a managed update, as ManagedUpdateError.Step names them.
+const (
+	// StepRead: reading the integration failed.
+	StepRead = "read"
+	// StepVersionCheck: the integration is already at or above the target
+	// version (the cause matches ErrVersionNotNewer), or its version is
+	// not a semantic version; nothing was written.
+	StepVersionCheck = "version check"
+	// StepLock: writing updateInProgress true failed.
+	StepLock = "lock"
+	// StepUpdateFunction: the caller's function failed, panicked or ended
+	// its goroutine.
+	StepUpdateFunction = "update function"
+	// StepFinalWrite: the write of the changes, the new version and the
+	// unlock failed.
+	StepFinalWrite = "final write"
+	// StepPush: pushing the update to the install failed (Rollout).
+	StepPush = "push"
+)
+
+// ErrVersionNotNewer matches a managed update refused because the
+// integration is already at or above the target version: the install is
+// current, and nothing was written. errors.As with a *VersionNotNewerError
+// gives the current version. A malformed version does not match it (that
+// is ErrInvalidArgument).
+var ErrVersionNotNewer = errors.New("integratorio: the integration is already at or above the target version")
+
+// VersionNotNewerError says that an integration's current version is not
+// lower than the version a managed update was to set. It matches
+// ErrVersionNotNewer.
+type VersionNotNewerError struct {
+	// IntegrationID is the integration.
+	IntegrationID string
+	// Version is the version the update was to set.
+	Version string
+	// CurrentVersion is the integration's version.
+	CurrentVersion string
+}
+
+// Error says which version the integration is at.
+func (e *VersionNotNewerError) Error() string {
+	return fmt.Sprintf("integratorio: integration %s is at version %s, not lower than %s", e.IntegrationID, e.CurrentVersion, e.Version)
+}
+
+// Is matches ErrVersionNotNewer.
+func (e *VersionNotNewerError) Is(target error) bool { return target == ErrVersionNotNewer }
+
 // ManagedUpdateError reports a managed update that failed. Unless
 // OutcomeUnknown is set, the integration's version was not changed.
 // errors.Is and errors.As see both the cause and, when unlocking failed
@@ -56,8 +103,9 @@ type ManagedUpdateError struct {
 	IntegrationID string
 	// Version is the version the update was to set.
 	Version string
-	// Step is where it failed: "read", "lock", "update function" or
-	// "final write".
+	// Step is where it failed: one of the Step constants (StepRead,
+	// StepVersionCheck, StepLock, StepUpdateFunction, StepFinalWrite, or
+	// StepPush in a rollout).
 	Step string
 	// Err is the cause.
 	Err error
@@ -130,24 +178,35 @@ func (s *integrations) ManagedUpdate(ctx context.Context, id, version string, fn
 			o(&cfg)
 		}
 	}
+	unlockKey, err := s.c.locks.lock(ctx, "/integrations/"+id)
+	if err != nil {
+		return nil, fmt.Errorf("integratorio: ManagedUpdate %s: waiting for this client's other update of it: %w", id, err)
+	}
+	defer unlockKey()
+	out, err := s.managedUpdate(ctx, id, version, target, fn, cfg)
+	return out, s.c.redactError(err)
+}
+
+func (s *integrations) managedUpdate(ctx context.Context, id, version string, target *semver.Version, fn func(*Integration) error, cfg managedUpdateConfig) (*Integration, error) {
 	fail := func(step string, cause error) *ManagedUpdateError {
 		return &ManagedUpdateError{IntegrationID: id, Version: version, Step: step, Err: cause}
 	}
 
 	in, err := s.Get(ctx, id)
 	if err != nil {
-		return nil, fail("read", err)
+		return nil, fail(StepRead, err)
 	}
 	if in.Version != "" && !cfg.ignoreCurrentVersion {
+		current := s.c.redactString(in.Version)
 		// Build metadata is valid semver and plays no part in precedence:
 		// an install may carry it even though ManagedUpdate never writes it.
-		current, err := semver.StrictNewVersion(in.Version)
+		cv, err := semver.StrictNewVersion(in.Version)
 		if err != nil {
-			return nil, invalidArgf("ManagedUpdate: integration %s has version %q, which is not a semantic version; cannot tell whether %s is newer (IgnoreCurrentVersion skips the check)", id, in.Version, version)
+			return nil, fail(StepVersionCheck, invalidArgf("integration %s has version %q, which is not a semantic version; cannot tell whether %s is newer (IgnoreCurrentVersion skips the check)", id, current, version))
 		}
-		switch c := target.Compare(current); {
+		switch c := target.Compare(cv); {
 		case c < 0, c == 0 && !cfg.allowSameVersion:
-			return nil, invalidArgf("ManagedUpdate: version %s is not greater than the integration's current version %s", version, in.Version)
+			return nil, fail(StepVersionCheck, &VersionNotNewerError{IntegrationID: id, Version: version, CurrentVersion: current})
 		}
 	}
 
@@ -155,23 +214,23 @@ func (s *integrations) ManagedUpdate(ctx context.Context, id, version string, fn
 		in.UpdateInProgress = true
 		locked, err := s.Update(ctx, id, in)
 		if err != nil {
-			return s.unlock(ctx, cfg, fail("lock", err))
+			return s.unlock(ctx, cfg, fail(StepLock, err))
 		}
 		in = locked
 	}
 	goexit := func() {
 		// fn called runtime.Goexit (t.FailNow in a test, say): the
 		// goroutine is ending, but the integration must not stay locked.
-		_, _ = s.unlock(ctx, cfg, fail("update function", errors.New("update function called runtime.Goexit")))
+		_, _ = s.unlock(ctx, cfg, fail(StepUpdateFunction, errors.New("update function called runtime.Goexit")))
 	}
 	if err := callUpdate(fn, in, goexit); err != nil {
-		return s.unlock(ctx, cfg, fail("update function", err))
+		return s.unlock(ctx, cfg, fail(StepUpdateFunction, err))
 	}
 	in.Version = version
 	in.UpdateInProgress = false
 	out, err := s.Update(ctx, id, in)
 	if err != nil {
-		return s.unlock(ctx, cfg, fail("final write", err))
+		return s.unlock(ctx, cfg, fail(StepFinalWrite, err))
 	}
 	return out, nil
 }
@@ -203,9 +262,12 @@ func callUpdate(fn func(*Integration) error, in *Integration, onGoexit func()) (
 // fresh copy of the integration, keeping its version, and records the
 // outcome in mue.
 //
-// When the failed step was the final write and the fresh copy shows it was
-// applied (the answer was lost, not the write), the update succeeded: the
-// fresh document is returned with a nil error.
+// When the final write failed in a way that may still have applied it
+// (its answer was lost, not refused) and the fresh copy shows it applied,
+// the update succeeded: the fresh document is returned with a nil error. A
+// final write the server refused (a 4xx answer) is never taken for
+// success, whatever the fresh copy shows: another actor may have set the
+// version, but the function's changes were not stored.
 func (s *integrations) unlock(ctx context.Context, cfg managedUpdateConfig, mue *ManagedUpdateError) (*Integration, error) {
 	// Detached from ctx: a deadline that ends the update must not also
 	// end the unlock, wherever it falls.
@@ -214,10 +276,10 @@ func (s *integrations) unlock(ctx context.Context, cfg managedUpdateConfig, mue 
 	fresh, err := s.Get(ctx, mue.IntegrationID)
 	if err != nil {
 		mue.UnlockErr = fmt.Errorf("reading the integration to unlock it: %w", err)
-		mue.OutcomeUnknown = mue.Step == "final write" && mayHaveApplied(mue.Err)
+		mue.OutcomeUnknown = mue.Step == StepFinalWrite && mayHaveApplied(mue.Err)
 		return nil, mue
 	}
-	if mue.Step == "final write" && fresh.Version == mue.Version && !fresh.UpdateInProgress {
+	if mue.Step == StepFinalWrite && mayHaveApplied(mue.Err) && fresh.Version == mue.Version && !fresh.UpdateInProgress {
 		// The final write reached the server although its answer was
 		// lost: the update is done.
 		return fresh, nil
@@ -261,6 +323,11 @@ func (s *integrations) Modify(ctx context.Context, id string, fn func(*Integrati
 	if fn == nil {
 		return nil, invalidArgf("Modify: nil function")
 	}
+	unlockKey, err := s.c.locks.lock(ctx, "/integrations/"+id)
+	if err != nil {
+		return nil, fmt.Errorf("integratorio: Modify %s: waiting for this client's other update of it: %w", id, err)
+	}
+	defer unlockKey()
 	for range maxModifyAttempts {
 		in, err := s.Get(ctx, id)
 		if err != nil {

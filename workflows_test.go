@@ -208,13 +208,31 @@ func TestManagedUpdateCancelledContextStillUnlocks(t *testing.T) {
 
 func TestManagedUpdateRefusesBadVersionsBeforeWriting(t *testing.T) {
 	t.Parallel()
+	notNewer := map[string]bool{"1.0.1": true, "1.0.0": true, "1.0.1-rc.1": true, "0.9.9": true}
 	for _, v := range []string{"1.0.1", "1.0.0", "1.0.1-rc.1", "0.9.9", "v1.2.0", "1.2", "1.2.0.1", "1.2.0+build", "", "latest", "01.2.0"} {
 		srv, client, id := managedFixture(t, false)
 		_, err := client.Integrations.ManagedUpdate(context.Background(), id, v, func(*integratorio.Integration) error {
 			t.Errorf("function ran for version %q", v)
 			return nil
 		})
-		require.ErrorIs(t, err, integratorio.ErrInvalidArgument, v)
+		if notNewer[v] {
+			// An install at or above the target is current, not a typo.
+			require.ErrorIs(t, err, integratorio.ErrVersionNotNewer, v)
+			assert.NotErrorIs(t, err, integratorio.ErrInvalidArgument, v)
+			var vn *integratorio.VersionNotNewerError
+			require.ErrorAs(t, err, &vn, v)
+			assert.Equal(t, "1.0.1", vn.CurrentVersion)
+			assert.Equal(t, v, vn.Version)
+			assert.Equal(t, id, vn.IntegrationID)
+			var mue *integratorio.ManagedUpdateError
+			require.ErrorAs(t, err, &mue, v)
+			assert.Equal(t, integratorio.StepVersionCheck, mue.Step)
+			assert.False(t, mue.Unlocked, "nothing was locked or unlocked")
+		} else {
+			require.ErrorIs(t, err, integratorio.ErrInvalidArgument, v)
+			assert.NotErrorIs(t, err, integratorio.ErrVersionNotNewer, "a malformed version %q is not an install that is current", v)
+			assert.Empty(t, srv.Requests(), "version %q is refused before any request", v)
+		}
 		for _, r := range srv.Requests() {
 			assert.Equal(t, http.MethodGet, r.Method, "version %q: nothing is written", v)
 		}
@@ -387,7 +405,7 @@ func TestUnlockReleasesAPushedInstallWithoutUpdatingIt(t *testing.T) {
 	// The update is refused (not newer): nothing is written, the push's lock stays.
 	srv.ResetRequests()
 	_, err := client.Integrations.ManagedUpdate(ctx, id, "1.0.1", func(*integratorio.Integration) error { return nil })
-	require.ErrorIs(t, err, integratorio.ErrInvalidArgument)
+	require.ErrorIs(t, err, integratorio.ErrVersionNotNewer)
 	assert.Equal(t, true, stored(t, srv, id)["updateInProgress"])
 
 	out, err := client.Integrations.Unlock(ctx, id)
@@ -490,7 +508,7 @@ func TestManagedUpdateAcceptsACurrentVersionWithBuildMetadata(t *testing.T) {
 	client := srv.Client()
 
 	_, err = client.Integrations.ManagedUpdate(context.Background(), id, "1.0.0", noop)
-	require.ErrorIs(t, err, integratorio.ErrInvalidArgument, "build metadata plays no part in precedence: 1.0.0 is the same version")
+	require.ErrorIs(t, err, integratorio.ErrVersionNotNewer, "build metadata plays no part in precedence: 1.0.0 is the same version")
 	_, err = client.Integrations.ManagedUpdate(context.Background(), id, "1.1.0+build.8", noop)
 	require.ErrorIs(t, err, integratorio.ErrInvalidArgument, "the new version still may not carry build metadata")
 

@@ -1,0 +1,276 @@
+package integratorio
+
+import (
+	"bytes"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// The token must never reach an error or a log line, in any form a server
+// or proxy may echo it in: raw, JSON-escaped (\u0061, \/), percent-encoded
+// (%61), or a mix of these, whole or cut short by a length limit. Every
+// piece of server-supplied text goes through redact before it is kept in
+// an error, and before it is cut.
+
+var redacted = []byte("REDACTED")
+
+// redactor finds one token in its encoded forms.
+type redactor struct {
+	token []rune
+	first byte // the token's first byte, raw
+}
+
+func newRedactor(token string) redactor {
+	return redactor{token: []rune(token), first: token[0]}
+}
+
+// match reports the end of an encoded copy of the token starting at b[i],
+// or -1.
+func (r redactor) match(b []byte, i int) int {
+	for _, want := range r.token {
+		n := matchRune(b, i, want)
+		if n <= 0 {
+			return -1
+		}
+		i += n
+	}
+	return i
+}
+
+// matchRune returns how many bytes at b[i] encode want: raw UTF-8, a JSON
+// escape (\uXXXX, a surrogate pair, or \" \\ \/), or percent-encoded
+// UTF-8; 0 when none does.
+func matchRune(b []byte, i int, want rune) int {
+	if i >= len(b) {
+		return 0
+	}
+	var enc [utf8.UTFMax]byte
+	raw := enc[:utf8.EncodeRune(enc[:], want)]
+	switch {
+	case bytes.HasPrefix(b[i:], raw):
+		return len(raw)
+	case b[i] == '\\' && i+1 < len(b):
+		if b[i+1] != 'u' {
+			if want < utf8.RuneSelf && b[i+1] == byte(want) && strings.ContainsRune(`"\/`, want) {
+				return 2
+			}
+			return 0
+		}
+		v, ok := hex4(b, i+2)
+		if !ok {
+			return 0
+		}
+		if rune(v) == want {
+			return 6
+		}
+		if want > 0xFFFF && v >= 0xD800 && v < 0xDC00 && i+12 <= len(b) && b[i+6] == '\\' && b[i+7] == 'u' {
+			lo, ok := hex4(b, i+8)
+			if ok && lo >= 0xDC00 && lo < 0xE000 && 0x10000+(rune(v)-0xD800)<<10+(rune(lo)-0xDC00) == want {
+				return 12
+			}
+		}
+		return 0
+	case b[i] == '%':
+		j := i
+		for _, c := range raw {
+			if j+3 > len(b) || b[j] != '%' {
+				return 0
+			}
+			v, ok := hexByte(b[j+1], b[j+2])
+			if !ok || v != c {
+				return 0
+			}
+			j += 3
+		}
+		return j - i
+	}
+	return 0
+}
+
+func hex4(b []byte, i int) (uint16, bool) {
+	if i+4 > len(b) {
+		return 0, false
+	}
+	var v uint16
+	for _, c := range b[i : i+4] {
+		d, ok := hexDigit(c)
+		if !ok {
+			return 0, false
+		}
+		v = v<<4 | uint16(d)
+	}
+	return v, true
+}
+
+func hexByte(hi, lo byte) (byte, bool) {
+	h, ok1 := hexDigit(hi)
+	l, ok2 := hexDigit(lo)
+	return h<<4 | l, ok1 && ok2
+}
+
+func hexDigit(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// redact returns b with every encoded copy of the token replaced by
+// REDACTED; b itself when there is none.
+func (r redactor) redact(b []byte) []byte {
+	var out []byte
+	last := 0
+	for i := 0; i < len(b); i++ {
+		if c := b[i]; c != r.first && c != '\\' && c != '%' {
+			continue
+		}
+		end := r.match(b, i)
+		if end < 0 {
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(b))
+		}
+		out = append(out, b[last:i]...)
+		out = append(out, redacted...)
+		last = end
+		i = end - 1
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
+}
+
+// redactCut redacts b and then cuts it to at most limit bytes. b should
+// hold more than limit bytes when more were available (see redactSlack),
+// so that a token straddling the limit is found whole before the cut; a
+// cut that still ends inside what may be the start of the token (the
+// source itself was cut there) drops that tail.
+func (r redactor) redactCut(b []byte, limit int) []byte {
+	b = r.redact(b)
+	if len(b) <= limit {
+		return b
+	}
+	b = b[:limit]
+	return r.dropPrefixTail(b)
+}
+
+// dropPrefixTail removes a tail of b that is the start of an encoded copy
+// of the token, replacing it with REDACTED.
+func (r redactor) dropPrefixTail(b []byte) []byte {
+	// The longest encoded form of a rune is 12 bytes (a surrogate pair).
+	from := max(0, len(b)-12*len(r.token))
+	for i := from; i < len(b); i++ {
+		if c := b[i]; c != r.first && c != '\\' && c != '%' {
+			continue
+		}
+		if r.matchesPrefix(b[i:]) {
+			return append(b[:i:i], redacted...)
+		}
+	}
+	return b
+}
+
+// matchesPrefix reports whether all of tail encodes a proper start of the
+// token (at least its first rune, or part of that rune's encoding).
+func (r redactor) matchesPrefix(tail []byte) bool {
+	i := 0
+	for _, want := range r.token {
+		if i == len(tail) {
+			return true
+		}
+		n := matchRune(tail, i, want)
+		if n <= 0 {
+			// A partial encoding of this rune at the very end: compare
+			// with each complete encoding's start.
+			return partialRune(tail[i:], want)
+		}
+		i += n
+	}
+	return false // the whole token: redact has already replaced it
+}
+
+// partialRune reports whether tail is the start of an encoding of want.
+func partialRune(tail []byte, want rune) bool {
+	var enc [utf8.UTFMax]byte
+	raw := enc[:utf8.EncodeRune(enc[:], want)]
+	if len(tail) < len(raw) && bytes.HasPrefix(raw, tail) {
+		return true
+	}
+	switch tail[0] {
+	case '\\':
+		if len(tail) == 1 {
+			return true
+		}
+		if tail[1] != 'u' {
+			return false
+		}
+		for _, c := range tail[2:] {
+			if _, ok := hexDigit(c); !ok {
+				return false
+			}
+		}
+		return len(tail) < 6 || want > 0xFFFF
+	case '%':
+		return len(tail) < 3*len(raw)
+	}
+	return false
+}
+
+// redactSlack is how many bytes beyond a limit are read so that a token
+// straddling the limit is still seen whole: the longest encoding of every
+// rune of it.
+func (r redactor) redactSlack() int { return 12 * len(r.token) }
+
+// tokenRedactor returns the client's redactor. Like the token, it is held
+// in a closure, out of reach of reflection.
+func (c *Client) tokenRedactor() redactor { return c.red() }
+
+// redact replaces the token in server-supplied bytes that end up in an
+// error, in case the server (or a proxy) echoed the request's headers.
+func (c *Client) redact(b []byte) []byte { return c.tokenRedactor().redact(b) }
+
+// redactString removes the token from server-influenced text (paths, hosts,
+// error messages, document members) before it goes into an error or a log
+// line.
+func (c *Client) redactString(s string) string {
+	if s == "" {
+		return s
+	}
+	in := unsafe.Slice(unsafe.StringData(s), len(s)) // only read
+	out := c.tokenRedactor().redact(in)
+	if len(out) == len(in) && unsafe.SliceData(out) == unsafe.SliceData(in) {
+		return s
+	}
+	return string(out)
+}
+
+// redactedError is an error whose message had the token removed; it still
+// unwraps to the original.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redactError guards against an error quoting a URL, message or document
+// member that a server made to contain the token.
+func (c *Client) redactError(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if red := c.redactString(msg); red != msg {
+		return &redactedError{msg: red, err: err}
+	}
+	return err
+}
