@@ -1,6 +1,8 @@
 package integratoriotest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"slices"
 )
@@ -16,8 +18,10 @@ func (s *Server) connectorRoutes() {
 
 // connectorInstallBase answers 200 with one entry per integration installed
 // from the connector, in list order, or 204 when there is none. An entry
-// holds _id and _integrationId (both the integration's id), _connectorId,
-// name, version and updateInProgress, as far as the integration has them.
+// holds _id, the install's own id (see installID), _integrationId, the
+// integration's id, _connectorId, name, version and updateInProgress, as far
+// as the integration has them. As on the real service, the two ids differ:
+// code that pushes an update to _id instead of _integrationId fails here too.
 func (s *Server) connectorInstallBase(w http.ResponseWriter, r *http.Request) {
 	connID := r.PathValue("id")
 	// Stored documents are replaced, never changed in place: copy the
@@ -35,7 +39,7 @@ func (s *Server) connectorInstallBase(w http.ResponseWriter, r *http.Request) {
 		if err := decodeJSON(docs[i], &doc); err != nil || doc["_connectorId"] != connID {
 			continue
 		}
-		entry := map[string]any{"_id": id, "_integrationId": id, "_connectorId": connID}
+		entry := map[string]any{"_id": installID(connID, id), "_integrationId": id, "_connectorId": connID}
 		for _, k := range []string{"name", "version", "updateInProgress"} {
 			if v, ok := doc[k]; ok {
 				entry[k] = v
@@ -50,7 +54,34 @@ func (s *Server) connectorInstallBase(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// installID returns the id of the install of connector connID that holds
+// integration integrationID: 24 hex digits derived from both ids, so that it
+// is the same at every listing, on every server holding the integration,
+// and (but for a hash collision, about one in 2^96) no integration's id.
+func installID(connID, integrationID string) string {
+	sum := sha256.Sum256([]byte("integratoriotest install\x00" + connID + "\x00" + integrationID))
+	return hex.EncodeToString(sum[:12])
+}
+
+// installOf returns the integration whose install (of any connector) has
+// the id id. The caller holds s.mu.
+func (s *Server) installOf(id string) (integrationID, connID string, ok bool) {
+	for _, iid := range s.integrations.order {
+		var doc struct {
+			ConnectorID string `json:"_connectorId"`
+		}
+		if decodeJSON(s.integrations.docs[iid], &doc) != nil || doc.ConnectorID == "" {
+			continue
+		}
+		if installID(doc.ConnectorID, iid) == id {
+			return iid, doc.ConnectorID, true
+		}
+	}
+	return "", "", false
+}
+
 // connectorUpdate pushes an update: body {"_integrationIds": ["..."]}. Each
+// id must be an integration's, not an install's (else 400 invalid_ref), the
 // integration must exist (else 404) and be installed from the connector
 // (else 400 invalid_ref); all are then marked updateInProgress: true, with
 // a new lastModified each. Answers 200 with {"_integrationIds": [...]}.
@@ -82,6 +113,11 @@ func (s *Server) connectorUpdate(w http.ResponseWriter, r *http.Request) {
 	for _, id := range ids {
 		b, ok := s.integrations.get(id)
 		if !ok {
+			if iid, cid, isInstall := s.installOf(id); isInstall {
+				badRequest("invalid_ref", "_integrationIds",
+					"%s is the id of an install of connector %s, not of an integration: use the install's _integrationId, %s", id, cid, iid).write(w)
+				return
+			}
 			notFound(s.integrations.model, id).write(w)
 			return
 		}

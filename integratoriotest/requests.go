@@ -3,15 +3,23 @@ package integratoriotest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
+	"maps"
+	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
+	"strings"
 )
 
 // Request is a request the server received, as listed by Requests. It never
 // holds the bearer token: the Authorization header is left out, and any
-// occurrence of the server's token elsewhere is replaced by "REDACTED".
+// occurrence of the server's token elsewhere (in the method, path, query,
+// header names and values, body), in any case and however it was escaped,
+// is replaced by "REDACTED". A header name that held it is canonicalized
+// again: a header "X-<token>" is listed as "X-Redacted".
 type Request struct {
 	// Method is the HTTP method, e.g. "GET".
 	Method string
@@ -54,31 +62,23 @@ func (s *Server) ResetRequests() {
 	s.requests = nil
 }
 
-var redacted = []byte("REDACTED")
+// redactedText replaces the server's token in the request log.
+const redactedText = "REDACTED"
 
-// logRequest appends r to the request log.
+// logRequest appends r to the request log. The token is taken out of every
+// part of it first; see Request.
 func (s *Server) logRequest(r *http.Request, body []byte, status int, dropped bool) {
-	h := r.Header.Clone()
-	for _, k := range []string{"Authorization", "Cookie", "Proxy-Authorization"} {
-		h.Del(k)
-	}
-	for _, vs := range h {
-		for i, v := range vs {
-			vs[i] = string(s.redact([]byte(v))) // vs is h's own slice
-		}
-	}
-	var b []byte
-	if len(body) > 0 {
-		b = s.redact(body)
-	}
+	red := s.logRedactor()
 	req := Request{
-		Method:  r.Method,
-		Path:    string(s.redact([]byte(apiPath(r.URL.EscapedPath())))),
-		Query:   string(s.redact([]byte(r.URL.RawQuery))),
-		Header:  h,
-		Body:    b,
+		Method:  red.text(r.Method),
+		Path:    red.path(apiPath(r.URL.EscapedPath())),
+		Query:   red.query(r.URL.RawQuery),
+		Header:  red.header(r.Header),
 		Status:  status,
 		Dropped: dropped,
+	}
+	if len(body) > 0 {
+		req.Body = red.body(body, r.Header.Get("Content-Type"))
 	}
 	s.mu.Lock()
 	s.requests = append(s.requests, req)
@@ -96,13 +96,175 @@ func (s *Server) logRequest(r *http.Request, body []byte, status int, dropped bo
 	}
 }
 
-// redact replaces the server's token in b, in plain, path-escaped and
-// query-escaped form.
-func (s *Server) redact(b []byte) []byte {
-	for _, form := range []string{s.Token, url.PathEscape(s.Token), url.QueryEscape(s.Token)} {
-		if form != "" && bytes.Contains(b, []byte(form)) {
-			b = bytes.ReplaceAll(b, []byte(form), redacted)
+// logRedactor returns the redactor for the server's current token (Token
+// is an exported field, so it is read at each request, like authorized
+// does), compiled once per token.
+func (s *Server) logRedactor() *tokenRedactor {
+	tok := s.Token
+	s.redactMu.Lock()
+	defer s.redactMu.Unlock()
+	if s.redactor == nil || s.redactor.token != tok {
+		s.redactor = newTokenRedactor(tok)
+	}
+	return s.redactor
+}
+
+// tokenRedactor takes one token out of the parts of a logged request.
+type tokenRedactor struct {
+	token string
+	// re matches the token plain, path-escaped and query-escaped, in any
+	// case: header names reach the server canonicalized ("X-Tok-..."), and
+	// percent escapes may be written in either case. nil for no token.
+	re *regexp.Regexp
+}
+
+func newTokenRedactor(tok string) *tokenRedactor {
+	t := &tokenRedactor{token: tok}
+	var alts []string
+	for _, form := range []string{tok, url.PathEscape(tok), url.QueryEscape(tok)} {
+		if form != "" && !slices.Contains(alts, regexp.QuoteMeta(form)) {
+			alts = append(alts, regexp.QuoteMeta(form))
 		}
 	}
-	return b
+	if len(alts) > 0 {
+		t.re = regexp.MustCompile("(?i)(?:" + strings.Join(alts, "|") + ")")
+	}
+	return t
+}
+
+// holds reports whether s holds the token in any form text replaces.
+func (t *tokenRedactor) holds(s string) bool { return t.re != nil && t.re.MatchString(s) }
+
+// text replaces the token in s.
+func (t *tokenRedactor) text(s string) string {
+	if !t.holds(s) {
+		return s
+	}
+	return t.re.ReplaceAllLiteralString(s, redactedText)
+}
+
+// path redacts an escaped path: each segment that holds the token once
+// unescaped (however its characters were escaped) is unescaped, redacted
+// and escaped again; the others are kept as sent.
+func (t *tokenRedactor) path(p string) string {
+	segs := strings.Split(p, "/")
+	for i, seg := range segs {
+		if dec, err := url.PathUnescape(seg); err == nil && dec != seg && t.holds(dec) {
+			seg = url.PathEscape(t.text(dec))
+		}
+		segs[i] = t.text(seg)
+	}
+	return strings.Join(segs, "/")
+}
+
+// query redacts a raw query (or a form-encoded body) as path does a path,
+// name and value of each parameter apart.
+func (t *tokenRedactor) query(q string) string {
+	if q == "" || t.re == nil {
+		return q
+	}
+	pairs := strings.Split(q, "&")
+	for i, pair := range pairs {
+		k, v, eq := strings.Cut(pair, "=")
+		k, v = t.queryPart(k), t.queryPart(v)
+		if eq {
+			pairs[i] = k + "=" + v
+		} else {
+			pairs[i] = k
+		}
+	}
+	return strings.Join(pairs, "&")
+}
+
+func (t *tokenRedactor) queryPart(s string) string {
+	if dec, err := url.QueryUnescape(s); err == nil && dec != s && t.holds(dec) {
+		s = url.QueryEscape(t.text(dec))
+	}
+	return t.text(s)
+}
+
+// header copies h without Authorization, Cookie and Proxy-Authorization,
+// the token taken out of names and values. A name that held it is
+// canonicalized again ("X-<token>" is logged as "X-Redacted"); values of
+// names that become the same are kept together, in name order.
+func (t *tokenRedactor) header(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	names := slices.Sorted(maps.Keys(h))
+	for _, k := range names {
+		switch http.CanonicalHeaderKey(k) {
+		case "Authorization", "Cookie", "Proxy-Authorization":
+			continue
+		}
+		name := k
+		if t.holds(k) {
+			name = http.CanonicalHeaderKey(t.text(k))
+		}
+		for _, v := range h[k] {
+			out[name] = append(out[name], t.text(v))
+		}
+	}
+	return out
+}
+
+// body redacts a body: the token as written, and, in a JSON body, in a
+// string or member name that holds it only once decoded ("\u0074ok..."),
+// the body then being logged re-encoded; in a form-encoded body, as query
+// does. A body that does not hold the token is logged as sent.
+func (t *tokenRedactor) body(b []byte, contentType string) []byte {
+	out := slices.Clone(b)
+	if t.re == nil {
+		return out
+	}
+	out = t.re.ReplaceAllLiteral(out, []byte(redactedText))
+	if bytes.IndexByte(out, '\\') >= 0 && json.Valid(out) {
+		dec := json.NewDecoder(bytes.NewReader(out))
+		dec.UseNumber()
+		var v any
+		if dec.Decode(&v) == nil {
+			if v, changed := t.jsonValue(v); changed {
+				var buf bytes.Buffer
+				enc := json.NewEncoder(&buf)
+				enc.SetEscapeHTML(false)
+				if enc.Encode(v) == nil {
+					out = bytes.TrimRight(buf.Bytes(), "\n")
+				}
+			}
+		}
+	}
+	if mt, _, _ := mime.ParseMediaType(contentType); mt == "application/x-www-form-urlencoded" {
+		out = []byte(t.query(string(out)))
+	}
+	return out
+}
+
+// jsonValue redacts the strings and member names of a decoded JSON value
+// and reports whether it changed anything.
+func (t *tokenRedactor) jsonValue(v any) (any, bool) {
+	switch v := v.(type) {
+	case string:
+		if t.holds(v) {
+			return t.text(v), true
+		}
+	case map[string]any:
+		changed := false
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			e, c := t.jsonValue(e)
+			if t.holds(k) {
+				k, c = t.text(k), true
+			}
+			out[k] = e
+			changed = changed || c
+		}
+		return out, changed
+	case []any:
+		changed := false
+		for i, e := range v {
+			var c bool
+			v[i], c = t.jsonValue(e)
+			changed = changed || c
+		}
+		return v, changed
+	}
+	return v, false
 }

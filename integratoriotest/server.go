@@ -21,7 +21,9 @@
 //
 // The SmartConnector endpoints GET /connectors/{id}/installBase and
 // PUT /connectors/{id}/update work on the stored integrations whose
-// _connectorId is the connector's id.
+// _connectorId is the connector's id. As on the real service, an install's
+// _id is its own, not its _integrationId, and an update pushed to an
+// install's id is refused.
 //
 // Tests can seed documents (AddIntegration, AddIntegrationJSON, LoadDir),
 // read them back as raw JSON (IntegrationJSON), inspect the requests the
@@ -84,6 +86,9 @@ type Server struct {
 	ids          idSource
 	requests     []Request
 	faults       []*fault
+
+	redactMu sync.Mutex
+	redactor *tokenRedactor // for the request log; see logRedactor
 }
 
 type options struct {

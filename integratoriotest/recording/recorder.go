@@ -31,11 +31,13 @@ var neverRecorded = []string{"Authorization", "Proxy-Authorization", "Cookie", "
 //     they appear;
 //   - so are values that look like tokens: a Bearer or Basic credential, a
 //     run of 32 or more hex digits (even inside a word), a JSON Web Token;
-//   - and values named like secrets (token, secret, password, api-key,
-//     credential, private key, cookie, ...): every value under a JSON
-//     member so named, at any depth; the value of a name/value pair whose
-//     name is one (an HTTP header list in a connection); query parameters
-//     so named, in the request's URL and in URLs anywhere in the text.
+//   - and values named like secrets (a name holding, in any case, token,
+//     secret, password, passwd, key, auth, cookie, session, credential or
+//     signature): every value under a JSON member so named, at any depth;
+//     the value of a name/value pair whose name is one (an HTTP header list
+//     in a connection); query parameters so named, in the request's URL and
+//     in URLs anywhere in the text; every value of a kept header so named
+//     (KeepRequestHeaders("X-Api-Key") records "REDACTED").
 //
 // JSON bodies are re-encoded compactly; a body that is not UTF-8 is kept as
 // bytes (BodyBytes). Values given to RedactValues are redacted everywhere,
@@ -58,13 +60,15 @@ type RecorderOption func(*Recorder)
 
 // KeepRequestHeaders sets the request headers to record, replacing
 // DefaultRequestHeaders. Authorization, Proxy-Authorization and Cookie are
-// never recorded.
+// never recorded; a header named like a secret (X-Api-Key) is recorded as
+// "REDACTED".
 func KeepRequestHeaders(names ...string) RecorderOption {
 	return func(r *Recorder) { r.reqHeaders = canonical(names) }
 }
 
 // KeepResponseHeaders sets the response headers to record, replacing
-// DefaultResponseHeaders. Set-Cookie is never recorded.
+// DefaultResponseHeaders. Set-Cookie is never recorded; a header named like
+// a secret (X-Session-Token) is recorded as "REDACTED".
 func KeepResponseHeaders(names ...string) RecorderOption {
 	return func(r *Recorder) { r.resHeaders = canonical(names) }
 }
@@ -195,9 +199,10 @@ func requestSecrets(h http.Header) []string {
 	return out
 }
 
-// keepHeaders returns the redacted values of the named headers of h. URLs
-// of the request's origin (scheme://host) in them are made host-relative
-// (nil u: none are).
+// keepHeaders returns the redacted values of the named headers of h: every
+// value of a header named like a secret is "REDACTED", whatever it is, even
+// empty. URLs of the request's origin (scheme://host) in the others are made
+// host-relative (nil u: none are).
 func keepHeaders(h http.Header, names []string, red *redactor, u *url.URL) http.Header {
 	var out http.Header
 	for _, n := range names {
@@ -208,7 +213,14 @@ func keepHeaders(h http.Header, names []string, red *redactor, u *url.URL) http.
 		if out == nil {
 			out = http.Header{}
 		}
+		// A header named like a secret (X-Api-Key, X-Session-Token) is
+		// one whatever its value looks like.
+		secret := secretNamed(n)
 		for _, v := range vs {
+			if secret {
+				out[n] = append(out[n], Redacted)
+				continue
+			}
 			if u != nil {
 				v = stripOrigin(v, u.Scheme+"://"+u.Host)
 			}

@@ -14,13 +14,21 @@ import (
 const Redacted = "REDACTED"
 
 // secretName is the part of a name (a JSON member, a query parameter, the
-// "name" of a name/value pair) that marks its value as a secret, whatever
-// the value looks like.
-const secretName = `token|secret|password|passwd|api[-_]?key|access[-_]?key|authorization|credential|private[-_]?key|cookie`
+// "name" of a name/value pair, a recorded header) that marks its value as a
+// secret, whatever the value looks like. It is matched case-insensitively
+// anywhere in the name: "key" covers api-key, apikey, accessKey and
+// private_key, "auth" covers Authorization and X-Auth-Token, "passw(or)d"
+// both spellings. It is the one name rule of the recorder; it errs on the
+// side of redacting ("monkey", "author" are redacted too).
+const secretName = `token|secret|passw(?:or)?d|key|auth|cookie|session|credential|signature`
 
-// secretKey matches the names of JSON members and query parameters whose
-// values are secrets.
+// secretKey matches the names of JSON members, query parameters and
+// headers whose values are secrets.
 var secretKey = regexp.MustCompile(`(?i)(` + secretName + `)`)
+
+// secretNamed reports whether name (a JSON member, a query parameter, a
+// header) names a secret.
+func secretNamed(name string) bool { return secretKey.MatchString(name) }
 
 // Values that look like tokens wherever they appear: a long run of hex
 // digits, even inside a word such as "shpat_<hex>" (integrator.io API
@@ -118,13 +126,13 @@ func (r *redactor) value(v any, secret bool) any {
 		// (integrator.io's HTTP headers) names its secret in a sibling.
 		pairSecret := false
 		for _, k := range []string{"name", "key", "header"} {
-			if n, ok := v[k].(string); ok && secretKey.MatchString(n) {
+			if n, ok := v[k].(string); ok && secretNamed(n) {
 				pairSecret = true
 			}
 		}
 		out := make(map[string]any, len(v))
 		for k, e := range v {
-			s := secret || secretKey.MatchString(k) || (pairSecret && k == "value")
+			s := secret || secretNamed(k) || (pairSecret && k == "value")
 			// Member names are redacted too: a server may key by a secret.
 			out[r.text(k)] = r.value(e, s)
 		}
@@ -143,13 +151,27 @@ func (r *redactor) value(v any, secret bool) any {
 // text is redacted as text; anything else (binary, or text in another
 // encoding) is returned as raw bytes with only the exact secrets removed.
 func (r *redactor) body(b []byte) (js json.RawMessage, text string, raw []byte) {
+	return normalBody(b, r)
+}
+
+// plainBody returns b in the forms body does, nothing redacted: what replay
+// compares a recorded body with when the recorded one holds in clear a
+// value the redactor would now remove.
+func plainBody(b []byte) (js json.RawMessage, text string, raw []byte) {
+	return normalBody(b, nil)
+}
+
+// normalBody is body, redacting with r, or nothing when r is nil.
+func normalBody(b []byte, r *redactor) (js json.RawMessage, text string, raw []byte) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, "", nil
 	}
 	if !utf8.Valid(b) {
 		out := bytes.Clone(b)
-		for _, form := range r.forms {
-			out = bytes.ReplaceAll(out, []byte(form), []byte(Redacted))
+		if r != nil {
+			for _, form := range r.forms {
+				out = bytes.ReplaceAll(out, []byte(form), []byte(Redacted))
+			}
 		}
 		return nil, "", out
 	}
@@ -157,12 +179,18 @@ func (r *redactor) body(b []byte) (js json.RawMessage, text string, raw []byte) 
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err == nil && !dec.More() {
+		if r != nil {
+			v = r.value(v, false)
+		}
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
-		if err := enc.Encode(r.value(v, false)); err == nil {
+		if err := enc.Encode(v); err == nil {
 			return json.RawMessage(bytes.TrimRight(buf.Bytes(), "\n")), "", nil
 		}
+	}
+	if r == nil {
+		return nil, string(b), nil
 	}
 	return nil, r.text(string(b)), nil
 }
@@ -181,7 +209,7 @@ func (r *redactor) requestURL(u *url.URL) string {
 	red := url.Values{}
 	for k, vs := range q {
 		for _, v := range vs {
-			if secretKey.MatchString(k) && v != "" {
+			if secretNamed(k) && v != "" {
 				v = Redacted
 			}
 			// Parameter names are redacted too.

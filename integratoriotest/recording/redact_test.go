@@ -304,8 +304,8 @@ func TestRecorderRedactsMoreSecretShapes(t *testing.T) {
 
 func TestRecorderKeepsEmptyAndOrdinaryValues(t *testing.T) {
 	t.Parallel()
-	_, cas := recordRaw(t, answer(`{"password":"","note":"Basic settings","auth":"Bearer token"}`), "GET", "/v1/x", "")
-	assert.JSONEq(t, `{"password":"","note":"Basic settings","auth":"Bearer token"}`, string(cas.Exchanges[0].Response.Body),
+	_, cas := recordRaw(t, answer(`{"password":"","note":"Basic settings","scheme":"Bearer token"}`), "GET", "/v1/x", "")
+	assert.JSONEq(t, `{"password":"","note":"Basic settings","scheme":"Bearer token"}`, string(cas.Exchanges[0].Response.Body),
 		"an empty secret stays empty; short words after Basic or Bearer are not credentials")
 }
 

@@ -1,0 +1,180 @@
+package integratoriotest_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/integratorio-go/integratorio/integratoriotest"
+)
+
+// logToken is the bearer token of the request-log tests: obviously fake,
+// and made only of characters a header name or a method may hold.
+const logToken = "tok-FAKE-0123456789abcdef"
+
+// lockedBuffer is a bytes.Buffer safe for the server's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// send sends a request with exactly the header names given (not
+// canonicalized by the client) and the server's token.
+func send(t *testing.T, srv *integratoriotest.Server, method, target, body string, header map[string]string) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, srv.URL+target, rd)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+srv.Token)
+	for k, v := range header {
+		req.Header[k] = []string{v}
+	}
+	resp, err := srv.HTTPClient().Do(req)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+}
+
+// holdsToken reports whether s holds tok in any case: header names are
+// canonicalized ("X-Tok-Fake-..."), so a case-sensitive search would miss
+// a token kept in one.
+func holdsToken(s, tok string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(tok))
+}
+
+// assertLogHasNoToken checks every part of every logged request, decoded
+// where a test would decode it (the path and query unescaped, a JSON body
+// parsed), for the token in any case.
+func assertLogHasNoToken(t *testing.T, reqs []integratoriotest.Request, tok string) {
+	t.Helper()
+	raw, err := json.Marshal(reqs)
+	require.NoError(t, err)
+	assert.False(t, holdsToken(string(raw), tok), "the marshalled log holds the token: %s", raw)
+	for i, r := range reqs {
+		assert.False(t, holdsToken(r.Method, tok), "request %d: method %q", i, r.Method)
+		assert.False(t, holdsToken(r.Path, tok), "request %d: path %q", i, r.Path)
+		if p, err := url.PathUnescape(r.Path); err == nil {
+			assert.False(t, holdsToken(p, tok), "request %d: unescaped path %q", i, p)
+		}
+		assert.False(t, holdsToken(r.Query, tok), "request %d: query %q", i, r.Query)
+		if q, err := url.ParseQuery(r.Query); err == nil {
+			for k, vs := range q {
+				assert.False(t, holdsToken(k, tok), "request %d: query parameter name %q", i, k)
+				for _, v := range vs {
+					assert.False(t, holdsToken(v, tok), "request %d: query parameter %s=%q", i, k, v)
+				}
+			}
+		}
+		for k, vs := range r.Header {
+			assert.False(t, holdsToken(k, tok), "request %d: header name %q", i, k)
+			for _, v := range vs {
+				assert.False(t, holdsToken(v, tok), "request %d: header %s: %q", i, k, v)
+			}
+		}
+		assert.False(t, holdsToken(string(r.Body), tok), "request %d: body %q", i, r.Body)
+		var v any
+		if json.Unmarshal(r.Body, &v) == nil {
+			b, _ := json.Marshal(v)
+			assert.False(t, holdsToken(strings.ReplaceAll(string(b), `\u0026`, "&"), tok), "request %d: decoded body %s", i, b)
+		}
+	}
+}
+
+// A client that puts the token in a header name (a header named after it,
+// or X-<token>) does not get it into the request log: the name is logged
+// with REDACTED in the token's place, its value kept.
+func TestRequestLogNeverHoldsTheTokenInAHeaderName(t *testing.T) {
+	t.Parallel()
+	var logs lockedBuffer
+	srv := newServer(t, integratoriotest.WithToken(logToken), integratoriotest.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	send(t, srv, http.MethodGet, "/integrations", "", map[string]string{
+		logToken:                         "1",
+		"X-" + logToken:                  "2",
+		"x-" + strings.ToUpper(logToken): "3",
+		"X-" + logToken + "-Suffix":      "4",
+		"X-Echo":                         "Bearer " + logToken,
+		"X-Plain":                        "kept",
+	})
+	reqs := srv.Requests()
+	require.Len(t, reqs, 1)
+	assertLogHasNoToken(t, reqs, logToken)
+	h := reqs[0].Header
+	assert.Equal(t, []string{"1"}, h.Values("REDACTED"), "a header named after the token")
+	assert.ElementsMatch(t, []string{"2", "3"}, h.Values("X-REDACTED"))
+	assert.Equal(t, []string{"4"}, h.Values("X-REDACTED-Suffix"))
+	assert.Equal(t, []string{"Bearer REDACTED"}, h.Values("X-Echo"))
+	assert.Equal(t, []string{"kept"}, h.Values("X-Plain"), "other headers are kept as sent")
+	assert.False(t, holdsToken(logs.String(), logToken), "the server's log holds the token: %s", logs.String())
+}
+
+// The token is kept out of every other part of a logged request too, in
+// any form a client may write it: percent-escaped in the path or query
+// (even letters needlessly escaped, or in lower-case hex), JSON-escaped in
+// a body, as the method.
+func TestRequestLogNeverHoldsTheTokenInAnyPart(t *testing.T) {
+	t.Parallel()
+	var logs lockedBuffer
+	srv := newServer(t, integratoriotest.WithToken(logToken), integratoriotest.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	escaped := "%74%6f%6b-FAKE-0123456789abcdef" // "tok-FAKE-..." with its first letters escaped
+	send(t, srv, http.MethodGet, "/integrations/"+escaped, "", nil)
+	send(t, srv, http.MethodGet, "/integrations?include="+escaped+"&"+escaped+"=1", "", nil)
+	send(t, srv, http.MethodGet, "/integrations?q="+strings.ToUpper(logToken), "", nil)
+	send(t, srv, http.MethodPost, "/integrations", `{"name":"\u0074ok-FAKE-0123456789abcdef","n":1}`, nil)
+	send(t, srv, http.MethodPost, "/integrations", `{"\u0074ok-FAKE-0123456789abcdef":"as a member name"}`, nil)
+	send(t, srv, http.MethodPost, "/integrations", "plain text "+logToken, nil)
+	send(t, srv, logToken, "/integrations", "", nil)
+	send(t, srv, http.MethodPost, "/integrations", "a=1&b="+escaped, map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	reqs := srv.Requests()
+	require.Len(t, reqs, 8)
+	assertLogHasNoToken(t, reqs, logToken)
+	assert.Equal(t, "/integrations/REDACTED", reqs[0].Path)
+	q, err := url.ParseQuery(reqs[1].Query)
+	require.NoError(t, err)
+	assert.Equal(t, url.Values{"include": {"REDACTED"}, "REDACTED": {"1"}}, q)
+	assert.JSONEq(t, `{"name":"REDACTED","n":1}`, string(reqs[3].Body))
+	assert.JSONEq(t, `{"REDACTED":"as a member name"}`, string(reqs[4].Body))
+	assert.Equal(t, "plain text REDACTED", string(reqs[5].Body))
+	assert.Equal(t, "REDACTED", reqs[6].Method)
+	form, err := url.ParseQuery(string(reqs[7].Body))
+	require.NoError(t, err)
+	assert.Equal(t, url.Values{"a": {"1"}, "b": {"REDACTED"}}, form, "a form-encoded body is decoded as a query is")
+	assert.False(t, holdsToken(logs.String(), logToken), "the server's log holds the token: %s", logs.String())
+}
+
+// A body or query that does not hold the token is logged exactly as sent.
+func TestRequestLogKeepsWhatDoesNotHoldTheToken(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, integratoriotest.WithToken(logToken))
+	const body = "{\"name\" : \"tok-FAKE but not the token\",\n \"n\":1.50}"
+	send(t, srv, http.MethodPost, "/integrations?include=name%2Cversion&x=%7E", body, map[string]string{"X-Trace": "t-1"})
+	reqs := srv.Requests()
+	require.Len(t, reqs, 1)
+	assert.Equal(t, body, string(reqs[0].Body))
+	assert.Equal(t, "include=name%2Cversion&x=%7E", reqs[0].Query)
+	assert.Equal(t, "/integrations", reqs[0].Path)
+	assert.Equal(t, []string{"t-1"}, reqs[0].Header.Values("X-Trace"))
+}
