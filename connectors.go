@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"reflect"
 )
 
 // ConnectorsService manages the SmartConnectors you publish (/connectors):
@@ -20,6 +19,26 @@ type ConnectorsService interface {
 	// IntegrationsService.ManagedUpdate on each afterwards to apply the
 	// update and unlock it.
 	PushUpdate(ctx context.Context, connectorID string, integrationIDs ...string) error
+	// Rollout runs a managed update of the connector to version across its
+	// install base (or RolloutOptions.IntegrationIDs): it pushes the update
+	// in batches, then runs ManagedUpdate with fn on each install,
+	// Concurrency at a time, paced by the client's rate limit. Installs
+	// the install base shows at or above version are neither pushed nor
+	// written, so running the same rollout again resumes it.
+	//
+	// No install is left locked by the rollout: one whose update failed
+	// is unlocked (by ManagedUpdate, then once more), and when the rollout
+	// stops early (ctx ends, a 401 or 403, StopAfterFailures) every install
+	// it pushed but did not update is unlocked before Rollout returns, on
+	// a context of its own bounded by UnlockTimeout. What could not be
+	// unlocked is in the report's LeftLocked.
+	//
+	// The report is never nil and holds one result per install, in order.
+	// The error is nil when every install ended updated or already
+	// current; otherwise it says how many failed or did not start, and
+	// errors.As reaches the first failure's *ManagedUpdateError. A
+	// malformed version is refused before any request.
+	Rollout(ctx context.Context, connectorID, version string, fn func(*Integration) error, opts *RolloutOptions) (*RolloutReport, error)
 }
 
 // Install is one install of a SmartConnector, as listed by InstallBase.
@@ -42,32 +61,6 @@ type Install struct {
 	Sandbox bool `json:"sandbox"`
 
 	state docState
-}
-
-var installCodec = newObjectCodec[Install]()
-
-// UnmarshalJSON decodes an install, keeping every member.
-func (in *Install) UnmarshalJSON(data []byte) error {
-	return installCodec.decode(data, in, &in.state)
-}
-
-// decodeAt decodes the list element at data[i]; see Integration.decodeAt.
-func (in *Install) decodeAt(data []byte, i int) (int, error) {
-	*in = Install{}
-	return installCodec.decodeObject(data, i, reflect.ValueOf(in).Elem(), &in.state)
-}
-
-// MarshalJSON encodes the install with every member it was decoded with.
-func (in Install) MarshalJSON() ([]byte, error) {
-	return installCodec.encode(&in, &in.state)
-}
-
-// Extra decodes the member key, one this struct does not type, into v.
-func (in *Install) Extra(key string, v any) (bool, error) {
-	if in == nil {
-		return false, nil
-	}
-	return installCodec.getExtra(&in.state, key, v)
 }
 
 // docID identifies an install: its own id, or its integration's.

@@ -31,9 +31,10 @@ var (
 	// ErrServerError matches 5xx answers.
 	ErrServerError = errors.New("integratorio: server error")
 	// ErrInvalidArgument matches bad input refused before anything is
-	// written: an empty or malformed id, a nil document, bad options, or
-	// a ManagedUpdate version that is not newer than the current one
-	// (refused after its read).
+	// written: an empty or malformed id, a nil document, a document whose
+	// id is not the one given, bad options, or a malformed version. (A
+	// ManagedUpdate whose integration is already at the version matches
+	// ErrVersionNotNewer instead.)
 	ErrInvalidArgument = errors.New("integratorio: invalid argument")
 	// ErrUnknownOutcome matches a failed create, clone or patch that the
 	// server may nevertheless have carried out: the connection failed after

@@ -1,6 +1,7 @@
 package integratorio
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -84,14 +85,19 @@ func FuzzSettingsSetGet(f *testing.F) {
 }
 
 // FuzzDecodeAgreesWithEncodingJSON checks the one-pass decoder against
-// encoding/json: the same inputs are valid, and typed members get the
-// values encoding/json gives them.
+// encoding/json: the same inputs are valid, typed members get the values
+// encoding/json gives them, and the members the model does not type have
+// the names encoding/json gives them. The one deliberate difference: a
+// lone surrogate escape ("\ud83d") decodes to its generalized UTF-8 form
+// where encoding/json gives U+FFFD (see unquote); where the document
+// holds no surrogate escape, the strings must be equal as they are.
 func FuzzDecodeAgreesWithEncodingJSON(f *testing.F) {
 	f.Add([]byte(`{"_id":"a","name":"caf\u00e9 \ud83d\ude00","sandbox":true,"_registeredConnectionIds":["x","y\n"]}`))
 	f.Add([]byte(`{"name":"\xff\xfe","install":[{"name":"s","completed":true},null]}`))
 	f.Add([]byte(`{"a":[1,2,{"b":-0.5e+10}],"name":"x","name":"y"}`))
 	f.Add([]byte(`{"a":01}`))
 	f.Add([]byte(`[1]`))
+	f.Add([]byte(`{"name":"\ud83d","mode":"\udc00x","\ud83d":1,"\ud83e":2,"_registeredConnectionIds":["\uDBFF"]}`))
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		var in Integration
 		err := in.UnmarshalJSON(doc)
@@ -109,9 +115,17 @@ func FuzzDecodeAgreesWithEncodingJSON(f *testing.F) {
 			return
 		}
 		require.NoError(t, err)
+		surrogates := bytes.Contains(bytes.ToLower(doc), []byte(`\ud`))
+		// as maps what this decoder gives to what encoding/json gives.
+		as := func(s string) string {
+			if !surrogates {
+				return s
+			}
+			return jsonView(s)
+		}
 		str := func(key, got string) {
 			want, _ := m[key].(string)
-			assert.Equal(t, want, got, key)
+			assert.Equal(t, want, as(got), key)
 		}
 		str("_id", in.ID)
 		str("name", in.Name)
@@ -121,28 +135,55 @@ func FuzzDecodeAgreesWithEncodingJSON(f *testing.F) {
 		if ids, ok := m["_registeredConnectionIds"].([]any); ok && len(in.RegisteredConnectionIDs) > 0 {
 			require.Len(t, in.RegisteredConnectionIDs, len(ids))
 			for i, v := range ids {
-				assert.Equal(t, v, in.RegisteredConnectionIDs[i])
+				assert.Equal(t, v, as(in.RegisteredConnectionIDs[i]))
 			}
 		}
+		wantKeys := map[string]bool{}
+		for k := range m {
+			if _, typed := integrationCodec.index[k]; !typed {
+				wantKeys[k] = true
+			}
+		}
+		gotKeys := map[string]bool{}
+		for _, k := range in.ExtraKeys() {
+			gotKeys[as(k)] = true
+		}
+		assert.Equal(t, wantKeys, gotKeys, "the members not typed")
 	})
 }
 
 // FuzzAppendString checks the SDK's string encoder against encoding/json:
-// both encode to a JSON string that decodes to the same value.
+// both encode to a JSON string that decodes to the same value, but for the
+// generalized UTF-8 form of a surrogate, which the SDK writes as its
+// escape (see unquote) and encoding/json as U+FFFD. It also checks that the
+// SDK's decoder reads back what the encoder wrote.
 func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"plain", "<a href=\"x\">&amp;</a>", "tab\tnl\ncr\r\x00\x1f\x7f", "\u2028\u2029", "\xff\xfe bad", "é😀", "\\\"/"} {
+	for _, s := range []string{"plain", "<a href=\"x\">&amp;</a>", "tab\tnl\ncr\r\x00\x1f\x7f", "\u2028\u2029", "\xff\xfe bad", "é😀", "\\\"/", "\xed\xa0\xbd", "\xed\xa0\xbd\xed\xb8\x80", "\xed\xb8\x80\xed\xa0\xbd"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		ours := appendString(nil, s)
-		theirs, err := json.Marshal(s)
-		require.NoError(t, err)
 		require.True(t, json.Valid(ours), "%q", ours)
+		assert.NotContains(t, string(ours), "<", "HTML-safe")
 		var a, b string
 		require.NoError(t, json.Unmarshal(ours, &a))
+		theirs, err := json.Marshal(jsonView(s))
+		require.NoError(t, err)
 		require.NoError(t, json.Unmarshal(theirs, &b))
 		assert.Equal(t, b, a)
-		assert.NotContains(t, string(ours), "<", "HTML-safe")
+		if !hasSurrogate(s) {
+			theirs, err := json.Marshal(s)
+			require.NoError(t, err)
+			require.NoError(t, json.Unmarshal(theirs, &b))
+			assert.Equal(t, b, a)
+		}
+		back, _, err := unquote(ours)
+		require.NoError(t, err)
+		assert.Equal(t, decodedView(s), back, "the SDK's decoder reads what the encoder wrote")
+		again := appendString(nil, back)
+		_, canonical, err := unquote(again)
+		require.NoError(t, err)
+		assert.True(t, canonical, "a decoded string is written back as the same text: %q", again)
 	})
 }
 

@@ -3,14 +3,8 @@ package integratorio
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"iter"
-	"net/http"
-	"net/url"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/go-querystring/query"
 )
@@ -19,30 +13,10 @@ import (
 // interface so that users can fake it in their own tests; Client.Integrations
 // holds the real implementation.
 type IntegrationsService interface {
-	// List returns every integration, following pages until the last.
-	List(ctx context.Context, opts *ListOptions) ([]*Integration, error)
-	// All iterates over the integrations, fetching a page only when the
-	// loop needs it and stopping when the loop breaks. An error is yielded
-	// once, as the last element.
-	All(ctx context.Context, opts *ListOptions) iter.Seq2[*Integration, error]
-	// Get returns one integration.
-	Get(ctx context.Context, id string) (*Integration, error)
-	// Create creates an integration and returns it as stored. The document's
-	// id and lastModified are not sent. Create is not retried once the
-	// request may have reached the server: a failure after that point, or
-	// a 2xx answer that cannot be read, matches ErrUnknownOutcome.
-	Create(ctx context.Context, in *Integration) (*Integration, error)
-	// Update replaces the integration with in (PUT) and returns it as
-	// stored. Members in left out are erased on the server, so start from a
-	// document returned by Get; a partial document (from a list with
-	// Include or Exclude) is refused.
-	Update(ctx context.Context, id string, in *Integration) (*Integration, error)
-	// Patch applies JSON Patch operations to the integration.
-	Patch(ctx context.Context, id string, ops ...PatchOp) error
-	// Delete deletes the integration. A 404 on a retry, after an attempt
-	// that may have deleted it (a transport failure or a 5xx other than
-	// 503), counts as success.
-	Delete(ctx context.Context, id string) error
+	// Documents gives Get, Create, Update, Patch, Delete and Modify.
+	Documents[Integration]
+	// Lister gives List and All.
+	Lister[Integration, ListOptions]
 	// Clone copies the integration and returns the copy. When the API
 	// answers with the list of created resources, Clone reads the new
 	// integration; if that fails, it returns the CloneResult (with Created
@@ -82,19 +56,6 @@ type IntegrationsService interface {
 	// that a push locked but that will not be updated (ManagedUpdate
 	// refuses a version that is not newer without writing anything).
 	Unlock(ctx context.Context, id string) (*Integration, error)
-	// Modify reads the integration, applies fn to it, and writes it back
-	// with PUT, guarding against concurrent changes the way the
-	// integrator.io web app does, since the API has no ETag: immediately
-	// before the PUT it reads the integration again, and if lastModified
-	// has moved it starts over with the fresh document (so fn may run more
-	// than once and must only change the document it is given). After a
-	// few conflicts the error matches ErrConflict. An error from fn is
-	// returned as is, with nothing written.
-	//
-	// The check narrows the window for a lost update but cannot close it:
-	// a change landing between the re-read and the PUT is still
-	// overwritten.
-	Modify(ctx context.Context, id string, fn func(*Integration) error) (*Integration, error)
 }
 
 // ListOptions narrows what a list request returns. Records from a list with
@@ -200,256 +161,40 @@ type ClonedResource struct {
 }
 
 // integrations implements IntegrationsService.
-type integrations struct{ c *Client }
+type integrations struct {
+	*resource[Integration, *Integration]
+}
 
 var _ IntegrationsService = (*integrations)(nil)
 
 func (s *integrations) List(ctx context.Context, opts *ListOptions) ([]*Integration, error) {
-	var out []*Integration
-	for in, err := range s.All(ctx, opts) {
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, in)
-	}
-	return out, nil
+	return collect(s.All(ctx, opts))
 }
 
 func (s *integrations) All(ctx context.Context, opts *ListOptions) iter.Seq2[*Integration, error] {
-	return func(yield func(*Integration, error) bool) {
-		q, partial, err := opts.encode()
-		if err != nil {
-			yield(nil, err)
-			return
-		}
-		for page, err := range pages[Integration](ctx, s.c, "/integrations", q) {
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			for _, in := range page {
-				in.state.partial = partial
-				if !yield(in, nil) {
-					return
-				}
-			}
-		}
-	}
-}
-
-func (s *integrations) Get(ctx context.Context, id string) (*Integration, error) {
-	p, err := idPath("/integrations/", id)
-	if err != nil {
-		return nil, err
-	}
-	return doDocument[Integration](ctx, s.c, request{method: http.MethodGet, path: p})
-}
-
-func (s *integrations) Create(ctx context.Context, in *Integration) (*Integration, error) {
-	if in == nil {
-		return nil, invalidArgf("Create: nil *Integration")
-	}
-	body, err := integrationCodec.encode(in, &in.state, "_id", "lastModified")
-	if err != nil {
-		return nil, invalidArgf("Create: %v", err)
-	}
-	return doDocument[Integration](ctx, s.c, request{method: http.MethodPost, path: "/integrations", raw: body})
-}
-
-func (s *integrations) Update(ctx context.Context, id string, in *Integration) (*Integration, error) {
-	p, err := idPath("/integrations/", id)
-	if err != nil {
-		return nil, err
-	}
-	if in == nil {
-		return nil, invalidArgf("Update: nil *Integration")
-	}
-	if in.state.partial {
-		return nil, invalidArgf("Update: the integration came from a list with Include or Exclude and lacks members that PUT would erase; Get it first")
-	}
-	if in.ID != "" && in.ID != id {
-		return nil, s.c.redactError(invalidArgf("Update: the document is integration %q, not %q: writing it to %q would overwrite that integration with another's members; Get %q and change that document", in.ID, id, id, id))
-	}
-	body, err := integrationCodec.encode(in, &in.state)
-	if err != nil {
-		return nil, invalidArgf("Update: %v", err)
-	}
-	var out *Integration
-	err = s.c.send(request{ctx: ctx, method: http.MethodPut, path: p, raw: body}, func(r *response) error {
-		if r.body == nil {
-			return nil // answered without the document: read it back below
-		}
-		var derr error
-		out, derr = decodeDocument[Integration](r, http.MethodPut)
-		return derr
-	})
-	if err != nil {
-		return nil, err
-	}
-	if out == nil {
-		return s.Get(ctx, id)
-	}
-	return out, nil
-}
-
-func (s *integrations) Patch(ctx context.Context, id string, ops ...PatchOp) error {
-	p, err := idPath("/integrations/", id)
-	if err != nil {
-		return err
-	}
-	if len(ops) == 0 {
-		return invalidArgf("Patch: no operations")
-	}
-	for i, op := range ops {
-		if err := op.validate(i); err != nil {
-			return err
-		}
-	}
-	return s.c.send(request{ctx: ctx, method: http.MethodPatch, path: p, body: ops}, nil)
-}
-
-func (s *integrations) Delete(ctx context.Context, id string) error {
-	p, err := idPath("/integrations/", id)
-	if err != nil {
-		return err
-	}
-	return deleteResource(ctx, s.c, p)
+	return s.list(ctx, s.path, opts, nil)
 }
 
 func (s *integrations) Clone(ctx context.Context, id string, opts *CloneOptions) (*CloneResult, error) {
-	p, err := idPath("/integrations/", id)
-	if err != nil {
-		return nil, err
-	}
 	if opts == nil {
 		opts = &CloneOptions{}
 	}
-	for from, to := range opts.ConnectionMap {
-		if from == "" || to == "" {
-			return nil, invalidArgf("Clone: ConnectionMap has an empty connection id (%q: %q)", from, to)
-		}
-	}
-	res := &CloneResult{}
-	err = s.c.send(request{ctx: ctx, method: http.MethodPost, path: p + "/clone", body: opts}, func(r *response) error {
-		switch {
-		case r.body == nil:
-			return r.unexpected(http.MethodPost, "empty body")
-		case r.body[0] == '[':
-			if err := json.Unmarshal(r.body, &res.Created); err != nil {
-				return r.unexpected(http.MethodPost, "decoding the created resources: %v", err)
-			}
-			return nil
-		}
-		in, err := decodeDocument[Integration](r, http.MethodPost)
-		res.Integration = in
-		return err
-	})
-	if err != nil {
+	if err := validConnectionMap(opts.ConnectionMap); err != nil {
 		return nil, err
 	}
-	if res.Integration != nil {
-		return res, nil
+	in, created, err := s.clone(ctx, id, opts, "Integration")
+	if in == nil && created == nil {
+		return nil, err
 	}
-	newID := ""
-	for _, cr := range res.Created {
-		if strings.EqualFold(cr.Model, "Integration") && cr.ID != "" {
-			newID = cr.ID
-			break
+	return &CloneResult{Integration: in, Created: created}, err
+}
+
+// validConnectionMap refuses a connection map with an empty id.
+func validConnectionMap(m map[string]string) error {
+	for from, to := range m {
+		if from == "" || to == "" {
+			return invalidArgf("Clone: ConnectionMap has an empty connection id (%q: %q)", from, to)
 		}
-	}
-	if newID == "" {
-		return res, fmt.Errorf("%w: %w: POST %s/clone: the created resources name no integration", ErrUnknownOutcome, ErrUnexpectedResponse, p)
-	}
-	in, err := s.Get(ctx, newID)
-	if err != nil {
-		return res, s.c.redactError(fmt.Errorf("integratorio: clone created integration %s, but reading it failed: %w: %w", newID, ErrUnknownOutcome, err))
-	}
-	res.Integration = in
-	return res, nil
-}
-
-// ---- shared request helpers, used by every resource ----
-
-// idPath validates an id and joins it, escaped, to prefix.
-func idPath(prefix, id string) (string, error) {
-	if err := validateID(id); err != nil {
-		return "", err
-	}
-	return prefix + url.PathEscape(id), nil
-}
-
-const maxIDLength = 512
-
-func validateID(id string) error {
-	switch {
-	case id == "":
-		return invalidArgf("id must not be empty")
-	case len(id) > maxIDLength:
-		return invalidArgf("id is %d bytes long, more than %d", len(id), maxIDLength)
-	case id == "." || id == "..":
-		return invalidArgf("id %q is not a valid id", id)
-	case strings.ContainsFunc(id, func(r rune) bool {
-		return unicode.IsControl(r) || unicode.IsSpace(r) || strings.ContainsRune("/?#%\\", r) ||
-			r == utf8.RuneError || r == 0x200b || r == 0xfeff || unicode.Is(unicode.Cf, r)
-	}):
-		return invalidArgf("id %q contains whitespace, control characters or one of / ? # %% \\", id)
 	}
 	return nil
-}
-
-// document is a resource model with an id.
-type document[T any] interface {
-	*T
-	json.Unmarshaler
-	docID() string
-	// decodeAt decodes the object starting at data[i] and returns the
-	// index after it.
-	decodeAt(data []byte, i int) (int, error)
-}
-
-func (in *Integration) docID() string { return in.ID }
-
-// decodeDocument decodes a single document, refusing anything that is not
-// one (null, an array, an object without an id).
-func decodeDocument[T any, P document[T]](r *response, method string) (*T, error) {
-	if r.body == nil {
-		return nil, r.unexpected(method, "empty body")
-	}
-	if r.body[0] != '{' {
-		return nil, r.unexpected(method, "body is not a JSON object: %s", r.excerpt())
-	}
-	var v T
-	if err := P(&v).UnmarshalJSON(r.body); err != nil {
-		return nil, r.unexpected(method, "%v", err)
-	}
-	if P(&v).docID() == "" {
-		return nil, r.unexpected(method, "the document has no _id")
-	}
-	return &v, nil
-}
-
-// doDocument sends a request answered by one document.
-func doDocument[T any, P document[T]](ctx context.Context, c *Client, r request) (*T, error) {
-	r.ctx = ctx
-	var out *T
-	err := c.send(r, func(resp *response) error {
-		var err error
-		out, err = decodeDocument[T, P](resp, r.method)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// deleteResource deletes the resource at path. A 404 after an earlier
-// attempt that may have reached the server means that attempt deleted it.
-func deleteResource(ctx context.Context, c *Client, path string) error {
-	err := c.send(request{ctx: ctx, method: http.MethodDelete, path: path}, nil)
-	var apiErr *APIError
-	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound && apiErr.mayHaveActed {
-		return nil
-	}
-	return err
 }

@@ -3,7 +3,9 @@ package integratorio
 import (
 	"errors"
 	"fmt"
+	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // A small validating JSON scanner: the models decode in one pass over the
@@ -256,11 +258,195 @@ func topLevel(d []byte, i int) error {
 	return nil
 }
 
+const hexDigits = "0123456789abcdef"
+
+// Lone surrogates. A JSON string may hold a \u escape of a UTF-16
+// surrogate that is not half of a pair: a JavaScript service that cuts a
+// string between the halves of an emoji writes "\ud83d". encoding/json
+// decodes every such escape to U+FFFD, so a document written back would
+// lose them, and two member names that differ only there would become one.
+// unquote instead decodes a lone surrogate to its three-byte generalized
+// UTF-8 form (WTF-8: 0xED, 0xA0-0xBF, 0x80-0xBF), which is not valid UTF-8,
+// so that no other string decodes to it and distinct surrogates stay
+// distinct; appendString writes those three bytes back as the escape.
+
+// surrogateAt reports whether s[i:] starts with the generalized UTF-8 form
+// of a surrogate, and returns the surrogate.
+func surrogateAt(s string, i int) (rune, bool) {
+	if i+2 < len(s) && s[i] == 0xED && s[i+1]&0xE0 == 0xA0 && s[i+2]&0xC0 == 0x80 {
+		return 0xD000 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F), true
+	}
+	return 0, false
+}
+
+// unhex4 decodes the four hexadecimal digits at d[i:], and reports whether
+// none is an upper-case letter (appendString writes lower case).
+func unhex4(d []byte, i int) (r rune, lower, ok bool) {
+	if i+4 > len(d) {
+		return 0, false, false
+	}
+	lower = true
+	for _, c := range d[i : i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+			lower = false
+		default:
+			return 0, false, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, lower, true
+}
+
+// escapedRune reports whether appendString writes r, a rune that is not a
+// surrogate, as a \u escape.
+func escapedRune(r rune) bool {
+	switch r {
+	case '\n', '\r', '\t':
+		return false
+	case '<', '>', '&', '\u2028', '\u2029':
+		return true
+	}
+	return r < 0x20
+}
+
+var errBadString = errors.New("integratorio: internal error: malformed JSON string")
+
+// unquote decodes the JSON string q, quotes included, as encoding/json does
+// (invalid UTF-8 becomes U+FFFD) except that a lone surrogate escape keeps
+// its generalized UTF-8 form. canonical reports whether appendString
+// writes the result back as exactly q, so that q need not be kept to write
+// an unchanged string back byte for byte.
+func unquote(q []byte) (s string, canonical bool, err error) {
+	if len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' {
+		return "", false, errBadString
+	}
+	body := q[1 : len(q)-1]
+	b := make([]byte, 0, len(body)+utf8.UTFMax)
+	canonical = true
+	for i := 0; i < len(body); {
+		c := body[i]
+		switch {
+		case c == '\\':
+			if i+1 >= len(body) {
+				return "", false, errBadString
+			}
+			e := body[i+1]
+			i += 2
+			switch e {
+			case '"', '\\':
+				b = append(b, e)
+			case 'n':
+				b = append(b, '\n')
+			case 'r':
+				b = append(b, '\r')
+			case 't':
+				b = append(b, '\t')
+			case '/':
+				b, canonical = append(b, '/'), false
+			case 'b':
+				b, canonical = append(b, '\b'), false
+			case 'f':
+				b, canonical = append(b, '\f'), false
+			case 'u':
+				r, lower, ok := unhex4(body, i)
+				if !ok {
+					return "", false, errBadString
+				}
+				i += 4
+				if !utf16.IsSurrogate(r) {
+					b = utf8.AppendRune(b, r)
+					canonical = canonical && lower && escapedRune(r)
+					break
+				}
+				if r < 0xDC00 && i+1 < len(body) && body[i] == '\\' && body[i+1] == 'u' {
+					if lo, _, ok := unhex4(body, i+2); ok && 0xDC00 <= lo && lo < 0xE000 {
+						b = utf8.AppendRune(b, utf16.DecodeRune(r, lo))
+						i += 6
+						canonical = false
+						break
+					}
+				}
+				b = append(b, 0xED, 0x80|byte(r>>6)&0x3F, 0x80|byte(r)&0x3F)
+				canonical = canonical && lower
+			default:
+				return "", false, errBadString
+			}
+		case c < 0x20 || c == '"':
+			return "", false, errBadString
+		case c < utf8.RuneSelf:
+			canonical = canonical && c != '<' && c != '>' && c != '&'
+			b = append(b, c)
+			i++
+		default:
+			r, size := utf8.DecodeRune(body[i:])
+			if r == utf8.RuneError && size == 1 {
+				b, canonical = append(b, "\uFFFD"...), false
+			} else {
+				canonical = canonical && r != '\u2028' && r != '\u2029'
+				b = append(b, body[i:i+size]...)
+			}
+			i += size
+		}
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b)), canonical, nil
+}
+
+// decodeString decodes a checked JSON string value; ok is false for any
+// other value. canonical is as for unquote.
+func decodeString(val []byte) (s string, canonical, ok bool) {
+	if len(val) < 2 || val[0] != '"' {
+		return "", false, false
+	}
+	body := val[1 : len(val)-1]
+	canonical = true
+	for _, c := range body {
+		switch {
+		case c == '\\' || c >= utf8.RuneSelf:
+			s, canonical, err := unquote(val)
+			return s, canonical, err == nil
+		case c == '<' || c == '>' || c == '&':
+			canonical = false
+		case c < 0x20 || c == '"':
+			return "", false, false
+		}
+	}
+	return string(body), canonical, true
+}
+
+// needsEscape reports whether appendString writes s other than as is
+// between quotes.
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return true
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			return true
+		}
+		i += size - 1
+	}
+	return false
+}
+
 // appendString appends s as a JSON string, escaped like encoding/json
 // (HTML-safe, U+2028 and U+2029 escaped, invalid UTF-8 replaced), except
-// that backspace and form feed are written as \u0008 and \u000c.
+// that backspace and form feed are written as \u0008 and \u000c, and that
+// the generalized UTF-8 form of a surrogate (see unquote) is written as
+// its \u escape. A string holding both halves of a pair that way is
+// written as the pair, which decodes to the character the halves make, as
+// when JavaScript joins two strings.
 func appendString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -281,7 +467,7 @@ func appendString(b []byte, s string) []byte {
 			case '\t':
 				b = append(b, '\\', 't')
 			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
 			}
 			i++
 			start = i
@@ -291,10 +477,15 @@ func appendString(b []byte, s string) []byte {
 		switch {
 		case r == utf8.RuneError && size == 1:
 			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
+			if u, ok := surrogateAt(s, i); ok {
+				b = append(b, '\\', 'u', 'd', hexDigits[u>>8&0xF], hexDigits[u>>4&0xF], hexDigits[u&0xF])
+				size = 3
+			} else {
+				b = append(b, `\ufffd`...)
+			}
 		case r == '\u2028' || r == '\u2029':
 			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
 		default:
 			i += size
 			continue

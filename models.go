@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -84,61 +83,6 @@ type Integration struct {
 	state docState
 }
 
-var integrationCodec = newObjectCodec[Integration]()
-
-// UnmarshalJSON decodes an integration document, keeping every member.
-func (in *Integration) UnmarshalJSON(data []byte) error {
-	return integrationCodec.decode(data, in, &in.state)
-}
-
-// decodeAt decodes the object at data[i] (a list element, decoded in place
-// without a second scan) and returns the index after it.
-func (in *Integration) decodeAt(data []byte, i int) (int, error) {
-	*in = Integration{}
-	return integrationCodec.decodeObject(data, i, reflect.ValueOf(in).Elem(), &in.state)
-}
-
-// MarshalJSON encodes the integration with every member it was decoded with.
-func (in Integration) MarshalJSON() ([]byte, error) {
-	return integrationCodec.encode(&in, &in.state)
-}
-
-// Extra decodes the member key, one this struct does not type, into v.
-// It reports whether the member exists. Asking for a typed member (such as
-// "name") is an error matching ErrInvalidArgument.
-func (in *Integration) Extra(key string, v any) (bool, error) {
-	if in == nil {
-		return false, nil
-	}
-	return integrationCodec.getExtra(&in.state, key, v)
-}
-
-// SetExtra sets the member key, one this struct does not type, to v encoded
-// as JSON. Setting a typed member is an error matching ErrInvalidArgument.
-func (in *Integration) SetExtra(key string, v any) error {
-	if in == nil {
-		return invalidArgf("SetExtra: nil *Integration")
-	}
-	return integrationCodec.setExtra(&in.state, key, v)
-}
-
-// DeleteExtra removes the untyped member key, if present.
-func (in *Integration) DeleteExtra(key string) {
-	if in == nil {
-		return
-	}
-	integrationCodec.deleteExtra(&in.state, key)
-}
-
-// ExtraKeys lists, sorted, the members of the document this struct does not
-// type.
-func (in *Integration) ExtraKeys() []string {
-	if in == nil {
-		return nil
-	}
-	return integrationCodec.extraKeys(&in.state)
-}
-
 // EnsureSettings returns the integration's settings, first creating an
 // empty settings object when it has none, so that Set can be called. On a
 // nil integration it returns nil, whose Set is an error.
@@ -151,12 +95,6 @@ func (in *Integration) EnsureSettings() *Settings {
 	}
 	return in.Settings
 }
-
-// Partial reports whether the document came from a list request with
-// Include or Exclude set, and so lacks members the server holds. Update
-// refuses a partial document, since PUT would erase what it lacks; Get the
-// integration first.
-func (in *Integration) Partial() bool { return in != nil && in.state.partial }
 
 // InstallStep is one step of a SmartConnector's install or uninstall
 // sequence. Members it does not type are kept, as for Integration.
@@ -185,48 +123,20 @@ type InstallStep struct {
 	state docState
 }
 
-var installStepCodec = newObjectCodec[InstallStep]()
-
-// UnmarshalJSON decodes an install step, keeping every member.
-func (s *InstallStep) UnmarshalJSON(data []byte) error {
-	return installStepCodec.decode(data, s, &s.state)
-}
-
-// MarshalJSON encodes the install step with every member it was decoded with.
-func (s InstallStep) MarshalJSON() ([]byte, error) {
-	return installStepCodec.encode(&s, &s.state)
-}
-
-// Extra decodes the member key, one this struct does not type, into v.
-func (s *InstallStep) Extra(key string, v any) (bool, error) {
-	if s == nil {
-		return false, nil
-	}
-	return installStepCodec.getExtra(&s.state, key, v)
-}
-
-// SetExtra sets the member key, one this struct does not type, to v encoded
-// as JSON.
-func (s *InstallStep) SetExtra(key string, v any) error {
-	if s == nil {
-		return invalidArgf("SetExtra: nil *InstallStep")
-	}
-	return installStepCodec.setExtra(&s.state, key, v)
-}
-
-func (s *InstallStep) appendJSON(b []byte) ([]byte, error) {
-	return installStepCodec.appendJSON(b, s, &s.state)
-}
-
 // Settings is a SmartConnector's configuration: a free-form JSON object kept
 // whole. Members are read and written by key; every member survives a round
-// trip unchanged unless it is set or deleted. The zero value is an empty
-// object, ready to use. Reads (Get, Keys, Decode, Sections,
-// CommonResources) may run concurrently; a write (Set, Delete, ...) needs
-// exclusive access.
+// trip unchanged unless it is set or deleted: until the first write the
+// object is written back exactly as received, and after it every other
+// member keeps its place, its name and its value byte for byte (members
+// set anew are appended). The zero value is an empty object, ready to use.
+// Reads (Get, Keys, Decode, Sections, CommonResources) may run
+// concurrently; a write (Set, Delete, ...) needs exclusive access.
 type Settings struct {
-	raw     json.RawMessage            // as received, until a member is written
-	members map[string]json.RawMessage // parsed on first access
+	raw json.RawMessage // as received, until a member is written
+	// members holds the members in order once one is written (parsed);
+	// their keys and values alias the bytes received.
+	members []member
+	parsed  bool
 }
 
 // NewSettings returns settings holding the members of v, which must encode
@@ -237,16 +147,15 @@ func NewSettings(v any) (*Settings, error) {
 		return nil, invalidArgf("settings cannot be encoded as JSON: %v", err)
 	}
 	s := &Settings{raw: b}
-	if _, err := s.object(); err != nil {
-		return nil, invalidArgf("settings must be a JSON object, got %.20s", b)
+	if err := s.object(); err != nil {
+		return nil, invalidArgf("settings must be a JSON object, got %s", describeJSON(b))
 	}
 	return s, nil
 }
 
 // UnmarshalJSON keeps the settings object exactly as received.
 func (s *Settings) UnmarshalJSON(data []byte) error {
-	s.raw = append(json.RawMessage(nil), data...)
-	s.members = nil
+	*s = Settings{raw: append(json.RawMessage(nil), data...)}
 	return nil
 }
 
@@ -257,46 +166,76 @@ func (s Settings) MarshalJSON() ([]byte, error) {
 
 func (s *Settings) appendJSON(b []byte) ([]byte, error) {
 	switch {
-	case s.members != nil:
-		keys := make([]string, 0, len(s.members))
-		for k := range s.members {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		b = append(b, '{')
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, k)
-			b = append(b, ':')
-			b = append(b, s.members[k]...)
-		}
-		return append(b, '}'), nil
+	case s.parsed:
+		return appendMembers(b, s.members), nil
 	case len(s.raw) == 0:
 		return append(b, "{}"...), nil
 	}
 	return append(b, s.raw...), nil
 }
 
+// appendMembers appends an object of the members.
+func appendMembers(b []byte, members []member) []byte {
+	b = append(b, '{')
+	for i := range members {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(appendKey(b, members[i].key), ':')
+		b = append(b, members[i].raw...)
+	}
+	return append(b, '}')
+}
+
 // errNilSettings is returned by writes to a nil *Settings.
 var errNilSettings = fmt.Errorf("%w: nil *Settings: the integration has no settings object; call Integration.EnsureSettings first", ErrInvalidArgument)
 
-func (s *Settings) object() (map[string]json.RawMessage, error) {
+// object parses the members, for a write.
+func (s *Settings) object() error {
 	if s == nil {
-		return nil, errNilSettings
+		return errNilSettings
 	}
-	if s.members != nil {
-		return s.members, nil
+	if s.parsed {
+		return nil
 	}
-	m := map[string]json.RawMessage{}
-	if len(s.raw) > 0 {
-		if err := json.Unmarshal(s.raw, &m); err != nil || m == nil {
-			return nil, fmt.Errorf("integratorio: settings is not a JSON object: %.40s", s.raw)
+	members, err := parseMembers(s.raw)
+	if err != nil {
+		return fmt.Errorf("integratorio: settings is not a JSON object: %s", describeJSON(s.raw))
+	}
+	s.members, s.raw, s.parsed = members, nil, true
+	return nil
+}
+
+// parseMembers returns the members of the JSON object raw (empty raw is an
+// empty object) in order; of repeated names, the last is kept, in its
+// place, as encoding/json keeps the last. Keys and values alias raw.
+func parseMembers(raw []byte) ([]member, error) {
+	members := []member{}
+	var names []string
+	err := eachMember(raw, func(name string, m member) {
+		members = append(members, m)
+		names = append(names, name)
+	})
+	if err != nil {
+		return nil, err
+	}
+	dup := false
+	for i := 1; i < len(names) && !dup; i++ {
+		dup = slices.Contains(names[:i], names[i])
+	}
+	if !dup {
+		return members, nil
+	}
+	seen := make(map[string]bool, len(names))
+	out := make([]member, 0, len(members))
+	for i := len(members) - 1; i >= 0; i-- {
+		if !seen[names[i]] {
+			seen[names[i]] = true
+			out = append(out, members[i])
 		}
 	}
-	s.members, s.raw = m, nil
-	return m, nil
+	slices.Reverse(out)
+	return out, nil
 }
 
 // Decode decodes the whole settings object into v, typically a pointer to
@@ -309,10 +248,7 @@ func (s *Settings) Decode(v any) error {
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("integratorio: decoding settings: %w", err)
-	}
-	return nil
+	return decodeMember("settings", b, v)
 }
 
 // Get decodes the top-level member key into v and reports whether it
@@ -325,10 +261,7 @@ func (s *Settings) Get(key string, v any) (bool, error) {
 	if err != nil || !ok {
 		return false, err
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return true, fmt.Errorf("integratorio: decoding settings member %q: %w", key, err)
-	}
-	return true, nil
+	return true, decodeMember(fmt.Sprintf("settings member %q", key), raw, v)
 }
 
 // Set sets the top-level member key to v encoded as JSON. A value that
@@ -340,18 +273,29 @@ func (s *Settings) Set(key string, v any) error {
 	if err != nil {
 		return invalidArgf("settings member %q cannot be encoded as JSON: %v", key, err)
 	}
-	m, err := s.object()
-	if err != nil {
+	return s.setRaw(key, b)
+}
+
+// setRaw sets the member key to raw, a JSON value: in its place when it
+// exists, else appended.
+func (s *Settings) setRaw(key string, raw json.RawMessage) error {
+	if err := s.object(); err != nil {
 		return err
 	}
-	m[key] = b
+	for i := range s.members {
+		if s.members[i].is(key) {
+			s.members[i].raw = raw
+			return nil
+		}
+	}
+	s.members = append(s.members, member{memberKey(key), raw})
 	return nil
 }
 
 // Delete removes the top-level member key, if present.
 func (s *Settings) Delete(key string) {
-	if m, err := s.object(); err == nil {
-		delete(m, key)
+	if s.object() == nil {
+		s.members = slices.DeleteFunc(s.members, func(m member) bool { return m.is(key) })
 	}
 }
 
@@ -361,11 +305,11 @@ func (s *Settings) Keys() []string {
 		return nil
 	}
 	var keys []string
-	if s.members != nil {
-		for k := range s.members {
-			keys = append(keys, k)
+	if s.parsed {
+		for i := range s.members {
+			keys = append(keys, s.members[i].name())
 		}
-	} else if err := eachMember(s.raw, func(k string, _ []byte) {
+	} else if err := eachMember(s.raw, func(k string, _ member) {
 		if !slices.Contains(keys, k) {
 			keys = append(keys, strings.Clone(k))
 		}
@@ -379,25 +323,30 @@ func (s *Settings) Keys() []string {
 // member finds the top-level member key without changing s, so that
 // readers may share settings.
 func (s *Settings) member(key string) (json.RawMessage, bool, error) {
-	if s.members != nil {
-		raw, ok := s.members[key]
-		return raw, ok, nil
+	if s.parsed {
+		for i := range s.members {
+			if s.members[i].is(key) {
+				return s.members[i].raw, true, nil
+			}
+		}
+		return nil, false, nil
 	}
 	var found json.RawMessage
-	err := eachMember(s.raw, func(k string, v []byte) {
-		if k == key {
-			found = v // the last of duplicates wins, as in encoding/json
+	err := eachMember(s.raw, func(_ string, m member) {
+		if m.is(key) {
+			found = m.raw // the last of duplicates wins, as in encoding/json
 		}
 	})
 	if err != nil {
-		return nil, false, fmt.Errorf("integratorio: settings is not a JSON object: %w", err)
+		return nil, false, fmt.Errorf("integratorio: settings is not a JSON object: %s", describeJSON(s.raw))
 	}
 	return found, found != nil, nil
 }
 
 // eachMember calls fn with each member of the JSON object raw (empty raw
-// is an empty object). The value slices alias raw.
-func eachMember(raw []byte, fn func(key string, val []byte)) error {
+// is an empty object): its name, and the member, whose key (see member)
+// and value alias raw.
+func eachMember(raw []byte, fn func(name string, m member)) error {
 	i := skipSpace(raw, 0)
 	if i == len(raw) {
 		return nil
@@ -406,14 +355,18 @@ func eachMember(raw []byte, fn func(key string, val []byte)) error {
 		return errors.New("not an object")
 	}
 	end, err := scanObject(raw, i, 0, func(ks, ke int, plain bool, vs, ve int) error {
-		key := unsafeString(raw[ks:ke])
+		name := unsafeString(raw[ks:ke])
+		key := name
 		if !plain {
 			var err error
-			if key, err = unquote(raw[ks-1 : ke+1]); err != nil {
+			if name, _, err = unquote(raw[ks-1 : ke+1]); err != nil {
 				return err
 			}
 		}
-		fn(key, raw[vs:ve])
+		if !plain || needsEscape(name) {
+			key = unsafeString(raw[ks-1 : ke+1])
+		}
+		fn(name, member{key, raw[vs:ve]})
 		return nil
 	})
 	if err != nil {

@@ -3,7 +3,9 @@ package integratorio
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math/bits"
 	"reflect"
 	"slices"
 	"strconv"
@@ -16,20 +18,96 @@ import (
 // comparisons of bytes that do not change while the view is used.
 func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
+// unsafeBytes views s as bytes without copying; they must not be changed.
+func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
 // member is one JSON object member kept exactly as received.
+//
+// key is the member's name itself when appendString would write the name
+// unchanged between quotes. Otherwise key is the name's JSON string,
+// quotes included, exactly as received (or as appendString writes it, for
+// a member added in code), so that a name with escapes, a lone surrogate
+// or invalid UTF-8 is written back byte for byte. The two forms cannot be
+// confused: a name written as is never holds a '"'.
 type member struct {
 	key string
 	raw json.RawMessage
 }
 
+// quotedKey reports whether key is a member key in its JSON string form.
+func quotedKey(key string) bool { return len(key) > 0 && key[0] == '"' }
+
+// memberKey returns the key of a member named name added in code.
+func memberKey(name string) string {
+	if needsEscape(name) {
+		return string(appendString(nil, name))
+	}
+	return name
+}
+
+// name returns the member's name.
+func (m *member) name() string {
+	if !quotedKey(m.key) {
+		return m.key
+	}
+	s, _, err := unquote(unsafeBytes(m.key))
+	if err != nil {
+		return m.key // cannot happen: the key was checked when kept
+	}
+	return s
+}
+
+// is reports whether the member is named name. A name that appendString
+// does not write as is also matches the member it names once written (so
+// "\xff", written as "\ufffd", finds the member SetExtra("\xff", ...)
+// added).
+func (m *member) is(name string) bool {
+	if !quotedKey(m.key) {
+		return m.key == name
+	}
+	return m.name() == name || m.key == string(appendString(nil, name))
+}
+
+// appendKey appends the member's name as a JSON string.
+func appendKey(b []byte, key string) []byte {
+	if quotedKey(key) {
+		return append(b, key...)
+	}
+	b = append(b, '"')
+	b = append(b, key...)
+	return append(b, '"')
+}
+
 // docState is what a model remembers about the JSON object it was decoded
 // from, so that encoding it again loses nothing. Every resource model embeds
 // one and delegates its JSON methods to an objectCodec.
+//
+// Encoding writes an unchanged document back byte for byte (but for the
+// white space between members): the members in the order received, each
+// name as received, every kept value as received, and every typed value
+// as received too. A typed value is written by encoding the field, so the
+// bytes received are kept only where that encoding would differ from them
+// (an escape, "a<b", "...05.000Z"); they are written while the field still
+// holds the value decoded from them.
 type docState struct {
 	// extra holds, in the order received, the members the model does not
-	// type, and typed members whose value did not fit the Go type (null, a
-	// string where a bool was expected, ...), exactly as received.
+	// type; the typed members whose value did not fit the Go type (null, a
+	// string where a bool was expected, ...), exactly as received; and the
+	// typed members whose name or value is written back as received
+	// ("slots": the field's value fit, its present bit is set, and raw is
+	// the value as received, or nil when the field's encoding is the
+	// same). Members added in code follow.
 	extra []member
+	// layout, when not empty, is the order of the received members: each
+	// byte is a typed field's index, or layoutKept for the next member of
+	// extra. When layout and order are both empty, the order is the one
+	// appendJSON writes by default: the typed fields in struct order, then
+	// extra.
+	layout string
+	// order is layout for an object without kept members, packed: the
+	// count in the top four bits, then six bits per typed field from the
+	// lowest.
+	order uint64
 	// present has bit i set when typed field i of the codec was in the
 	// decoded object.
 	present uint64
@@ -43,31 +121,60 @@ type docState struct {
 	null bool
 }
 
-func (st *docState) raw(key string) (json.RawMessage, bool) {
-	for _, m := range st.extra {
-		if m.key == key {
-			return m.raw, true
+// layoutKept marks, in docState.layout, the place of the next kept member.
+const layoutKept = 0xFF
+
+// orderMax is how many typed fields docState.order holds.
+const orderMax = 10
+
+func (st *docState) find(name string) int {
+	for i := range st.extra {
+		if st.extra[i].is(name) {
+			return i
 		}
+	}
+	return -1
+}
+
+func (st *docState) raw(key string) (json.RawMessage, bool) {
+	if i := st.find(key); i >= 0 {
+		return st.extra[i].raw, true
 	}
 	return nil, false
 }
 
 // setRaw and deleteRaw copy the list before changing it, so that a
 // shallow copy of a model (cp := *in) does not change with the original.
+// A member that exists keeps its place and its name as received.
 func (st *docState) setRaw(key string, raw json.RawMessage) {
 	extra := slices.Clone(st.extra)
-	for i := range extra {
-		if extra[i].key == key {
-			extra[i].raw = raw
-			st.extra = extra
-			return
-		}
+	if i := st.find(key); i >= 0 {
+		extra[i].raw = raw
+		st.extra = extra
+		return
 	}
-	st.extra = append(extra, member{key, raw})
+	st.extra = append(extra, member{memberKey(key), raw})
 }
 
 func (st *docState) deleteRaw(key string) {
-	st.extra = slices.DeleteFunc(slices.Clone(st.extra), func(m member) bool { return m.key == key })
+	for i := st.find(key); i >= 0; i = st.find(key) {
+		st.extra = slices.Delete(slices.Clone(st.extra), i, i+1)
+		st.layout = dropKept(st.layout, i)
+	}
+}
+
+// dropKept removes from layout the place of kept member i.
+func dropKept(layout string, i int) string {
+	for j := 0; j < len(layout); j++ {
+		if layout[j] != layoutKept {
+			continue
+		}
+		if i == 0 {
+			return layout[:j] + layout[j+1:]
+		}
+		i--
+	}
+	return layout // a member added in code has no place in layout
 }
 
 // appender is implemented by the types the codec encodes by appending
@@ -94,6 +201,8 @@ const (
 	kindStrings                  // []string
 	kindObjects                  // []T where *T is an object
 	kindPointer                  // *T where *T unmarshals itself (*Settings)
+	kindInt                      // signed integer kinds
+	kindUint                     // unsigned integer kinds
 )
 
 // codecField is one typed member of a model.
@@ -105,6 +214,9 @@ type codecField struct {
 	// always: emitted even when zero on a value built in code (a decoded
 	// value emits it when it was present).
 	always bool
+	// verbatim: the field's decoder keeps the value as received itself
+	// (*Settings), so the codec need not.
+	verbatim bool
 }
 
 // objectCodec encodes and decodes one struct type as a JSON object whose
@@ -122,6 +234,7 @@ type objectCodec struct {
 var (
 	objectType      = reflect.TypeFor[object]()
 	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+	appenderType    = reflect.TypeFor[appender]()
 )
 
 func newObjectCodec[T any]() *objectCodec {
@@ -134,6 +247,9 @@ func newObjectCodec[T any]() *objectCodec {
 			continue
 		}
 		name, _, _ := strings.Cut(tag, ",")
+		if needsEscape(name) || name == "" {
+			panic("integratorio: internal error: member name " + strconv.Quote(name) + " of " + t.Name())
+		}
 		f := codecField{key: name, quoted: append(strconv.AppendQuote(nil, name), ':'), index: i}
 		f.always = sf.Tag.Get("integratorio") == "always"
 		switch ft := sf.Type; {
@@ -141,14 +257,20 @@ func newObjectCodec[T any]() *objectCodec {
 			f.kind = kindString
 		case ft.Kind() == reflect.Bool:
 			f.kind = kindBool
+		case ft.Kind() >= reflect.Int && ft.Kind() <= reflect.Int64:
+			f.kind = kindInt
+		case ft.Kind() >= reflect.Uint && ft.Kind() <= reflect.Uint64:
+			f.kind = kindUint
 		case ft == reflect.TypeFor[time.Time]():
 			f.kind = kindTime
 		case ft == reflect.TypeFor[[]string]():
 			f.kind = kindStrings
 		case ft.Kind() == reflect.Slice && reflect.PointerTo(ft.Elem()).Implements(objectType):
 			f.kind = kindObjects
+			f.verbatim = true // each element keeps what it received
 		case ft.Kind() == reflect.Pointer && ft.Implements(unmarshalerType):
 			f.kind = kindPointer
+			f.verbatim = ft.Implements(appenderType)
 		}
 		c.index[name] = len(c.fields)
 		c.fields = append(c.fields, f)
@@ -163,10 +285,19 @@ var jsonNull = []byte("null")
 
 // keptSpan locates a member to keep in the input being decoded.
 type keptSpan struct {
-	key          string // the decoded key; "" for a plain key read in place
-	kstart, kend int    // the key's bytes, without quotes
+	key          string // the decoded name; "" for a plain name read in place
+	kstart, kend int    // the name's bytes, without quotes
 	vstart, vend int    // the value's bytes
-	field        int    // typed field index + 1; 0 for an untyped member
+	pos          int32  // the member's place in the object
+	field        int32  // typed field index + 1; 0 for an untyped member
+	// quoted: the key is kept in its JSON string form, as received.
+	quoted bool
+	// slot: a typed member whose value fit, kept for its name or value as
+	// received (see docState.extra).
+	slot bool
+	// value: the value's bytes are kept (always, but for a slot whose
+	// value encodes as received).
+	value bool
 }
 
 // name returns the member's name without allocating for plain keys.
@@ -177,11 +308,36 @@ func (k *keptSpan) name(data []byte) string {
 	return unsafeString(data[k.kstart:k.kend])
 }
 
+// objectScan is what decodeObject gathers about the members of one object.
+type objectScan struct {
+	// at[i] is the place of the member that set typed field i.
+	at [64]int32
+	// n counts the members; last is the latest typed field set.
+	n, last int32
+	// ordered: the members may not be in the order appendJSON writes by
+	// default, so their order is to be recorded.
+	ordered bool
+}
+
+// superseded reports whether kept span k is to be dropped: a typed member
+// that did not fit when a later one set the field, or a slot that a later
+// member of the same name replaced.
+func (sc *objectScan) superseded(k *keptSpan, present uint64) bool {
+	if k.field == 0 {
+		return false
+	}
+	set := present&(1<<(k.field-1)) != 0
+	if k.slot {
+		return !set || sc.at[k.field-1] != k.pos
+	}
+	return set
+}
+
 // dedupe drops the kept spans that a later member of the same name
-// replaces, and those of typed fields that ended up set: the last
-// occurrence wins, as in encoding/json. It keeps the order received.
-func (st *docState) dedupe(data []byte, kept []keptSpan) []keptSpan {
-	if len(kept) <= 16 && !st.needsDedupe(data, kept) {
+// replaces: the last occurrence wins, as in encoding/json. It keeps the
+// order received.
+func (sc *objectScan) dedupe(data []byte, kept []keptSpan, present uint64) []keptSpan {
+	if len(kept) <= 16 && !sc.needsDedupe(data, kept, present) {
 		return kept // the common case: nothing to drop, nothing to allocate
 	}
 	out := kept[:0:0]
@@ -190,8 +346,8 @@ func (st *docState) dedupe(data []byte, kept []keptSpan) []keptSpan {
 		seen = make(map[string]bool, len(kept))
 	}
 	for n := len(kept) - 1; n >= 0; n-- {
-		k := kept[n]
-		if k.field > 0 && st.present&(1<<(k.field-1)) != 0 {
+		k := &kept[n]
+		if sc.superseded(k, present) {
 			continue
 		}
 		name := k.name(data)
@@ -208,7 +364,7 @@ func (st *docState) dedupe(data []byte, kept []keptSpan) []keptSpan {
 			}
 		}
 		if !dup {
-			out = append(out, k)
+			out = append(out, *k)
 		}
 	}
 	slices.Reverse(out)
@@ -216,11 +372,11 @@ func (st *docState) dedupe(data []byte, kept []keptSpan) []keptSpan {
 }
 
 // needsDedupe reports whether a short kept list holds a repeated name or a
-// typed field that ended up set.
-func (st *docState) needsDedupe(data []byte, kept []keptSpan) bool {
+// superseded span.
+func (sc *objectScan) needsDedupe(data []byte, kept []keptSpan, present uint64) bool {
 	for n := range kept {
 		k := &kept[n]
-		if k.field > 0 && st.present&(1<<(k.field-1)) != 0 {
+		if sc.superseded(k, present) {
 			return true
 		}
 		name := k.name(data)
@@ -233,42 +389,125 @@ func (st *docState) needsDedupe(data []byte, kept []keptSpan) bool {
 	return false
 }
 
-// keep stores the kept members with one allocation for all their values,
-// one for all their plain keys and one for the list, instead of one per
-// member.
-func (st *docState) keep(data []byte, kept []keptSpan) {
-	if len(kept) == 0 {
-		return
+// typedOrder returns, in the order received, the indexes of the typed
+// fields set in place (not through a slot), and whether they and kept are
+// in the order appendJSON writes by default.
+func (sc *objectScan) typedOrder(buf *[64]uint8, present uint64, kept []keptSpan) (typed []uint8, inOrder bool) {
+	slots := uint64(0)
+	for i := range kept {
+		if kept[i].slot {
+			slots |= 1 << (kept[i].field - 1)
+		}
 	}
-	kept = st.dedupe(data, kept)
-	if len(kept) == 0 {
+	typed = buf[:0]
+	for set := present &^ slots; set != 0; set &= set - 1 {
+		fi := uint8(bits.TrailingZeros64(set))
+		j := len(typed)
+		typed = append(typed, fi)
+		for ; j > 0 && sc.at[typed[j-1]] > sc.at[fi]; j-- {
+			typed[j] = typed[j-1]
+		}
+		typed[j] = fi
+	}
+	inOrder = slots == 0
+	for j := 1; inOrder && j < len(typed); j++ {
+		inOrder = typed[j-1] < typed[j]
+	}
+	if inOrder && len(typed) > 0 && len(kept) > 0 {
+		inOrder = sc.at[typed[len(typed)-1]] < kept[0].pos
+	}
+	return typed, inOrder
+}
+
+// keep stores the kept members, and their order when it is to be
+// recorded, with one allocation for all their values, one for all their
+// keys and the layout, and one for the list, instead of one per member.
+func (st *docState) keep(data []byte, kept []keptSpan, sc *objectScan) {
+	if len(kept) > 0 {
+		kept = sc.dedupe(data, kept, st.present)
+	}
+	var typedBuf [64]uint8
+	var typed []uint8
+	if sc.ordered {
+		var inOrder bool
+		typed, inOrder = sc.typedOrder(&typedBuf, st.present, kept)
+		if inOrder {
+			typed = nil
+		} else if len(kept) == 0 && len(typed) <= orderMax {
+			st.order = uint64(len(typed)) << 60
+			for j, fi := range typed {
+				st.order |= uint64(fi) << (6 * j)
+			}
+			typed = nil
+		}
+	}
+	layoutLen := 0
+	if typed != nil {
+		layoutLen = len(typed) + len(kept)
+	}
+	if len(kept) == 0 && layoutLen == 0 {
 		return
 	}
 	vals, keys := 0, 0
-	for _, k := range kept {
-		vals += k.vend - k.vstart
-		if k.key == "" {
+	for i := range kept {
+		k := &kept[i]
+		if k.value {
+			vals += k.vend - k.vstart
+		}
+		switch {
+		case k.quoted:
+			keys += k.kend - k.kstart + 2
+		case k.key == "":
 			keys += k.kend - k.kstart
 		}
 	}
-	buf := make([]byte, 0, vals)
 	var kb strings.Builder
-	kb.Grow(keys)
-	for _, k := range kept {
-		if k.key == "" {
+	kb.Grow(keys + layoutLen)
+	for i := range kept {
+		switch k := &kept[i]; {
+		case k.quoted:
+			kb.Write(data[k.kstart-1 : k.kend+1])
+		case k.key == "":
 			kb.Write(data[k.kstart:k.kend])
 		}
 	}
-	allKeys := kb.String()
-	st.extra = make([]member, len(kept))
-	for n, k := range kept {
-		start := len(buf)
-		buf = append(buf, data[k.vstart:k.vend]...)
-		key := k.key
-		if key == "" {
-			key, allKeys = allKeys[:k.kend-k.kstart], allKeys[k.kend-k.kstart:]
+	if layoutLen > 0 {
+		// Merge the typed fields set in place with the kept members, by
+		// their places.
+		j := 0
+		for i := range kept {
+			for ; j < len(typed) && sc.at[typed[j]] < kept[i].pos; j++ {
+				kb.WriteByte(typed[j])
+			}
+			kb.WriteByte(layoutKept)
 		}
-		st.extra[n] = member{key, buf[start:len(buf):len(buf)]}
+		for ; j < len(typed); j++ {
+			kb.WriteByte(typed[j])
+		}
+	}
+	allKeys := kb.String()
+	st.layout = allKeys[keys:]
+	if len(kept) == 0 {
+		return
+	}
+	buf := make([]byte, 0, vals)
+	st.extra = make([]member, len(kept))
+	for n := range kept {
+		k := &kept[n]
+		key := k.key
+		switch l := k.kend - k.kstart; {
+		case k.quoted:
+			key, allKeys = allKeys[:l+2], allKeys[l+2:]
+		case k.key == "":
+			key, allKeys = allKeys[:l], allKeys[l:]
+		}
+		var raw json.RawMessage
+		if k.value {
+			start := len(buf)
+			buf = append(buf, data[k.vstart:k.vend]...)
+			raw = buf[start:len(buf):len(buf)]
+		}
+		st.extra[n] = member{key, raw}
 	}
 }
 
@@ -313,87 +552,148 @@ func (c *objectCodec) decodeObject(data []byte, i int, rv reflect.Value, st *doc
 	*st = docState{decoded: true}
 	var spanBuf [16]keptSpan
 	kept := spanBuf[:0]
+	sc := objectScan{last: -1}
 	end, err := scanObject(data, i, 0, func(ks, ke int, plain bool, vs, ve int) error {
-		span := keptSpan{kstart: ks, kend: ke, vstart: vs, vend: ve}
-		fi, typed := 0, false
+		span := keptSpan{kstart: ks, kend: ke, vstart: vs, vend: ve, pos: sc.n, value: true}
+		sc.n++
+		var name string
 		if plain {
-			fi, typed = c.index[unsafeString(data[ks:ke])]
+			name = unsafeString(data[ks:ke])
 		} else {
 			var err error
-			if span.key, err = unquote(data[ks-1 : ke+1]); err != nil {
+			if span.key, _, err = unquote(data[ks-1 : ke+1]); err != nil {
 				return err
 			}
-			fi, typed = c.index[span.key]
+			name, span.quoted = span.key, true
 		}
-		if typed {
-			// A repeated member replaces what came before, as in
-			// encoding/json; keep drops earlier kept copies.
-			span.key, span.field = c.fields[fi].key, fi+1
-			st.present &^= 1 << fi
-			if c.setField(rv, fi, data[vs:ve]) {
-				st.present |= 1 << fi
-				return nil
-			}
+		fi, typed := c.index[name]
+		if !typed {
+			span.quoted = span.quoted || needsEscape(name)
+			kept = append(kept, span)
+			return nil
 		}
-		kept = append(kept, span)
+		// A repeated member replaces what came before, as in
+		// encoding/json; keep drops earlier kept copies.
+		span.field = int32(fi + 1)
+		if plain {
+			span.key = c.fields[fi].key
+		}
+		st.present &^= 1 << fi
+		fits, same := c.setField(rv, fi, data[vs:ve])
+		if !fits {
+			kept = append(kept, span)
+			return nil
+		}
+		st.present |= 1 << fi
+		sc.at[fi] = span.pos
+		switch {
+		case !same || span.quoted:
+			span.slot, span.value = true, !same
+			kept = append(kept, span)
+			sc.ordered = true
+		case int32(fi) <= sc.last || len(kept) > 0:
+			sc.ordered = true
+		}
+		sc.last = int32(fi)
 		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
-	st.keep(data, kept)
+	st.keep(data, kept, &sc)
 	return end, nil
 }
 
+// jsonKind names the kind of the JSON value starting with c.
 func jsonKind(c byte) string {
 	switch c {
+	case '{':
+		return "object"
 	case '[':
 		return "array"
 	case '"':
 		return "string"
 	case 't', 'f':
 		return "bool"
+	case 'n':
+		return "null"
 	}
 	return "number"
 }
 
+// describeJSON describes the JSON text raw without quoting any of it: its
+// kind and size, or where it stops being JSON.
+func describeJSON(raw []byte) string {
+	i := skipSpace(raw, 0)
+	if i == len(raw) {
+		return "empty"
+	}
+	end, err := skipValue(raw, i, 0)
+	if err == nil {
+		err = topLevel(raw, end)
+	}
+	if err != nil {
+		return fmt.Sprintf("not valid JSON (%d bytes; %v)", len(raw), err)
+	}
+	return fmt.Sprintf("a JSON %s (%d bytes)", jsonKind(raw[i]), len(raw))
+}
+
 // setField sets typed field fi from val, a checked JSON value, and reports
-// whether the value fit. A value that does not fit leaves the field zero.
-func (c *objectCodec) setField(rv reflect.Value, fi int, val []byte) bool {
+// whether the value fit, and whether the field encodes as val (same). A
+// value that does not fit leaves the field zero.
+func (c *objectCodec) setField(rv reflect.Value, fi int, val []byte) (fits, same bool) {
 	f := &c.fields[fi]
-	fv := rv.Field(f.index)
+	return f.set(rv.Field(f.index), val)
+}
+
+// set sets fv, a field of kind f.kind, from val, as setField does.
+func (f *codecField) set(fv reflect.Value, val []byte) (ok, same bool) {
 	if bytes.Equal(val, jsonNull) {
 		fv.SetZero()
-		return false
+		return false, false
 	}
-	ok := false
+	same = f.verbatim
 	switch f.kind {
 	case kindString:
 		var s string
-		if s, ok = decodeString(val); ok {
+		if s, same, ok = decodeString(val); ok {
 			fv.SetString(s)
 		}
 	case kindBool:
 		switch val[0] {
 		case 't':
 			fv.SetBool(true)
-			ok = true
+			ok, same = true, true
 		case 'f':
-			ok = true
+			ok, same = true, true
+		}
+	case kindInt:
+		if n, err := strconv.ParseInt(unsafeString(val), 10, fv.Type().Bits()); err == nil {
+			fv.SetInt(n)
+			var buf [24]byte
+			ok, same = true, string(strconv.AppendInt(buf[:0], n, 10)) == string(val)
+		}
+	case kindUint:
+		if n, err := strconv.ParseUint(unsafeString(val), 10, fv.Type().Bits()); err == nil {
+			fv.SetUint(n)
+			var buf [24]byte
+			ok, same = true, string(strconv.AppendUint(buf[:0], n, 10)) == string(val)
 		}
 	case kindTime:
-		ok = fv.Addr().Interface().(*time.Time).UnmarshalJSON(val) == nil
+		t := fv.Addr().Interface().(*time.Time)
+		if ok = t.UnmarshalJSON(val) == nil; ok {
+			same = canonicalTime(val) || sameTimeText(*t, val)
+		}
 	case kindStrings:
 		if val[0] != '[' {
 			break
 		}
 		out := []string{}
-		ok = true
+		ok, same = true, true
 		_, err := eachElement(val, 0, func(e []byte) error {
-			s, fits := decodeString(e)
-			if !fits {
-				ok = false
-			}
+			s, canonical, fits := decodeString(e)
+			ok = ok && fits
+			same = same && canonical
 			out = append(out, s)
 			return nil
 		})
@@ -422,35 +722,91 @@ func (c *objectCodec) setField(rv reflect.Value, fi int, val []byte) bool {
 			fv.Set(p)
 		}
 	default:
-		ok = json.Unmarshal(val, fv.Addr().Interface()) == nil
+		if ok = json.Unmarshal(val, fv.Addr().Interface()) == nil; ok {
+			enc, err := json.Marshal(fv.Interface())
+			same = err == nil && bytes.Equal(enc, val)
+		}
 	}
 	if !ok {
 		fv.SetZero()
+		same = false
 	}
-	return ok
+	return ok, same
 }
 
-// decodeString decodes a JSON string value; ok is false for anything else.
-func decodeString(val []byte) (string, bool) {
-	if len(val) < 2 || val[0] != '"' {
-		return "", false
+// canonicalTime reports, for the JSON string val that time.Time decoded,
+// whether it has the form AppendText writes, which most times received
+// have: "2006-01-02T15:04:05Z", with a fraction of up to nine digits not
+// ending in 0, and "Z" or an offset other than "+00:00". It is cheaper
+// than formatting the time; false sends the caller to sameTimeText.
+func canonicalTime(val []byte) bool {
+	const date = `"0000-00-00T00:00:00`
+	if len(val) < len(date)+2 {
+		return false
 	}
-	end, plain, err := scanString(val, 0)
-	if err != nil || end != len(val) {
-		return "", false
+	for i := 1; i < len(date); i++ {
+		if c := val[i]; date[i] == '0' && !isDigit(c) || date[i] != '0' && c != date[i] {
+			return false
+		}
 	}
-	if plain {
-		return string(val[1 : len(val)-1]), true
+	rest := val[len(date) : len(val)-1]
+	if rest[0] == '.' {
+		n := 1
+		for n < len(rest) && isDigit(rest[n]) {
+			n++
+		}
+		if n == 1 || n > 10 || rest[n-1] == '0' {
+			return false
+		}
+		rest = rest[n:]
 	}
-	s, err := unquote(val)
-	return s, err == nil
+	switch {
+	case len(rest) == 1:
+		return rest[0] == 'Z'
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+		return isDigit(rest[1]) && isDigit(rest[2]) && isDigit(rest[4]) && isDigit(rest[5]) && string(rest[1:]) != "00:00"
+	}
+	return false
 }
 
-// unquote decodes a JSON string with escapes or non-ASCII bytes.
-func unquote(val []byte) (string, error) {
-	var s string
-	err := json.Unmarshal(val, &s)
-	return s, err
+// sameTimeText reports whether t, decoded from the JSON string val,
+// encodes as val.
+func sameTimeText(t time.Time, val []byte) bool {
+	var buf [64]byte
+	enc, err := t.AppendText(append(buf[:0], '"'))
+	return err == nil && bytes.Equal(append(enc, '"'), val)
+}
+
+// unchanged reports whether fv still holds the value decoded from orig,
+// the bytes received for it, so that they can be written back instead of
+// its encoding: whether decoding orig again gives a value with the same
+// encoding.
+func (f *codecField) unchanged(fv reflect.Value, orig []byte) bool {
+	switch f.kind {
+	case kindString:
+		s, _, ok := decodeString(orig)
+		return ok && s == fv.String()
+	case kindTime:
+		var was time.Time
+		if was.UnmarshalJSON(orig) != nil {
+			return false
+		}
+		var a, b [64]byte
+		encA, errA := was.AppendText(a[:0])
+		encB, errB := fv.Interface().(time.Time).AppendText(b[:0])
+		return errA == nil && errB == nil && bytes.Equal(encA, encB)
+	}
+	was := reflect.New(fv.Type()).Elem()
+	if ok, _ := f.set(was, orig); !ok {
+		return false
+	}
+	switch f.kind {
+	case kindStrings:
+		return slices.Equal(was.Interface().([]string), fv.Interface().([]string))
+	}
+	a, errA := appendField(nil, f.kind, was)
+	b, errB := appendField(nil, f.kind, fv)
+	return errA == nil && errB == nil && bytes.Equal(a, b)
 }
 
 // encode returns the struct v points to as a JSON object; see appendJSON.
@@ -464,55 +820,147 @@ func (c *objectCodec) encode(v any, st *docState, skip ...string) ([]byte, error
 	return c.appendJSON(make([]byte, 0, size), v, st, skip...)
 }
 
-// appendJSON appends the struct v points to as a JSON object. Typed fields
-// are written when they were present in the decoded document, when they
-// are non-zero, or when they are marked "always" on a value built in code;
-// then the kept members, in the order received. Members named in skip are
-// left out.
+// objectWriter appends one object's members.
+type objectWriter struct {
+	c     *objectCodec
+	rv    reflect.Value
+	st    *docState
+	skip  []string
+	b     []byte
+	first bool
+	// written has bit i set once typed field i has been dealt with.
+	written uint64
+}
+
+func (w *objectWriter) skipped(name string) bool {
+	return len(w.skip) > 0 && slices.Contains(w.skip, name)
+}
+
+func (w *objectWriter) comma() {
+	if !w.first {
+		w.b = append(w.b, ',')
+	}
+	w.first = false
+}
+
+// typed appends typed field i, named key ("" for the field's own name),
+// writing orig, the bytes received for it, while it holds the value
+// decoded from them.
+func (w *objectWriter) typed(i int, key string, orig []byte) error {
+	f := &w.c.fields[i]
+	w.written |= 1 << i
+	if w.skipped(f.key) {
+		return nil
+	}
+	w.comma()
+	if key == "" {
+		w.b = append(w.b, f.quoted...)
+	} else {
+		w.b = append(appendKey(w.b, key), ':')
+	}
+	fv := w.rv.Field(f.index)
+	if orig != nil && f.unchanged(fv, orig) {
+		w.b = append(w.b, orig...)
+		return nil
+	}
+	var err error
+	if w.b, err = appendField(w.b, f.kind, fv); err != nil {
+		return fmt.Errorf("encoding %q: %w", f.key, err)
+	}
+	return nil
+}
+
+// kept appends member m of the kept list.
+func (w *objectWriter) kept(m *member) error {
+	name := m.name()
+	if i, typed := w.c.index[name]; typed {
+		if w.st.present&(1<<i) != 0 {
+			return w.typed(i, m.key, m.raw) // a slot
+		}
+		if !w.rv.Field(w.c.fields[i].index).IsZero() {
+			return w.typed(i, m.key, nil) // set since: replaces the value that did not fit
+		}
+	}
+	if w.skipped(name) {
+		return nil
+	}
+	w.comma()
+	w.b = append(appendKey(w.b, m.key), ':')
+	w.b = append(w.b, m.raw...)
+	return nil
+}
+
+// appendJSON appends the struct v points to as a JSON object. A value
+// built in code writes its typed fields that are non-zero or marked
+// "always", in struct order, then the members added with setExtra. A
+// decoded value writes the members received, in the order received (typed
+// fields included, zero or not), then the members added since: those added
+// with setExtra, then the typed fields set to a non-zero value. Members
+// named in skip are left out.
 func (c *objectCodec) appendJSON(b []byte, v any, st *docState, skip ...string) ([]byte, error) {
 	rv := reflect.ValueOf(v).Elem()
 	if st.null && len(st.extra) == 0 && st.present == 0 && exportedZero(rv) {
 		return append(b, "null"...), nil
 	}
-	b = append(b, '{')
-	first := true
-	var emitted uint64
-	for i := range c.fields {
-		f := &c.fields[i]
-		fv := rv.Field(f.index)
-		if st.present&(1<<i) == 0 && fv.IsZero() && (!f.always || st.decoded) {
-			continue
+	w := objectWriter{c: c, rv: rv, st: st, skip: skip, b: append(b, '{'), first: true}
+	if !st.decoded {
+		for i := range c.fields {
+			if f := &c.fields[i]; f.always || !rv.Field(f.index).IsZero() {
+				if err := w.typed(i, "", nil); err != nil {
+					return nil, err
+				}
+			}
 		}
-		if len(skip) > 0 && slices.Contains(skip, f.key) {
-			continue
+		for k := range st.extra {
+			if err := w.kept(&st.extra[k]); err != nil {
+				return nil, err
+			}
 		}
-		if !first {
-			b = append(b, ',')
+		return append(w.b, '}'), nil
+	}
+	var orderBuf [orderMax]byte
+	layout := unsafeBytes(st.layout)
+	if st.order != 0 {
+		layout = orderBuf[:st.order>>60]
+		for j := range layout {
+			layout[j] = byte(st.order>>(6*j)) & 0x3F
 		}
-		first = false
-		b = append(b, f.quoted...)
+	}
+	next := 0 // the next kept member
+	if len(layout) == 0 {
+		for set := st.present; set != 0; set &= set - 1 {
+			if err := w.typed(bits.TrailingZeros64(set), "", nil); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, e := range layout {
 		var err error
-		if b, err = appendField(b, f.kind, fv); err != nil {
-			return nil, fmt.Errorf("encoding %q: %w", f.key, err)
+		if e == layoutKept {
+			if next < len(st.extra) {
+				err = w.kept(&st.extra[next])
+				next++
+			}
+		} else {
+			err = w.typed(int(e), "", nil)
 		}
-		emitted |= 1 << i
+		if err != nil {
+			return nil, err
+		}
 	}
-	for _, m := range st.extra {
-		if i, typed := c.index[m.key]; typed && emitted&(1<<i) != 0 {
-			continue // the typed value replaces what was received
+	for ; next < len(st.extra); next++ {
+		if err := w.kept(&st.extra[next]); err != nil {
+			return nil, err
 		}
-		if len(skip) > 0 && slices.Contains(skip, m.key) {
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendString(b, m.key)
-		b = append(b, ':')
-		b = append(b, m.raw...)
 	}
-	return append(b, '}'), nil
+	for i := range c.fields {
+		if w.written&(1<<i) == 0 && st.present&(1<<i) == 0 && !rv.Field(c.fields[i].index).IsZero() {
+			if err := w.typed(i, "", nil); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return append(w.b, '}'), nil
 }
 
 // appendField appends one typed field's value.
@@ -522,6 +970,10 @@ func appendField(b []byte, kind fieldKind, fv reflect.Value) ([]byte, error) {
 		return appendString(b, fv.String()), nil
 	case kindBool:
 		return strconv.AppendBool(b, fv.Bool()), nil
+	case kindInt:
+		return strconv.AppendInt(b, fv.Int(), 10), nil
+	case kindUint:
+		return strconv.AppendUint(b, fv.Uint(), 10), nil
 	case kindTime:
 		b = append(b, '"')
 		b, err := fv.Interface().(time.Time).AppendText(b)
@@ -565,6 +1017,49 @@ func appendField(b []byte, kind fieldKind, fv reflect.Value) ([]byte, error) {
 	return append(b, out...), err
 }
 
+// memberError is an error decoding a member's value into a caller's
+// variable. Its message says what failed without quoting the value: a
+// document may carry secrets the SDK cannot recognise, and an error from
+// encoding/json or from an UnmarshalJSON method may quote its input. The
+// original error is still reachable with errors.As.
+type memberError struct {
+	msg string
+	err error
+}
+
+func (e *memberError) Error() string { return e.msg }
+func (e *memberError) Unwrap() error { return e.err }
+
+// decodeMember decodes raw, the value of what (a member, for the
+// message), into v with encoding/json.
+func decodeMember(what string, raw []byte, v any) error {
+	err := json.Unmarshal(raw, v)
+	if err == nil {
+		return nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	var argErr *json.InvalidUnmarshalError
+	var msg string
+	switch {
+	case errors.As(err, &argErr):
+		msg = argErr.Error() // names only the Go type
+	case errors.As(err, &typeErr):
+		// Value is a JSON kind, or for a number "number " and its text.
+		kind, _, _ := strings.Cut(typeErr.Value, " ")
+		msg = fmt.Sprintf("cannot decode a JSON %s into Go type %v", kind, typeErr.Type)
+		if typeErr.Field != "" { // a path of struct fields, from the caller's type
+			msg += fmt.Sprintf(" (field %s.%s)", typeErr.Struct, typeErr.Field)
+		}
+		msg += fmt.Sprintf(", at offset %d of %s", typeErr.Offset, describeJSON(raw))
+	case errors.As(err, &syntaxErr):
+		msg = fmt.Sprintf("invalid JSON at offset %d", syntaxErr.Offset)
+	default:
+		msg = fmt.Sprintf("%s does not decode into %T (%T)", describeJSON(raw), v, err)
+	}
+	return &memberError{msg: "integratorio: decoding " + what + ": " + msg, err: err}
+}
+
 // getExtra decodes the member key that the model does not type into v.
 func (c *objectCodec) getExtra(st *docState, key string, v any) (bool, error) {
 	if _, typed := c.index[key]; typed {
@@ -574,10 +1069,7 @@ func (c *objectCodec) getExtra(st *docState, key string, v any) (bool, error) {
 	if !ok {
 		return false, nil
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return true, fmt.Errorf("integratorio: decoding %s member %q: %w", c.typ.Name(), key, err)
-	}
-	return true, nil
+	return true, decodeMember(fmt.Sprintf("%s member %q", c.typ.Name(), key), raw, v)
 }
 
 // setExtra stores v, encoded as JSON, as the member key that the model does
@@ -607,9 +1099,10 @@ func (c *objectCodec) deleteExtra(st *docState, key string) {
 // extraKeys lists the untyped members, sorted.
 func (c *objectCodec) extraKeys(st *docState) []string {
 	keys := make([]string, 0, len(st.extra))
-	for _, m := range st.extra {
-		if _, typed := c.index[m.key]; !typed {
-			keys = append(keys, m.key)
+	for i := range st.extra {
+		name := st.extra[i].name()
+		if _, typed := c.index[name]; !typed {
+			keys = append(keys, name)
 		}
 	}
 	slices.Sort(keys)

@@ -18,7 +18,7 @@ const maxPages = 100_000
 // header's rel="next" until it is gone. Each page is fetched only when the
 // loop asks for it. A next link to another origin, or one already visited,
 // ends the listing with an error.
-func pages[T any, P document[T]](ctx context.Context, c *Client, path, query string) iter.Seq2[[]*T, error] {
+func pages[T any, P model[T]](ctx context.Context, c *Client, path, query string) iter.Seq2[[]*T, error] {
 	return func(yield func([]*T, error) bool) {
 		r := request{ctx: ctx, method: http.MethodGet, path: path, query: query}
 		var seen map[string]struct{}
@@ -62,7 +62,7 @@ func pages[T any, P document[T]](ctx context.Context, c *Client, path, query str
 
 // decodeList decodes a page: a JSON array of documents. A 204 or an empty
 // body is an empty page.
-func decodeList[T any, P document[T]](r *response) ([]*T, error) {
+func decodeList[T any, P model[T]](r *response) ([]*T, error) {
 	if r.body == nil || r.status == http.StatusNoContent {
 		return nil, nil
 	}
@@ -114,6 +114,15 @@ func (c *Client) nextPage(r *response) (*url.URL, error) {
 		return nil, r.unexpected(http.MethodGet, "malformed Link header: %v", err)
 	}
 	if !ok {
+		return nil, nil
+	}
+	return c.resolveNext(r, ref)
+}
+
+// resolveNext resolves a next-page reference against the page's URL,
+// refusing another origin; "" means there is no next page.
+func (c *Client) resolveNext(r *response, ref string) (*url.URL, error) {
+	if ref == "" {
 		return nil, nil
 	}
 	u, err := r.url.Parse(ref)

@@ -57,7 +57,7 @@ func matchRune(b []byte, i int, want rune) int {
 			}
 			return 0
 		}
-		v, ok := hex4(b, i+2)
+		v, ok := hexQuad(b, i+2)
 		if !ok {
 			return 0
 		}
@@ -65,7 +65,7 @@ func matchRune(b []byte, i int, want rune) int {
 			return 6
 		}
 		if want > 0xFFFF && v >= 0xD800 && v < 0xDC00 && i+12 <= len(b) && b[i+6] == '\\' && b[i+7] == 'u' {
-			lo, ok := hex4(b, i+8)
+			lo, ok := hexQuad(b, i+8)
 			if ok && lo >= 0xDC00 && lo < 0xE000 && 0x10000+(rune(v)-0xD800)<<10+(rune(lo)-0xDC00) == want {
 				return 12
 			}
@@ -88,7 +88,7 @@ func matchRune(b []byte, i int, want rune) int {
 	return 0
 }
 
-func hex4(b []byte, i int) (uint16, bool) {
+func hexQuad(b []byte, i int) (uint16, bool) {
 	if i+4 > len(b) {
 		return 0, false
 	}

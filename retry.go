@@ -154,7 +154,14 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return false, nil
 	}
 	st.answered = resp != nil && err == nil
-	if (err != nil && st.maybeSent()) || (resp != nil && resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable) {
+	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+		// A wait the client honours holds back every request of the
+		// client, not only this one: the others would hit the limit too.
+		if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok && ra <= c.policy.MaxWait {
+			c.pacer.pause(ra)
+		}
+	}
+	if (err != nil && st.maybeSent() && !notSent(err)) || (resp != nil && resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable) {
 		st.mayHaveActed = true
 	}
 	var wait time.Duration
@@ -200,8 +207,8 @@ func (c *Client) shouldRetry(ctx context.Context, st *attemptState, resp *http.R
 		return false
 	}
 	if err != nil {
-		if !retryableTransportError(err) {
-			return false
+		if notSent(err) || !retryableTransportError(err) {
+			return false // the pacer's wait ended with the context
 		}
 		// A write is repeated only if no attempt can have reached the server.
 		return st.idempotent || !st.maybeSent()

@@ -2,6 +2,7 @@ package integratorio
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 )
 
@@ -66,7 +67,7 @@ func (in *Integration) CompleteInstallStep(name string) error {
 			return nil
 		}
 	}
-	return invalidArgf("integration %s has no install step named %q", in.ID, name)
+	return invalidArgf("the integration has no install step named %q", name)
 }
 
 // InstallComplete reports whether every install step is completed (true
@@ -86,35 +87,6 @@ type Section struct {
 	state docState
 }
 
-var sectionCodec = newObjectCodec[Section]()
-
-// UnmarshalJSON decodes a section, keeping every member.
-func (s *Section) UnmarshalJSON(data []byte) error {
-	return sectionCodec.decode(data, s, &s.state)
-}
-
-// MarshalJSON encodes the section with every member it was decoded with.
-func (s Section) MarshalJSON() ([]byte, error) {
-	return sectionCodec.encode(&s, &s.state)
-}
-
-// Extra decodes the member key, one this struct does not type, into v.
-func (s *Section) Extra(key string, v any) (bool, error) {
-	if s == nil {
-		return false, nil
-	}
-	return sectionCodec.getExtra(&s.state, key, v)
-}
-
-// SetExtra sets the member key, one this struct does not type, to v
-// encoded as JSON.
-func (s *Section) SetExtra(key string, v any) error {
-	if s == nil {
-		return invalidArgf("SetExtra: nil *Section")
-	}
-	return sectionCodec.setExtra(&s.state, key, v)
-}
-
 // Sections decodes settings.sections; nil when absent.
 func (s *Settings) Sections() ([]Section, error) {
 	var out []Section
@@ -124,9 +96,28 @@ func (s *Settings) Sections() ([]Section, error) {
 	return out, nil
 }
 
-// SetSections replaces settings.sections, keeping every other member.
+// SetSections replaces settings.sections, keeping every other member. The
+// members of each section that were decoded are written as received (see
+// Section).
 func (s *Settings) SetSections(sections []Section) error {
-	return s.Set("sections", sections)
+	if s == nil {
+		return errNilSettings
+	}
+	b := []byte("null")
+	if sections != nil {
+		b = append(b[:0], '[')
+		for i := range sections {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = sections[i].appendJSON(b); err != nil {
+				return invalidArgf("section %d cannot be encoded as JSON: %v", i, err)
+			}
+		}
+		b = append(b, ']')
+	}
+	return s.setRaw("sections", b)
 }
 
 // CommonResources returns the string members of
@@ -134,34 +125,63 @@ func (s *Settings) SetSections(sections []Section) error {
 // (connections, exports, ...). Members that are not strings are left out
 // of the map, and kept in the settings.
 func (s *Settings) CommonResources() (map[string]string, error) {
-	var raw map[string]json.RawMessage
-	if _, err := s.Get("commonresources", &raw); err != nil {
-		return nil, err
+	out := map[string]string{}
+	raw, err := s.commonResources()
+	if err != nil || raw == nil {
+		return out, err
 	}
-	out := make(map[string]string, len(raw))
-	for k, v := range raw {
-		var id string
-		if json.Unmarshal(v, &id) == nil {
-			out[k] = id
+	err = eachMember(raw, func(name string, m member) {
+		if id, _, ok := decodeString(m.raw); ok {
+			out[strings.Clone(name)] = id
 		}
+	})
+	if err != nil {
+		return nil, commonResourcesError(raw)
 	}
 	return out, nil
 }
 
+// commonResources returns settings.commonresources, or nil when absent or
+// null.
+func (s *Settings) commonResources() (json.RawMessage, error) {
+	if s == nil {
+		return nil, nil
+	}
+	raw, ok, err := s.member("commonresources")
+	if err != nil || !ok || string(raw) == "null" {
+		return nil, err
+	}
+	return raw, nil
+}
+
+func commonResourcesError(raw []byte) error {
+	return fmt.Errorf(`integratorio: settings member "commonresources" is not a JSON object: %s`, describeJSON(raw))
+}
+
 // SetCommonResource sets one member of settings.commonresources to id,
-// keeping every other member (and creating the object when absent).
+// keeping every other member as received (and creating the object when
+// absent).
 func (s *Settings) SetCommonResource(key, id string) error {
 	if key == "" {
 		return invalidArgf("SetCommonResource: empty key")
 	}
-	var raw map[string]json.RawMessage
-	if _, err := s.Get("commonresources", &raw); err != nil {
+	raw, err := s.commonResources()
+	if err != nil {
 		return err
 	}
-	if raw == nil {
-		raw = map[string]json.RawMessage{}
+	common, err := parseMembers(raw)
+	if err != nil {
+		return commonResourcesError(raw)
 	}
-	b, _ := json.Marshal(id) // a string always encodes
-	raw[key] = b
-	return s.Set("commonresources", raw)
+	value := appendString(nil, id)
+	found := false
+	for i := range common {
+		if common[i].is(key) {
+			common[i].raw, found = value, true
+		}
+	}
+	if !found {
+		common = append(common, member{memberKey(key), value})
+	}
+	return s.setRaw("commonresources", appendMembers(nil, common))
 }

@@ -162,15 +162,22 @@ func parseVersion(v string) (*semver.Version, error) {
 
 // ManagedUpdate implements IntegrationsService.ManagedUpdate.
 func (s *integrations) ManagedUpdate(ctx context.Context, id, version string, fn func(*Integration) error, opts ...ManagedUpdateOption) (*Integration, error) {
+	out, _, err := s.managedUpdateFrom(ctx, id, version, fn, opts...)
+	return out, err
+}
+
+// managedUpdateFrom is ManagedUpdate, also reporting the version the
+// integration had when read ("" when it was not read).
+func (s *integrations) managedUpdateFrom(ctx context.Context, id, version string, fn func(*Integration) error, opts ...ManagedUpdateOption) (*Integration, string, error) {
 	if err := validateID(id); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if fn == nil {
-		return nil, invalidArgf("ManagedUpdate: nil update function")
+		return nil, "", invalidArgf("ManagedUpdate: nil update function")
 	}
 	target, err := parseVersion(version)
 	if err != nil {
-		return nil, invalidArgf("ManagedUpdate: version %q is not MAJOR.MINOR.PATCH[-PRERELEASE]: %v", version, err)
+		return nil, "", invalidArgf("ManagedUpdate: version %q is not MAJOR.MINOR.PATCH[-PRERELEASE]: %v", version, err)
 	}
 	cfg := managedUpdateConfig{unlockTimeout: 30 * time.Second}
 	for _, o := range opts {
@@ -178,16 +185,18 @@ func (s *integrations) ManagedUpdate(ctx context.Context, id, version string, fn
 			o(&cfg)
 		}
 	}
-	unlockKey, err := s.c.locks.lock(ctx, "/integrations/"+id)
+	p, _ := s.docPath(id) // id is valid
+	unlockKey, err := s.c.locks.lock(ctx, p)
 	if err != nil {
-		return nil, fmt.Errorf("integratorio: ManagedUpdate %s: waiting for this client's other update of it: %w", id, err)
+		return nil, "", fmt.Errorf("integratorio: ManagedUpdate %s: waiting for this client's other update of it: %w", id, err)
 	}
 	defer unlockKey()
-	out, err := s.managedUpdate(ctx, id, version, target, fn, cfg)
-	return out, s.c.redactError(err)
+	var from string
+	out, err := s.managedUpdate(ctx, id, version, target, fn, cfg, &from)
+	return out, s.c.redactString(from), s.c.redactError(err)
 }
 
-func (s *integrations) managedUpdate(ctx context.Context, id, version string, target *semver.Version, fn func(*Integration) error, cfg managedUpdateConfig) (*Integration, error) {
+func (s *integrations) managedUpdate(ctx context.Context, id, version string, target *semver.Version, fn func(*Integration) error, cfg managedUpdateConfig, from *string) (*Integration, error) {
 	fail := func(step string, cause error) *ManagedUpdateError {
 		return &ManagedUpdateError{IntegrationID: id, Version: version, Step: step, Err: cause}
 	}
@@ -196,6 +205,7 @@ func (s *integrations) managedUpdate(ctx context.Context, id, version string, ta
 	if err != nil {
 		return nil, fail(StepRead, err)
 	}
+	*from = in.Version
 	if in.Version != "" && !cfg.ignoreCurrentVersion {
 		current := s.c.redactString(in.Version)
 		// Build metadata is valid semver and plays no part in precedence:
@@ -310,41 +320,4 @@ func (s *integrations) Unlock(ctx context.Context, id string) (*Integration, err
 	}
 	in.UpdateInProgress = false
 	return s.Update(ctx, id, in)
-}
-
-// maxModifyAttempts bounds how often Modify starts over after a conflict.
-const maxModifyAttempts = 3
-
-// Modify implements IntegrationsService.Modify.
-func (s *integrations) Modify(ctx context.Context, id string, fn func(*Integration) error) (*Integration, error) {
-	if err := validateID(id); err != nil {
-		return nil, err
-	}
-	if fn == nil {
-		return nil, invalidArgf("Modify: nil function")
-	}
-	unlockKey, err := s.c.locks.lock(ctx, "/integrations/"+id)
-	if err != nil {
-		return nil, fmt.Errorf("integratorio: Modify %s: waiting for this client's other update of it: %w", id, err)
-	}
-	defer unlockKey()
-	for range maxModifyAttempts {
-		in, err := s.Get(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		seen := in.LastModified
-		if err := fn(in); err != nil {
-			return nil, err
-		}
-		now, err := s.Get(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if !now.LastModified.Equal(seen) {
-			continue
-		}
-		return s.Update(ctx, id, in)
-	}
-	return nil, fmt.Errorf("%w: integration %s: changed by someone else %d times while being modified", ErrConflict, id, maxModifyAttempts)
 }

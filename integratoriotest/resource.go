@@ -18,16 +18,15 @@ import (
 // or PUT body, refused in a PATCH.
 var readOnlyMembers = []string{"_id", "createdAt", "lastModified"}
 
-// crudRoutes registers the six document endpoints every resource has:
-// list, create, get, replace (PUT), patch and delete, under /<c.name>.
-// validate, when non-nil, checks a document before it is stored.
-func (s *Server) crudRoutes(c *collection, validate func(map[string]any) error) {
+// crudRoutes registers the six document endpoints of a resource: list,
+// create, get, replace (PUT), patch and delete, under /<name>.
+func (s *Server) crudRoutes(rs *resourceSpec, c *collection) {
 	base := "/" + c.name
-	s.handle(http.MethodGet, base, s.listHandler(c))
-	s.handle(http.MethodPost, base, s.createHandler(c, validate))
+	s.handle(http.MethodGet, base, s.listHandler(c, nil))
+	s.handle(http.MethodPost, base, s.createHandler(rs, c))
 	s.handle(http.MethodGet, base+"/{id}", s.getHandler(c))
-	s.handle(http.MethodPut, base+"/{id}", s.putHandler(c, validate))
-	s.handle(http.MethodPatch, base+"/{id}", s.patchHandler(c, validate))
+	s.handle(http.MethodPut, base+"/{id}", s.putHandler(rs, c))
+	s.handle(http.MethodPatch, base+"/{id}", s.patchHandler(rs, c))
 	s.handle(http.MethodDelete, base+"/{id}", s.deleteHandler(c))
 }
 
@@ -37,7 +36,11 @@ func (s *Server) crudRoutes(c *collection, validate func(map[string]any) error) 
 // limit, if the request had one), so that documents deleted between pages
 // do not shift later ones out of the listing; skip is honoured too.
 // include and exclude project the records.
-func (s *Server) listHandler(c *collection) http.HandlerFunc {
+//
+// scope, when non-nil, narrows the list to the documents its matcher
+// keeps (a sub-list such as /integrations/{id}/flows), or refuses the
+// request.
+func (s *Server) listHandler(c *collection, scope func(*http.Request) (func(doc []byte) bool, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		proj, err := parseProjection(q)
@@ -64,54 +67,78 @@ func (s *Server) listHandler(c *collection) http.HandlerFunc {
 			return
 		}
 		limit = min(max(limit, 1), s.opts.pageSize)
+		var match func([]byte) bool
+		if scope != nil {
+			if match, err = scope(r); err != nil {
+				writeErr(w, err)
+				return
+			}
+		}
 
 		s.mu.Lock()
-		total := len(c.order)
-		start := min(skip, total)
+		start := 0
 		if cursor != "" {
-			start = min(c.after(after)+skip, total)
+			start = c.after(after)
 		}
 		var page [][]byte
-		ids := c.order[start : start+min(limit, total-start)]
-		for _, id := range ids {
-			page = append(page, c.docs[id])
-		}
 		var last uint64
-		if len(ids) > 0 {
-			last = c.seq[ids[len(ids)-1]]
+		more := false
+		for _, id := range c.order[start:] {
+			doc := c.docs[id]
+			if match != nil && !match(doc) {
+				continue
+			}
+			if skip > 0 {
+				skip--
+				continue
+			}
+			if len(page) == limit {
+				more = true
+				break
+			}
+			page = append(page, doc)
+			last = c.seq[id]
 		}
 		s.mu.Unlock()
 
-		if start+len(page) < total {
+		if more {
 			q.Del("skip") // q is this request's own copy
 			q.Set("after", strconv.FormatUint(last, 10))
-			link := APIPrefix + "/" + c.name + "?" + q.Encode()
+			link := r.URL.EscapedPath() + "?" + q.Encode()
 			if !s.opts.relativeLinks {
 				link = "http://" + r.Host + link
 			}
 			w.Header().Set("Link", "<"+link+`>; rel="next"`)
 		}
-		if len(page) == 0 {
-			writeNoContent(w)
-			return
-		}
-		out := make([]json.RawMessage, len(page))
-		for i, b := range page {
-			if proj != nil {
-				var m map[string]any
-				if err := decodeJSON(b, &m); err != nil {
-					writeErr(w, err)
-					return
-				}
-				if b, err = encodeJSON(proj.apply(m)); err != nil {
-					writeErr(w, err)
-					return
-				}
-			}
-			out[i] = b
-		}
-		writeJSON(w, http.StatusOK, out)
+		writePage(w, page, proj)
 	}
+}
+
+// writePage answers a list page: 200 with the documents as a JSON array,
+// projected by proj when it is non-nil, or 204 without a body when there
+// are none.
+func writePage(w http.ResponseWriter, page [][]byte, proj *projection) {
+	if len(page) == 0 {
+		writeNoContent(w)
+		return
+	}
+	out := make([]json.RawMessage, len(page))
+	for i, b := range page {
+		if proj != nil {
+			var m map[string]any
+			if err := decodeJSON(b, &m); err != nil {
+				writeErr(w, err)
+				return
+			}
+			var err error
+			if b, err = encodeJSON(proj.apply(m)); err != nil {
+				writeErr(w, err)
+				return
+			}
+		}
+		out[i] = b
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func intParam(q url.Values, key string, def int) (int, error) {
@@ -143,10 +170,10 @@ func (s *Server) getHandler(c *collection) http.HandlerFunc {
 
 // writableBody reads the request's document, validates it, and drops the
 // read-only members the server sets itself.
-func writableBody(r *http.Request, validate func(map[string]any) error) (map[string]any, error) {
+func writableBody(r *http.Request, rs *resourceSpec) (map[string]any, error) {
 	doc, err := requestObject(r, false)
-	if err == nil && validate != nil {
-		err = validate(doc)
+	if err == nil {
+		err = rs.validate(doc)
 	}
 	if err != nil {
 		return nil, err
@@ -159,9 +186,9 @@ func writableBody(r *http.Request, validate func(map[string]any) error) (map[str
 
 // createHandler stores a new document under a new id and answers 201 with
 // it. Read-only members in the body are ignored.
-func (s *Server) createHandler(c *collection, validate func(map[string]any) error) http.HandlerFunc {
+func (s *Server) createHandler(rs *resourceSpec, c *collection) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		doc, err := writableBody(r, validate)
+		doc, err := writableBody(r, rs)
 		if err != nil {
 			writeErr(w, err)
 			return
@@ -207,10 +234,10 @@ func (s *Server) insert(c *collection, doc map[string]any) ([]byte, error) {
 // putHandler replaces the whole document with the body: members the body
 // leaves out are gone. _id and createdAt are kept, lastModified moves on;
 // their values in the body are ignored. Answers 200 with the document.
-func (s *Server) putHandler(c *collection, validate func(map[string]any) error) http.HandlerFunc {
+func (s *Server) putHandler(rs *resourceSpec, c *collection) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
-		doc, err := writableBody(r, validate)
+		doc, err := writableBody(r, rs)
 		if err != nil {
 			writeErr(w, err)
 			return
@@ -265,7 +292,7 @@ var patchOps = []string{"add", "remove", "replace", "test"}
 // leading zero; "-" appends); test compares numbers by value. Anything
 // else, or an operation that fails (a missing path, a failed test), is 400
 // and changes nothing.
-func (s *Server) patchHandler(c *collection, validate func(map[string]any) error) http.HandlerFunc {
+func (s *Server) patchHandler(rs *resourceSpec, c *collection) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		body, err := requestBody(r)
@@ -273,7 +300,7 @@ func (s *Server) patchHandler(c *collection, validate func(map[string]any) error
 			writeErr(w, err)
 			return
 		}
-		patch, err := decodePatch(body)
+		patch, err := decodePatch(body, rs.patchable)
 		if err != nil {
 			writeErr(w, err)
 			return
@@ -295,10 +322,8 @@ func (s *Server) patchHandler(c *collection, validate func(map[string]any) error
 			if err := decodeJSON(out, &doc); err != nil || doc == nil {
 				return nil, badRequest("invalid_field", "", "the patch does not leave a JSON object")
 			}
-			if validate != nil {
-				if err := validate(doc); err != nil {
-					return nil, err
-				}
+			if err := rs.validate(doc); err != nil {
+				return nil, err
 			}
 			return doc, nil
 		})
@@ -311,8 +336,10 @@ func (s *Server) patchHandler(c *collection, validate func(map[string]any) error
 	}
 }
 
-// decodePatch decodes and checks a JSON Patch body.
-func decodePatch(body []byte) (jsonpatch.Patch, error) {
+// decodePatch decodes and checks a JSON Patch body. patchable, when
+// non-nil, are the pointers an add, remove or replace may touch (see
+// resourceSpec); a test may read any.
+func decodePatch(body []byte, patchable []string) (jsonpatch.Patch, error) {
 	if body == nil {
 		return nil, badRequest("invalid_json", "", "the request body must be a JSON Patch array")
 	}
@@ -340,12 +367,38 @@ func decodePatch(body []byte) (jsonpatch.Patch, error) {
 		if slices.Contains(readOnlyMembers, first) {
 			return nil, badRequest("invalid_field", first, "operation %d: %s is read-only", i, first)
 		}
+		if patchable != nil && kind != "test" && !patchAllowed(p, patchable) {
+			return nil, badRequest("invalid_field", first, "operation %d: %s cannot be patched (the API patches only %s)", i, p, orList(patchable))
+		}
 	}
 	patch, err := jsonpatch.DecodePatch(body)
 	if err != nil {
 		return nil, badRequest("invalid_json", "", "the request body is not a JSON Patch: %v", err)
 	}
 	return patch, nil
+}
+
+// patchAllowed reports whether the JSON Pointer p is one of patterns, or
+// below one; "*" in a pattern stands for any one token.
+func patchAllowed(p string, patterns []string) bool {
+	toks := strings.Split(p[1:], "/")
+	for _, pat := range patterns {
+		want := strings.Split(strings.TrimPrefix(pat, "/"), "/")
+		if len(toks) < len(want) {
+			continue
+		}
+		ok := true
+		for i, w := range want {
+			if w != "*" && w != unescapeToken.Replace(toks[i]) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }
 
 // deleteHandler deletes the document and answers 204, or 404.
@@ -363,11 +416,80 @@ func (s *Server) deleteHandler(c *collection) http.HandlerFunc {
 	}
 }
 
-// seed stores raw documents as given, atomically: all or none. A document
-// keeps its _id (a new one is assigned when it has none), createdAt and
-// lastModified. A missing lastModified is set to now; a missing createdAt
-// to lastModified. The caller holds s.mu.
-func (s *Server) seed(c *collection, docs []map[string]any) ([]string, error) {
+// seedBatch is documents to seed into one collection.
+type seedBatch struct {
+	c    *collection
+	docs []map[string]any
+}
+
+// seed stores raw documents as given, atomically: all or none, over every
+// batch. A document keeps its _id (a new one is assigned when it has none),
+// createdAt and lastModified. A missing lastModified is set to now; a
+// missing createdAt to lastModified. It returns the ids, batch after
+// batch. The caller holds s.mu.
+func (s *Server) seed(batches ...seedBatch) ([]string, error) {
+	taken := make([]map[string]bool, len(batches))
+	for i, b := range batches {
+		var err error
+		if taken[i], err = checkSeed(b.c, b.docs); err != nil {
+			if len(batches) > 1 {
+				err = fmt.Errorf("%s: %w", b.c.name, err)
+			}
+			return nil, err
+		}
+	}
+	for _, b := range batches {
+		for _, d := range b.docs {
+			for _, k := range []string{"createdAt", "lastModified"} {
+				if t, ok := parseTimeMember(d[k]); ok {
+					s.observe(t)
+				}
+			}
+		}
+	}
+	type stored struct {
+		c   *collection
+		id  string
+		doc []byte
+	}
+	var out []stored
+	for i, b := range batches {
+		for _, d := range b.docs {
+			if _, ok := d["lastModified"]; !ok {
+				d["lastModified"] = formatTime(s.tick())
+			}
+			if _, ok := d["createdAt"]; !ok {
+				// Never created after its last change.
+				if t, ok := parseTimeMember(d["lastModified"]); ok {
+					d["createdAt"] = formatTime(t)
+				} else {
+					d["createdAt"] = formatTime(s.now())
+				}
+			}
+			id, _ := d["_id"].(string)
+			if id == "" {
+				id = s.freshID(b.c, s.now(), taken[i])
+				taken[i][id] = true
+				d["_id"] = id
+			}
+			enc, err := encodeJSON(d)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, stored{b.c, id, enc})
+		}
+	}
+	ids := make([]string, len(out))
+	for i, st := range out {
+		st.c.put(st.id, st.doc)
+		ids[i] = st.id
+	}
+	return ids, nil
+}
+
+// checkSeed checks the given ids of documents to seed into c, and returns
+// them. The caller holds s.mu.
+func checkSeed(c *collection, docs []map[string]any) (map[string]bool, error) {
 	seen := map[string]bool{}
 	for i, d := range docs {
 		v, has := d["_id"]
@@ -386,39 +508,17 @@ func (s *Server) seed(c *collection, docs []map[string]any) ([]string, error) {
 		}
 		seen[id] = true
 	}
-	ids := make([]string, 0, len(docs))
-	for _, d := range docs {
-		for _, k := range []string{"createdAt", "lastModified"} {
-			if t, ok := parseTimeMember(d[k]); ok {
-				s.observe(t)
-			}
-		}
+	return seen, nil
+}
+
+// parseTimeMember reads a timestamp member.
+func parseTimeMember(v any) (time.Time, bool) {
+	str, ok := v.(string)
+	if !ok {
+		return time.Time{}, false
 	}
-	for _, d := range docs {
-		if _, ok := d["lastModified"]; !ok {
-			d["lastModified"] = formatTime(s.tick())
-		}
-		if _, ok := d["createdAt"]; !ok {
-			// Never created after its last change.
-			if t, ok := parseTimeMember(d["lastModified"]); ok {
-				d["createdAt"] = formatTime(t)
-			} else {
-				d["createdAt"] = formatTime(s.now())
-			}
-		}
-		id, _ := d["_id"].(string)
-		if id == "" {
-			id = s.freshID(c, s.now(), seen)
-			d["_id"] = id
-		}
-		b, err := encodeJSON(d)
-		if err != nil {
-			return nil, err
-		}
-		c.put(id, b)
-		ids = append(ids, id)
-	}
-	return ids, nil
+	t, err := time.Parse(time.RFC3339Nano, str)
+	return t, err == nil
 }
 
 // decodeObjects decodes data as one JSON object or an array of objects.
@@ -442,15 +542,4 @@ func decodeObjects(data []byte) ([]map[string]any, error) {
 		return out, nil
 	}
 	return nil, errors.New("not a JSON object or an array of objects")
-}
-
-// rawDocument returns a stored document, copied.
-func (s *Server) rawDocument(c *collection, id string) (json.RawMessage, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := c.get(id)
-	if !ok {
-		return nil, false
-	}
-	return slices.Clone(b), true
 }

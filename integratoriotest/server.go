@@ -25,10 +25,22 @@
 // _id is its own, not its _integrationId, and an update pushed to an
 // install's id is refused.
 //
-// Tests can seed documents (AddIntegration, AddIntegrationJSON, LoadDir),
-// read them back as raw JSON (IntegrationJSON), inspect the requests the
-// server received (Requests) and inject faults (FailNext, RateLimitNext,
-// DropNext) to prove retry behaviour end to end.
+// Flows are served like integrations (/flows, their clone, and the flows
+// of one integration at /integrations/{id}/flows); POST /flows/{id}/run
+// starts a job. Jobs (/jobs) are listed as the real service lists them (at
+// most 1001 a call, newest createdAt first, paged by createdAt_lte) and
+// move on each time they are read by id: queued, running, then done, as
+// ScriptRuns says, so that waiting for one needs no wall-clock timing. The
+// errors of a flow's steps, seeded with AddFlowErrors, are listed,
+// resolved and retried under /flows/{id}/{step}/. Every resource comes
+// from one table; Resources names them.
+//
+// Tests can seed documents of any resource (AddJSON, Add, LoadDir, and
+// AddIntegration, AddIntegrationJSON), read them back as raw JSON
+// (DocumentJSON, IDs, IntegrationJSON, FlowErrorsJSON), inspect the
+// requests the server received (Requests) and inject faults (FailNext,
+// RateLimitNext, DropNext) on any route to prove retry behaviour end to
+// end.
 //
 // Package integratoriotest/recording records exchanges with the real API
 // into fixture files and replays them; command integratorio-fake serves
@@ -80,12 +92,17 @@ type Server struct {
 	mux  *http.ServeMux
 	opts options
 
+	table []resourceSpec         // what the server serves; see resourceTable
+	colls map[string]*collection // one per resource, by name
+
 	mu           sync.Mutex
-	integrations *collection
-	lastWrite    time.Time // the last lastModified handed out
+	integrations *collection // colls["integrations"]
+	lastWrite    time.Time   // the last lastModified handed out
 	ids          idSource
 	requests     []Request
 	faults       []*fault
+	runs         runState       // the jobs the server started; see jobs.go
+	flowErrs     flowErrorState // the errors of flow steps; see flowerrors.go
 
 	redactMu sync.Mutex
 	redactor *tokenRedactor // for the request log; see logRedactor
@@ -101,6 +118,7 @@ type options struct {
 	listener      net.Listener
 	logger        *slog.Logger
 	maxRequests   int
+	resources     []resourceSpec // the resource table; nil: resourceTable
 }
 
 // Option configures a Server.
@@ -118,8 +136,10 @@ func WithToken(token string) Option {
 }
 
 // WithPageSize sets how many records a list answers per page before it
-// adds a Link: <...>; rel="next" header. The default is DefaultPageSize.
-// Values below 1 keep the default.
+// adds a Link: <...>; rel="next" header, and how many errors of a flow
+// step a page holds before its nextPageURL. The default is
+// DefaultPageSize. Values below 1 keep the default. Jobs page as on the
+// real service, 1001 a call, whatever the option.
 func WithPageSize(n int) Option {
 	return func(o *options) {
 		if n > 0 {
@@ -140,11 +160,12 @@ func WithRelativeNextLinks() Option {
 type CloneResponse int
 
 const (
-	// CloneReturnsDocument answers a clone with the new integration
-	// document. It is the default.
+	// CloneReturnsDocument answers a clone with the new document (the
+	// integration or the flow). It is the default.
 	CloneReturnsDocument CloneResponse = iota
 	// CloneReturnsCreated answers a clone with the list of resources it
-	// created: [{"model":"Integration","_id":"...","name":"..."}].
+	// created: [{"model":"Integration","_id":"...","name":"..."}], or
+	// "model":"Flow" for a flow.
 	CloneReturnsCreated
 )
 
@@ -204,11 +225,11 @@ func NewServer(opts ...Option) *Server {
 		o.token = "integratoriotest-" + randomHex(8)
 	}
 	s := &Server{
-		Token:        o.token,
-		opts:         o,
-		integrations: newCollection("integrations", "Integration"),
-		mux:          http.NewServeMux(),
+		Token: o.token,
+		opts:  o,
+		mux:   http.NewServeMux(),
 	}
+	s.initResources()
 	if o.idSeed != nil {
 		s.ids = newIDSource(*o.idSeed)
 	} else {
@@ -227,9 +248,10 @@ func NewServer(opts ...Option) *Server {
 	return s
 }
 
-// routes registers every endpoint. A new resource adds its routes here.
+// routes registers every endpoint. A new resource adds an entry to
+// resourceTable, not a line here.
 func (s *Server) routes() {
-	s.integrationRoutes()
+	s.resourceRoutes()
 	s.connectorRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "", "no route for "+r.Method+" "+r.URL.Path)

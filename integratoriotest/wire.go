@@ -57,6 +57,16 @@ func writeErr(w http.ResponseWriter, err error) {
 	writeError(w, http.StatusInternalServerError, "internal_error", "", err.Error())
 }
 
+// orError adapts a handler that returns its error answer: a non-nil error
+// is written with writeErr.
+func orError(h func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			writeErr(w, err)
+		}
+	}
+}
+
 // writeJSON answers status with v encoded as JSON.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := encodeJSON(v)

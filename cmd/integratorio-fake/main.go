@@ -4,15 +4,19 @@
 //
 //	go run ./cmd/integratorio-fake -addr 127.0.0.1:8080 -token dev-token [-load dir]
 //
-// It serves the /integrations and /connectors endpoints of package
-// integratoriotest under /v1, accepts only the given bearer token, and stops cleanly on SIGINT or
-// SIGTERM. Nothing is kept after it stops.
+// It serves every endpoint of package integratoriotest under /v1
+// (integrations, flows with their runs and errors, jobs, and the connector
+// endpoints), accepts only the given bearer token, and stops cleanly on
+// SIGINT or SIGTERM. Nothing is kept after it stops.
 //
 // Flags:
 //
 //	-addr host:port   where to listen (default 127.0.0.1:8080; port 0 picks a free one)
 //	-token string     the bearer token to accept (default "dev-token")
-//	-load dir         store the integrations of every *.json file in dir at start
+//	-load dir         store the documents of dir at start: one subfolder per
+//	                  resource (integrations/, flows/, jobs/), each of *.json files
+//	                  of one document or an array; *.json files directly in dir
+//	                  are integrations
 //	-page-size n      records per list page before a Link rel="next" (default 1000)
 //	-clone-response   "document" (default) or "created": the shape of a clone's answer
 //	-quiet            do not log each request
@@ -47,7 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free one)")
 	token := fs.String("token", "dev-token", "the bearer `token` to accept")
-	load := fs.String("load", "", "store the integrations of every *.json file in `dir` at start")
+	load := fs.String("load", "", "store the documents of `dir` at start: subfolders integrations/, flows/, jobs/ (*.json directly in dir: integrations)")
 	pageSize := fs.Int("page-size", integratoriotest.DefaultPageSize, "records per list page")
 	cloneResp := fs.String("clone-response", "document", `shape of a clone's answer: "document" or "created"`)
 	quiet := fs.Bool("quiet", false, "do not log each request")
@@ -99,12 +103,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	defer closeWithin(srv, shutdownGrace, stderr)
 
 	if *load != "" {
-		ids, err := srv.LoadDir(*load)
-		if err != nil {
+		if _, err := srv.LoadDir(*load); err != nil {
 			fmt.Fprintf(stderr, "integratorio-fake: %v\n", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "loaded %d integrations from %s\n", len(ids), *load)
+		// The server was empty: what it holds is what was loaded.
+		var counts []string
+		for _, name := range srv.Resources() {
+			counts = append(counts, fmt.Sprintf("%d %s", len(srv.IDs(name)), name))
+		}
+		fmt.Fprintf(stdout, "loaded %s from %s\n", strings.Join(counts, ", "), *load)
 	}
 	if host, _, err := net.SplitHostPort(ln.Addr().String()); err == nil {
 		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {

@@ -1,0 +1,350 @@
+package integratorio
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"iter"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The guarantees every resource on the shared layer gives, proven once
+// for each: unknown members survive a read-modify-write, partial records
+// are refused by Update, writes are never repeated, ids are validated,
+// Update refuses another document's id, and Modify is serialised per id.
+
+// conformance describes one resource to the suite.
+type conformance[T any, P modifiable[T]] struct {
+	// path is the collection's path, such as "/flows".
+	path string
+	// res reaches the resource layer behind the client's service.
+	res func(*Client) *resource[T, P]
+	// list lists with the given options, nil when the resource has none.
+	list func(*Client, *ListOptions) iter.Seq2[*T, error]
+	// clone clones id, nil when the resource has none.
+	clone func(*Client, string) error
+	// sample is a document with _id sampleID, a lastModified, and members
+	// the model does not type, nested ones too.
+	sample string
+	// readOnly: the resource is only read (jobs).
+	readOnly bool
+}
+
+const sampleID = "6b0e92c4a791ac036628c9a1"
+
+func (k conformance[T, P]) run(t *testing.T) {
+	t.Run("UnknownMembersSurviveAReadModifyWrite", k.unknownMembers)
+	t.Run("IDsAreValidatedBeforeSending", k.ids)
+	if k.readOnly {
+		return
+	}
+	t.Run("PartialRecordsAreRefusedByUpdate", k.partial)
+	t.Run("UpdateRefusesAnotherDocumentsID", k.mismatchedID)
+	t.Run("WritesThatMayHaveArrivedAreNotRepeated", k.writesOnce)
+	t.Run("IdempotentWritesAreRetried", k.idempotentRetried)
+	t.Run("ModifyIsSerialisedPerID", k.modifySerialised)
+}
+
+func (k conformance[T, P]) docURL() string { return testRoot + k.path + "/" + sampleID }
+
+// unknownMembers: a document read with Get and written with Update sends
+// every member the model does not type, as received.
+func (k conformance[T, P]) unknownMembers(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	var rec recorder
+	mt.RegisterResponder(http.MethodGet, k.docURL(), jsonResponder(200, []byte(k.sample)))
+	mt.RegisterResponder(http.MethodPut, k.docURL(), rec.wrap(jsonResponder(200, []byte(k.sample))))
+	doc, err := k.res(c).Get(context.Background(), sampleID)
+	require.NoError(t, err)
+	out, err := json.Marshal(doc)
+	require.NoError(t, err)
+	requireSameJSON(t, []byte(k.sample), out)
+	var generic map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal([]byte(k.sample), &generic))
+	require.NotEmpty(t, P(doc).codec().extraKeys(P(doc).doc()), "the sample has untyped members")
+	for _, key := range P(doc).codec().extraKeys(P(doc).doc()) {
+		assert.Contains(t, string(out), string(generic[key]), "member %q is written back as received", key)
+	}
+	if k.readOnly {
+		return
+	}
+	_, err = k.res(c).Update(context.Background(), sampleID, doc)
+	require.NoError(t, err)
+	require.Len(t, rec.reqs, 1)
+	requireSameJSON(t, []byte(k.sample), rec.reqs[0].Body)
+}
+
+// ids: an empty or malformed id is refused by every call, before sending.
+func (k conformance[T, P]) ids(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	r := k.res(c)
+	ctx := context.Background()
+	for _, id := range []string{"", "a/b", "..", "a?b", "a#b", "a b", "%2e%2e", strings.Repeat("a", maxIDLength+1)} {
+		_, err := r.Get(ctx, id)
+		assert.ErrorIs(t, err, ErrInvalidArgument, "Get %q", id)
+		if k.readOnly {
+			continue
+		}
+		var zero T
+		_, err = r.Update(ctx, id, &zero)
+		assert.ErrorIs(t, err, ErrInvalidArgument, "Update %q", id)
+		assert.ErrorIs(t, r.Patch(ctx, id, PatchOp{Op: "replace", Path: "/name", Value: "x"}), ErrInvalidArgument, "Patch %q", id)
+		assert.ErrorIs(t, r.Delete(ctx, id), ErrInvalidArgument, "Delete %q", id)
+		_, err = r.Modify(ctx, id, func(*T) error { return nil })
+		assert.ErrorIs(t, err, ErrInvalidArgument, "Modify %q", id)
+		if k.clone != nil {
+			assert.ErrorIs(t, k.clone(c, id), ErrInvalidArgument, "Clone %q", id)
+		}
+	}
+	assert.Zero(t, mt.GetTotalCallCount(), "nothing is sent")
+}
+
+// partial: records from a projected list are refused by Update.
+func (k conformance[T, P]) partial(t *testing.T) {
+	t.Parallel()
+	if k.list == nil {
+		t.Skip("no list")
+	}
+	c, mt := newMockClient(t)
+	mt.RegisterResponder(http.MethodGet, testRoot+k.path, jsonResponder(200, []byte("["+k.sample+"]")))
+	docs, err := collect(k.list(c, &ListOptions{Include: []string{"name"}}))
+	require.NoError(t, err)
+	require.Len(t, docs, 1)
+	assert.True(t, P(docs[0]).doc().partial)
+	_, err = k.res(c).Update(context.Background(), sampleID, docs[0])
+	require.ErrorIs(t, err, ErrInvalidArgument)
+	assert.Zero(t, mt.GetCallCountInfo()["PUT "+k.docURL()], "nothing is written")
+
+	whole, err := collect(k.list(c, nil))
+	require.NoError(t, err)
+	assert.False(t, P(whole[0]).doc().partial, "a list without Include or Exclude is whole")
+}
+
+func (k conformance[T, P]) mismatchedID(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	var doc T
+	require.NoError(t, P(&doc).UnmarshalJSON([]byte(k.sample)))
+	_, err := k.res(c).Update(context.Background(), "6b0e92c4a791ac036628c9ff", &doc)
+	require.ErrorIs(t, err, ErrInvalidArgument)
+	assert.Contains(t, err.Error(), sampleID)
+	assert.Zero(t, mt.GetTotalCallCount())
+}
+
+// writesOnce: a create, patch or clone whose connection failed after it
+// was sent happens once and reports an unknown outcome.
+func (k conformance[T, P]) writesOnce(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	dropped := httpmock.NewErrorResponder(errors.New("connection reset by peer"))
+	mt.RegisterResponder(http.MethodPost, testRoot+k.path, dropped)
+	mt.RegisterResponder(http.MethodPatch, k.docURL(), dropped)
+	mt.RegisterResponder(http.MethodPost, k.docURL()+"/clone", dropped)
+	ctx := context.Background()
+	var doc T
+	require.NoError(t, P(&doc).UnmarshalJSON([]byte(k.sample)))
+	_, err := k.res(c).Create(ctx, &doc)
+	assert.ErrorIs(t, err, ErrUnknownOutcome, "Create")
+	assert.ErrorIs(t, k.res(c).Patch(ctx, sampleID, PatchOp{Op: "replace", Path: "/name", Value: "x"}), ErrUnknownOutcome, "Patch")
+	if k.clone != nil {
+		assert.ErrorIs(t, k.clone(c, sampleID), ErrUnknownOutcome, "Clone")
+		assert.Equal(t, 1, mt.GetCallCountInfo()["POST "+k.docURL()+"/clone"])
+	}
+	info := mt.GetCallCountInfo()
+	assert.Equal(t, 1, info["POST "+testRoot+k.path], "Create is sent once")
+	assert.Equal(t, 1, info["PATCH "+k.docURL()], "Patch is sent once")
+
+	// A create sent but not written (the body lacks the read-only members).
+	var rec recorder
+	mt.RegisterResponder(http.MethodPost, testRoot+k.path, rec.wrap(jsonResponder(201, []byte(k.sample))))
+	_, err = k.res(c).Create(ctx, &doc)
+	require.NoError(t, err)
+	require.Len(t, rec.reqs, 1)
+	var sent map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(rec.reqs[0].Body, &sent))
+	assert.NotContains(t, sent, "_id")
+	assert.NotContains(t, sent, "lastModified")
+}
+
+// idempotentRetried: PUT, DELETE and GET are retried on a 503.
+func (k conformance[T, P]) idempotentRetried(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	flaky := func(ok httpmock.Responder) httpmock.Responder {
+		return jsonResponder(503, []byte(`{"errors":[{"code":"unavailable"}]}`)).Then(ok)
+	}
+	mt.RegisterResponder(http.MethodGet, k.docURL(), flaky(jsonResponder(200, []byte(k.sample))))
+	mt.RegisterResponder(http.MethodPut, k.docURL(), flaky(jsonResponder(200, []byte(k.sample))))
+	mt.RegisterResponder(http.MethodDelete, k.docURL(), flaky(httpmock.NewStringResponder(204, "")))
+	ctx := context.Background()
+	doc, err := k.res(c).Get(ctx, sampleID)
+	require.NoError(t, err)
+	_, err = k.res(c).Update(ctx, sampleID, doc)
+	require.NoError(t, err)
+	require.NoError(t, k.res(c).Delete(ctx, sampleID))
+	for _, m := range []string{"GET", "PUT", "DELETE"} {
+		assert.Equal(t, 2, mt.GetCallCountInfo()[m+" "+k.docURL()], m)
+	}
+}
+
+// modifySerialised: concurrent Modify calls of one client on one document
+// lose no change, against a server that keeps the document.
+func (k conformance[T, P]) modifySerialised(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	var mu sync.Mutex
+	stored := []byte(k.sample)
+	version := 0
+	mt.RegisterResponder(http.MethodGet, k.docURL(), func(*http.Request) (*http.Response, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return jsonResponder(200, stored)(nil)
+	})
+	mt.RegisterResponder(http.MethodPut, k.docURL(), func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		var doc map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&doc); err != nil {
+			return nil, err
+		}
+		version++
+		doc["lastModified"] = time.Date(2030, 1, 1, 0, 0, version, 0, time.UTC).Format(time.RFC3339)
+		stored, _ = json.Marshal(doc)
+		return jsonResponder(200, stored)(nil)
+	})
+	const n = 12
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := k.res(c).Modify(context.Background(), sampleID, func(doc *T) error {
+				var count int
+				if _, err := P(doc).codec().getExtra(P(doc).doc(), "counter", &count); err != nil {
+					return err
+				}
+				return P(doc).codec().setExtra(P(doc).doc(), "counter", count+1)
+			})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	var final map[string]any
+	require.NoError(t, json.Unmarshal(stored, &final))
+	assert.EqualValues(t, n, final["counter"])
+	assert.Equal(t, n, mt.GetCallCountInfo()["PUT "+k.docURL()], "no Modify had to start over")
+}
+
+func TestConformanceIntegrations(t *testing.T) {
+	t.Parallel()
+	conformance[Integration, *Integration]{
+		path: "/integrations",
+		res:  func(c *Client) *resource[Integration, *Integration] { return c.Integrations.(*integrations).resource },
+		list: func(c *Client, o *ListOptions) iter.Seq2[*Integration, error] {
+			return c.Integrations.All(context.Background(), o)
+		},
+		clone: func(c *Client, id string) error {
+			_, err := c.Integrations.Clone(context.Background(), id, nil)
+			return err
+		},
+		sample: `{"_id":"` + sampleID + `","name":"Shop","lastModified":"2024-01-02T03:04:05.000Z","flowGroupings":[{"_id":"g","name":"Orders","x":{"y":[1,2]}}],"settings":{"a":{"b":1}},"install":[{"name":"s","future":{"k":true}}]}`,
+	}.run(t)
+}
+
+func TestConformanceFlows(t *testing.T) {
+	t.Parallel()
+	conformance[Flow, *Flow]{
+		path: "/flows",
+		res:  func(c *Client) *resource[Flow, *Flow] { return c.Flows.(*flows).resource },
+		list: func(c *Client, o *ListOptions) iter.Seq2[*Flow, error] {
+			var fo *FlowListOptions
+			if o != nil {
+				fo = &FlowListOptions{ListOptions: *o}
+			}
+			return c.Flows.All(context.Background(), fo)
+		},
+		clone: func(c *Client, id string) error {
+			_, err := c.Flows.Clone(context.Background(), id, &FlowCloneOptions{IntegrationID: "6b0e92c4a791ac036628c9a9"})
+			return err
+		},
+		sample: `{"_id":"` + sampleID + `","name":"Orders","_integrationId":"i1","disabled":true,"schedule":"? */5 * * * *","lastModified":"2024-01-02T03:04:05.000Z",` +
+			`"pageGenerators":[{"_exportId":"e1","_keepDeltaBehindFlowId":"f0","skipRetries":false}],` +
+			`"pageProcessors":[{"type":"import","_importId":"i2","responseMapping":{"fields":[],"lists":[]},"hooks":{"postResponseMap":{"_scriptId":"s1","function":"f"}}}],` +
+			`"routers":[{"id":"r1","branches":[{"name":"b","pageProcessors":[]}]}],"overrides":{"x":null},"_flowGroupingId":"g"}`,
+	}.run(t)
+}
+
+func TestConformanceJobs(t *testing.T) {
+	t.Parallel()
+	conformance[Job, *Job]{
+		path:     "/jobs",
+		res:      func(c *Client) *resource[Job, *Job] { return c.Jobs.(*jobs).resource },
+		readOnly: true,
+		sample: `{"_id":"` + sampleID + `","type":"flow","status":"completed","_flowId":"f1","numError":2,"numSuccess":10,` +
+			`"createdAt":"2024-01-02T03:04:05.123Z","lastModified":"2024-01-02T03:04:09.000Z","oIndex":3,"doneExporting":true,"errorFile":{"id":"x"}}`,
+	}.run(t)
+}
+
+// fuzzRoundTrip proves for one model that decoding and encoding keep the
+// document: the encoding holds the same JSON as the input, and a second
+// round trip is stable.
+func fuzzRoundTrip[T any, P model[T]](f *testing.F, seeds ...string) {
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte(`{"_id":"a","name":null,"disabled":"yes","numError":"x","pageGenerators":[{"skipRetries":1}],"z":[1,{"q":null}]}`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		var v T
+		if P(&v).UnmarshalJSON(doc) != nil {
+			return
+		}
+		var generic any
+		if json.Unmarshal(doc, &generic) != nil || generic == nil {
+			return
+		}
+		out, err := json.Marshal(&v)
+		require.NoError(t, err)
+		requireSameJSON(t, doc, out)
+		requireNoDuplicateKeys(t, out)
+		var again T
+		require.NoError(t, P(&again).UnmarshalJSON(out))
+		out2, err := json.Marshal(&again)
+		require.NoError(t, err)
+		require.Equal(t, string(out), string(out2), "a second round trip is stable")
+	})
+}
+
+func FuzzFlowRoundTrip(f *testing.F) {
+	fuzzRoundTrip[Flow](f, `{"_id":"f","pageGenerators":[{"_exportId":"e"}],"pageProcessors":[{"type":"export","_exportId":"l","x":1}]}`)
+}
+
+func FuzzJobRoundTrip(f *testing.F) {
+	fuzzRoundTrip[Job](f, `{"_id":"j","status":"running","numError":1,"createdAt":"2024-01-02T03:04:05.123Z","x":{}}`)
+}
+
+func FuzzFlowErrorRoundTrip(f *testing.F) {
+	fuzzRoundTrip[FlowError](f, `{"errorId":"e","occurredAt":"2024-01-02T03:04:05.123Z","oIndex":1,"retryDataKey":"k"}`)
+}
+
+func FuzzRunResultRoundTrip(f *testing.F) {
+	fuzzRoundTrip[RunResult](f, `{"_jobId":"j","flowExecutionGroupId":"g"}`)
+}
+
+func FuzzInstallRoundTrip(f *testing.F) {
+	fuzzRoundTrip[Install](f, `{"_id":"i","_integrationId":"n","version":"1.0.0","x":[1]}`)
+}

@@ -1,0 +1,72 @@
+package integratorio
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDoReachesUntypedEndpointsOnTheSamePath(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	var rec recorder
+	mt.RegisterResponder(http.MethodGet, testRoot+"/iClients/ic1",
+		rec.wrap(jsonResponder(503, nil).Then(rec.wrap(jsonResponder(200, []byte(`{"_id":"ic1","provider":"x"}`))))))
+	mt.RegisterResponder(http.MethodPost, testRoot+"/flows/f1/audit", rec.wrap(jsonResponder(502, []byte(`{"errors":[{"code":"bad_gateway"}]}`))))
+	mt.RegisterResponder(http.MethodPut, testRoot+"/state/k", rec.wrap(httpmock.NewStringResponder(200, "OK")))
+	ctx := context.Background()
+
+	var out struct {
+		ID       string `json:"_id"`
+		Provider string `json:"provider"`
+	}
+	require.NoError(t, c.Do(ctx, http.MethodGet, "/iClients/ic1", nil, &out))
+	assert.Equal(t, "x", out.Provider)
+	assert.Equal(t, 2, mt.GetCallCountInfo()["GET "+testRoot+"/iClients/ic1"], "a GET is retried")
+	assert.Equal(t, "Bearer "+testToken, rec.reqs[0].Header.Get("Authorization"))
+
+	var raw json.RawMessage
+	require.NoError(t, c.Do(ctx, http.MethodGet, "/iClients/ic1?include=provider", nil, &raw))
+	assert.JSONEq(t, `{"_id":"ic1","provider":"x"}`, string(raw))
+	assert.Equal(t, "include=provider", rec.reqs[len(rec.reqs)-1].RawQuery)
+
+	err := c.Do(ctx, http.MethodPost, "/flows/f1/audit", map[string]int{"limit": 1}, nil)
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, "bad_gateway", apiErr.Code())
+	assert.Equal(t, 1, mt.GetCallCountInfo()["POST "+testRoot+"/flows/f1/audit"], "a POST answered 5xx is not repeated")
+	assert.JSONEq(t, `{"limit":1}`, string(rec.reqs[len(rec.reqs)-1].Body))
+
+	// A pre-encoded body goes as it is; a plain-text answer with out nil is fine.
+	require.NoError(t, c.Do(ctx, http.MethodPut, "/state/k", []byte(`{"a": 1}`), nil))
+	assert.Equal(t, `{"a": 1}`, string(rec.reqs[len(rec.reqs)-1].Body))
+	// Decoding a plain-text answer into a value is an unexpected response.
+	var v map[string]any
+	err = c.Do(ctx, http.MethodPut, "/state/k", json.RawMessage(`1`), &v)
+	assert.ErrorIs(t, err, ErrUnexpectedResponse)
+
+	mt.RegisterResponder(http.MethodPost, testRoot+"/exports/e1/invoke", httpmock.NewErrorResponder(errors.New("connection reset by peer")))
+	err = c.Do(ctx, http.MethodPost, "/exports/e1/invoke", nil, nil)
+	assert.ErrorIs(t, err, ErrUnknownOutcome)
+	assert.Equal(t, 1, mt.GetCallCountInfo()["POST "+testRoot+"/exports/e1/invoke"])
+}
+
+func TestDoRefusesBadInput(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	ctx := context.Background()
+	for _, k := range []struct{ method, path string }{
+		{"get", "/x"}, {"", "/x"}, {"G T", "/x"},
+		{"GET", "x"}, {"GET", ""}, {"GET", "/a/../b"}, {"GET", "/a b"}, {"GET", "/a#b"}, {"GET", "/a?%zz"}, {"GET", "/a\n"},
+	} {
+		assert.ErrorIs(t, c.Do(ctx, k.method, k.path, nil, nil), ErrInvalidArgument, "%q %q", k.method, k.path)
+	}
+	assert.ErrorIs(t, c.Do(ctx, http.MethodPost, "/x", make(chan int), nil), ErrInvalidArgument, "a body that cannot be encoded")
+	assert.Zero(t, mt.GetTotalCallCount())
+}

@@ -1,0 +1,221 @@
+package integratorio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const flowID = "6b0e92c4a791ac036628c9f1"
+
+func TestFlowsListOfOneIntegration(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	var rec recorder
+	mt.RegisterResponder(http.MethodGet, testRoot+"/integrations/i1/flows",
+		rec.wrap(jsonResponder(200, []byte(`[{"_id":"f1","name":"A","routers":[]},{"_id":"f2","name":"B"}]`))))
+	mt.RegisterResponder(http.MethodGet, testRoot+"/flows", httpmock.NewStringResponder(204, ""))
+	ctx := context.Background()
+	got, err := c.Flows.List(ctx, &FlowListOptions{IntegrationID: "i1", ListOptions: ListOptions{Exclude: []string{"routers"}}})
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	assert.Equal(t, "B", got[1].Name)
+	assert.True(t, got[0].Partial(), "a list with Exclude is partial")
+	require.Len(t, rec.reqs, 1)
+	assert.Equal(t, "exclude=routers", rec.reqs[0].RawQuery)
+
+	all, err := c.Flows.List(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, all, "204 with no body is an empty list")
+
+	_, err = c.Flows.List(ctx, &FlowListOptions{IntegrationID: "a/b"})
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	assert.Equal(t, 2, mt.GetTotalCallCount())
+}
+
+func TestFlowRunStartsAJobOnce(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	var rec recorder
+	runURL := testRoot + "/flows/" + flowID + "/run"
+	mt.RegisterResponder(http.MethodPost, runURL, rec.wrap(
+		jsonResponder(201, []byte(`{"_jobId":"j1","flowExecutionGroupId":"g1"}`)).
+			Then(jsonResponder(201, []byte(`{"_jobId":"j1"}`))).
+			// A 503 or a dropped connection may have started the run.
+			Then(jsonResponder(503, []byte(`{"errors":[{"code":"unavailable"}]}`))).
+			Then(httpmock.NewErrorResponder(errors.New("connection reset by peer"))).
+			// A 429 means the server did not act: the run is tried again.
+			Then(jsonResponder(429, []byte(`{"errors":[{"code":"rate_limited"}]}`))).
+			Then(jsonResponder(201, []byte(`{"_jobId":"j2"}`)))))
+	ctx := context.Background()
+	res, err := c.Flows.Run(ctx, flowID, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "j1", res.JobID)
+	var group string
+	ok, err := res.Extra("flowExecutionGroupId", &group)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, "g1", group, "the rest of the answer is kept")
+	require.Len(t, rec.reqs, 1)
+	assert.Equal(t, "{}", string(rec.reqs[0].Body))
+	assert.Equal(t, "application/json", rec.reqs[0].Header.Get("Content-Type"))
+
+	_, err = c.Flows.Run(ctx, flowID, &RunOptions{Body: map[string]any{"export": map[string]any{"startDate": "2024-01-01T00:00:00Z"}}})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"export":{"startDate":"2024-01-01T00:00:00Z"}}`, string(rec.reqs[1].Body), "Body is sent as it is")
+
+	_, err = c.Flows.Run(ctx, flowID, nil)
+	assert.ErrorIs(t, err, ErrServerError)
+	_, err = c.Flows.Run(ctx, flowID, nil)
+	assert.ErrorIs(t, err, ErrUnknownOutcome)
+	assert.Equal(t, 4, mt.GetCallCountInfo()["POST "+runURL], "no attempt was repeated")
+
+	res, err = c.Flows.Run(ctx, flowID, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "j2", res.JobID)
+	assert.Equal(t, 6, mt.GetCallCountInfo()["POST "+runURL], "the 429 was retried")
+
+	_, err = c.Flows.Run(ctx, "", nil)
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+}
+
+func TestFlowCloneNeedsTheTargetIntegration(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	var rec recorder
+	cloneURL := testRoot + "/flows/" + flowID + "/clone"
+	mt.RegisterResponder(http.MethodPost, cloneURL, rec.wrap(jsonResponder(201,
+		[]byte(`[{"model":"Export","_id":"e9"},{"model":"Flow","_id":"f9","name":"copy"}]`))))
+	mt.RegisterResponder(http.MethodGet, testRoot+"/flows/f9", jsonResponder(200, []byte(`{"_id":"f9","name":"copy"}`)))
+	ctx := context.Background()
+
+	_, err := c.Flows.Clone(ctx, flowID, nil)
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	_, err = c.Flows.Clone(ctx, flowID, &FlowCloneOptions{IntegrationID: "i2", ConnectionMap: map[string]string{"c1": ""}})
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	assert.Zero(t, mt.GetTotalCallCount())
+
+	res, err := c.Flows.Clone(ctx, flowID, &FlowCloneOptions{IntegrationID: "i2", ConnectionMap: map[string]string{"c1": "c2"}})
+	require.NoError(t, err)
+	assert.Equal(t, "f9", res.Flow.ID)
+	assert.Len(t, res.Created, 2)
+	require.Len(t, rec.reqs, 1)
+	assert.JSONEq(t, `{"_integrationId":"i2","connectionMap":{"c1":"c2"}}`, string(rec.reqs[0].Body))
+
+	// The other answer shape: the flow itself.
+	mt.RegisterResponder(http.MethodPost, cloneURL, jsonResponder(201, []byte(`{"_id":"f8","name":"copy 2","x":1}`)))
+	res, err = c.Flows.Clone(ctx, flowID, &FlowCloneOptions{IntegrationID: "i2"})
+	require.NoError(t, err)
+	assert.Equal(t, "f8", res.Flow.ID)
+	assert.Nil(t, res.Created)
+}
+
+func TestFlowErrorsArePagedByNextPageURL(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	base := testRoot + "/flows/" + flowID + "/e1/errors"
+	var rec recorder
+	page := func(ids []string, next string) httpmock.Responder {
+		body := `{"errors":[`
+		for i, id := range ids {
+			if i > 0 {
+				body += ","
+			}
+			body += fmt.Sprintf(`{"errorId":%q,"code":"c","message":"m","occurredAt":"2024-01-02T03:04:05.000Z","retryDataKey":"k-%s","exportDataURI":"u"}`, id, id)
+		}
+		body += `]`
+		if next != "" {
+			body += `,"nextPageURL":` + fmt.Sprintf("%q", next)
+		}
+		return rec.wrap(jsonResponder(200, []byte(body+"}")))
+	}
+	mt.RegisterResponderWithQuery(http.MethodGet, base, "occurredAt_gte=2024-01-01T00:00:00.000Z&source=application", page([]string{"a", "b"}, "/v1/flows/"+flowID+"/e1/errors?page=2"))
+	mt.RegisterResponderWithQuery(http.MethodGet, base, "page=2", page([]string{"c"}, testRoot+"/flows/"+flowID+"/e1/errors?page=3"))
+	mt.RegisterResponderWithQuery(http.MethodGet, base, "page=3", page([]string{"d"}, ""))
+	ctx := context.Background()
+	opts := &FlowErrorListOptions{OccurredAfter: mustTime(t, "2024-01-01T00:00:00Z"), Source: "application"}
+	var ids []string
+	for e, err := range c.Flows.Errors(ctx, flowID, "e1", opts) {
+		require.NoError(t, err)
+		ids = append(ids, e.ErrorID)
+		assert.Equal(t, "k-"+e.ErrorID, e.RetryDataKey)
+	}
+	assert.Equal(t, []string{"a", "b", "c", "d"}, ids)
+	require.Len(t, rec.reqs, 3)
+
+	// Breaking out fetches no further page.
+	rec.reqs = nil
+	for range c.Flows.Errors(ctx, flowID, "e1", opts) {
+		break
+	}
+	assert.Len(t, rec.reqs, 1)
+
+	// Another origin and a loop end the listing with an error.
+	loop := testRoot + "/flows/" + flowID + "/e1/errors?page=9"
+	for name, k := range map[string]struct {
+		next         string
+		calls, items int
+	}{"origin": {"https://evil.example/v1/x", 1, 0}, "loop": {loop, 2, 1}} {
+		c2, mt2 := newMockClient(t)
+		mt2.RegisterResponder(http.MethodGet, base, jsonResponder(200, []byte(`{"errors":[{"errorId":"a"}],"nextPageURL":"`+k.next+`"}`)))
+		mt2.RegisterResponderWithQuery(http.MethodGet, base, "page=9", jsonResponder(200, []byte(`{"errors":[],"nextPageURL":"`+loop+`"}`)))
+		var last error
+		items := 0
+		for e, err := range c2.Flows.Errors(ctx, flowID, "e1", nil) {
+			if last = err; e != nil {
+				items++
+			}
+		}
+		assert.ErrorIs(t, last, ErrUnexpectedResponse, name)
+		assert.Equal(t, k.calls, mt2.GetTotalCallCount(), name)
+		assert.Equal(t, k.items, items, name)
+	}
+	for _, bad := range [][2]string{{"", "e1"}, {flowID, "a/b"}, {flowID, ""}} {
+		_, err := collect(c.Flows.Errors(ctx, bad[0], bad[1], nil))
+		assert.ErrorIs(t, err, ErrInvalidArgument, bad)
+	}
+}
+
+func TestResolveAndRetryFlowErrors(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	step := testRoot + "/flows/" + flowID + "/i1"
+	var rec recorder
+	mt.RegisterResponder(http.MethodPut, step+"/resolved",
+		rec.wrap(jsonResponder(503, []byte(`{}`)).Then(rec.wrap(httpmock.NewStringResponder(204, "")))))
+	mt.RegisterResponder(http.MethodPost, step+"/retry", rec.wrap(jsonResponder(200, []byte(`{"_jobId":"r1"}`)).Then(jsonResponder(502, []byte(`{}`)))))
+	ctx := context.Background()
+	require.NoError(t, c.Flows.ResolveErrors(ctx, flowID, "i1", "e1", "e2"))
+	assert.Equal(t, 2, mt.GetCallCountInfo()["PUT "+step+"/resolved"], "a PUT is retried")
+	assert.JSONEq(t, `{"errors":["e1","e2"]}`, string(rec.reqs[0].Body))
+
+	res, err := c.Flows.RetryErrors(ctx, flowID, "i1", "k1")
+	require.NoError(t, err)
+	assert.Equal(t, "r1", res.JobID)
+	assert.JSONEq(t, `{"retryDataKeys":["k1"]}`, string(rec.reqs[len(rec.reqs)-1].Body))
+
+	_, err = c.Flows.RetryErrors(ctx, flowID, "i1", "k1")
+	assert.ErrorIs(t, err, ErrServerError)
+	assert.Equal(t, 2, mt.GetCallCountInfo()["POST "+step+"/retry"], "a retry of errors is never repeated")
+
+	// The answer's shape is not documented: one without a job, or without
+	// a body, is taken as it is.
+	for body, job := range map[string]string{`{"retried":2}`: "", ``: "", `{"_jobId":"r2","x":1}`: "r2"} {
+		c2, mt2 := newMockClient(t)
+		mt2.RegisterResponder(http.MethodPost, step+"/retry", httpmock.NewStringResponder(200, body))
+		res, err := c2.Flows.RetryErrors(ctx, flowID, "i1", "k1")
+		require.NoError(t, err, body)
+		assert.Equal(t, job, res.JobID, body)
+	}
+
+	assert.ErrorIs(t, c.Flows.ResolveErrors(ctx, flowID, "i1"), ErrInvalidArgument)
+	assert.ErrorIs(t, c.Flows.ResolveErrors(ctx, flowID, "i1", ""), ErrInvalidArgument)
+	_, err = c.Flows.RetryErrors(ctx, flowID, "", "k")
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+}

@@ -1,0 +1,96 @@
+package integratoriotest
+
+import (
+	"net/http"
+)
+
+// flowFields are the typed members of a flow document.
+var flowFields = fieldTypes{
+	"name": jsonString, "description": jsonString, "_integrationId": jsonString,
+	"_flowGroupingId": jsonString, "schedule": jsonString, "timezone": jsonString,
+	"disabled": jsonBool, "skipRetries": jsonBool,
+	"pageGenerators": jsonArray, "pageProcessors": jsonArray, "routers": jsonArray,
+}
+
+// flowPatchable are the members the API lets a PATCH of a flow change.
+var flowPatchable = []string{
+	"/name", "/description", "/schedule", "/timezone", "/disabled",
+	"/pageGenerators/*/schedule", "/pageGenerators/*/skipRetries",
+}
+
+// flowConnections: the fake keeps no exports and imports, so the
+// connections a flow uses are the _connectionId members of its steps. As
+// on the real service, a clone of a flow that uses connections needs a
+// connectionMap that maps each of them.
+var flowConnections = connectionRefs{
+	referenced: []string{
+		"pageGenerators[]._connectionId", "pageProcessors[]._connectionId",
+		"routers[].branches[].pageProcessors[]._connectionId",
+	},
+	mapRequired: true,
+}
+
+// checkFlow checks the steps: page generators and processors are
+// objects, a processor's type is export or import, and a flow has page
+// processors or routers, never both.
+func checkFlow(doc map[string]any) error {
+	for _, key := range []string{"pageGenerators", "pageProcessors", "routers"} {
+		steps, _ := doc[key].([]any)
+		for i, st := range steps {
+			step, ok := st.(map[string]any)
+			if !ok {
+				return badRequest("invalid_field", key, "%s[%d] must be an object", key, i)
+			}
+			if key == "pageProcessors" {
+				if err := checkOneOf(step, "type", "pageProcessors[].", "export", "import"); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	pp, _ := doc["pageProcessors"].([]any)
+	routers, _ := doc["routers"].([]any)
+	if len(pp) > 0 && len(routers) > 0 {
+		return badRequest("invalid_field", "routers", "a flow has pageProcessors or routers, not both")
+	}
+	return nil
+}
+
+// readyFlowClone readies a copy of a flow: the body's _integrationId,
+// which must name a stored integration, is the copy's, and the copy is
+// disabled, so that it does not run before it is looked at. The caller
+// holds s.mu.
+func readyFlowClone(s *Server, doc map[string]any, b *cloneBody) error {
+	if b.integrationID == nil || *b.integrationID == "" {
+		return badRequest("invalid_field", "_integrationId", "_integrationId is required: the integration the copy goes to")
+	}
+	if _, ok := s.integrations.get(*b.integrationID); !ok {
+		return badRequest("invalid_ref", "_integrationId", "_integrationId %s names no integration", *b.integrationID)
+	}
+	if doc["_integrationId"] != *b.integrationID {
+		delete(doc, "_flowGroupingId") // a grouping of the other integration
+	}
+	doc["_integrationId"] = *b.integrationID
+	doc["disabled"] = true
+	return nil
+}
+
+// flowRoutes registers the flow endpoints beyond the document ones: runs
+// and the errors of each step.
+func (s *Server) flowRoutes(c *collection) {
+	s.handle(http.MethodPost, "/flows/{id}/run", s.runFlow(c))
+	s.flowErrorRoutes(c)
+}
+
+// runFlow starts a flow: POST /flows/{id}/run with an empty body or any
+// JSON object (its members are not read) creates a job of type "flow"
+// (see startJob) and answers 201 {"_jobId": "..."}; an unknown flow is
+// 404. A disabled flow runs too.
+func (s *Server) runFlow(c *collection) http.HandlerFunc {
+	return orError(func(w http.ResponseWriter, r *http.Request) error {
+		if _, err := requestObject(r, true); err != nil {
+			return err
+		}
+		return s.answerJob(w, c, r.PathValue("id"), "flow", nil)
+	})
+}

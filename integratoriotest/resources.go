@@ -1,0 +1,289 @@
+package integratoriotest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// resourceSpec describes one resource the server serves. Everything the
+// server does for a resource follows from its entry in resourceTable: a
+// new resource needs an entry there and nothing else.
+type resourceSpec struct {
+	// name is the collection's name and path segment, e.g. "flows"; also
+	// the resource's name for AddJSON, IDs and LoadDir's subfolders.
+	name string
+	// model names one document in messages and in clone answers, e.g.
+	// "Flow".
+	model string
+	// fields are the members whose JSON type the API checks on create,
+	// PUT and PATCH.
+	fields fieldTypes
+	// check, when non-nil, validates what fields cannot say.
+	check func(doc map[string]any) error
+	// patchable, when non-nil, are the only JSON Pointers a PATCH may
+	// change, or change below; "*" stands for any one token, such as an
+	// array index. nil allows every member but the read-only ones.
+	patchable []string
+	// clone, when non-nil, serves POST /<name>/{id}/clone: it readies the
+	// copy doc from the request body b. See cloneHandler.
+	clone func(s *Server, doc map[string]any, b *cloneBody) error
+	// connections are where a document holds connection ids, which a
+	// clone's connectionMap rewrites.
+	connections connectionRefs
+	// byIntegration serves GET /integrations/{id}/<name>: the documents
+	// whose _integrationId is id.
+	byIntegration bool
+	// ownRoutes leaves out the six document endpoints: routes serves all
+	// there is (jobs are read and canceled, never written).
+	ownRoutes bool
+	// routes, when non-nil, registers the resource's other endpoints.
+	routes func(s *Server, c *collection)
+}
+
+// resourceTable lists the resources the server serves, in the order
+// LoadDir stores them and Resources names them.
+var resourceTable = []resourceSpec{
+	{
+		name: "integrations", model: "Integration",
+		fields: integrationFields, check: checkIntegration,
+		clone: readyIntegrationClone, connections: integrationConnections,
+	},
+	{
+		name: "flows", model: "Flow",
+		fields: flowFields, check: checkFlow, patchable: flowPatchable,
+		clone: readyFlowClone, connections: flowConnections,
+		byIntegration: true, routes: (*Server).flowRoutes,
+	},
+	{
+		name: "jobs", model: "Job",
+		ownRoutes: true, routes: (*Server).jobRoutes,
+	},
+}
+
+// validate checks a document about to be stored.
+func (rs *resourceSpec) validate(doc map[string]any) error {
+	if err := rs.fields.check(doc); err != nil {
+		return err
+	}
+	if rs.check != nil {
+		return rs.check(doc)
+	}
+	return nil
+}
+
+// initResources creates a collection for each resource of the table.
+func (s *Server) initResources() {
+	s.table = s.opts.resources
+	if s.table == nil {
+		s.table = resourceTable
+	}
+	s.colls = make(map[string]*collection, len(s.table))
+	for _, rs := range s.table {
+		s.colls[rs.name] = newCollection(rs.name, rs.model)
+	}
+	s.integrations = s.colls["integrations"]
+}
+
+// resourceRoutes registers the endpoints of every resource of the table.
+func (s *Server) resourceRoutes() {
+	for i := range s.table {
+		rs := &s.table[i]
+		c := s.colls[rs.name]
+		if !rs.ownRoutes {
+			s.crudRoutes(rs, c)
+		}
+		if rs.clone != nil {
+			s.handle(http.MethodPost, "/"+rs.name+"/{id}/clone", s.cloneHandler(rs, c))
+		}
+		if rs.byIntegration {
+			s.handle(http.MethodGet, "/integrations/{id}/"+rs.name, s.listHandler(c, s.ofIntegration))
+		}
+		if rs.routes != nil {
+			rs.routes(s, c)
+		}
+	}
+}
+
+// ofIntegration scopes a sub-list to the documents whose _integrationId is
+// the path's id; an unknown integration is 404.
+func (s *Server) ofIntegration(r *http.Request) (func(doc []byte) bool, error) {
+	id := r.PathValue("id")
+	s.mu.Lock()
+	_, ok := s.integrations.get(id)
+	s.mu.Unlock()
+	if !ok {
+		return nil, notFound(s.integrations.model, id)
+	}
+	return func(doc []byte) bool {
+		var d struct {
+			IntegrationID any `json:"_integrationId"`
+		}
+		return json.Unmarshal(doc, &d) == nil && d.IntegrationID == id
+	}, nil
+}
+
+// collection returns the collection named resource. The caller need not
+// hold s.mu: the set of collections never changes.
+func (s *Server) collection(resource string) (*collection, error) {
+	if c, ok := s.colls[resource]; ok {
+		return c, nil
+	}
+	return nil, fmt.Errorf("unknown resource %q (the server stores %s)", resource, strings.Join(s.Resources(), ", "))
+}
+
+// Resources returns the names of the resources the server stores and
+// serves, such as "integrations", "flows" and "jobs": the names AddJSON,
+// DocumentJSON, IDs and LoadDir's subfolders take.
+func (s *Server) Resources() []string {
+	out := make([]string, len(s.table))
+	for i, rs := range s.table {
+		out[i] = rs.name
+	}
+	return out
+}
+
+// AddJSON stores documents of a resource (one of Resources, such as
+// "flows" or "jobs") given as one JSON object or an array of objects, and
+// returns the id of the first. Documents are stored as given, without the
+// checks a create makes, so tests can seed any state (many jobs created in
+// the same millisecond, a job already running): every member and value is
+// kept (members in sorted order, without insignificant white space). A
+// document keeps its _id when it has one (an error if that id is taken);
+// otherwise it gets a new 24-hex id. createdAt and lastModified are kept
+// when present; a missing lastModified is set to now and a missing
+// createdAt to lastModified. The server's write clock moves past any
+// timestamp it is given, so later writes are always newer. An array is
+// stored all or none.
+func (s *Server) AddJSON(resource string, doc []byte) (string, error) {
+	ids, err := s.addJSON(resource, doc)
+	if err != nil {
+		return "", fmt.Errorf("integratoriotest: AddJSON %s: %w", resource, err)
+	}
+	return ids[0], nil
+}
+
+func (s *Server) addJSON(resource string, doc []byte) ([]string, error) {
+	c, err := s.collection(resource)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := decodeObjects(doc)
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) == 0 {
+		return nil, fmt.Errorf("no documents")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seed(seedBatch{c, docs})
+}
+
+// Add stores v, encoded with encoding/json, as AddJSON does. An SDK
+// document such as *integratorio.Flow is encoded with every member it
+// holds, including the ones the SDK does not type.
+func (s *Server) Add(resource string, v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("integratoriotest: Add %s: %w", resource, err)
+	}
+	return s.AddJSON(resource, b)
+}
+
+// DocumentJSON returns a copy of the stored document id of a resource as
+// raw JSON, as the server holds it (members in sorted order), and whether
+// it exists.
+func (s *Server) DocumentJSON(resource, id string) (json.RawMessage, bool) {
+	c, err := s.collection(resource)
+	if err != nil {
+		return nil, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := c.get(id)
+	return slices.Clone(b), ok
+}
+
+// IDs returns the ids of the stored documents of a resource in list order
+// (the order they were added); nil for a resource the server does not
+// store.
+func (s *Server) IDs(resource string) []string {
+	c, err := s.collection(resource)
+	if err != nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return c.ids()
+}
+
+// jsonType is the JSON type a member must have.
+type jsonType int
+
+const (
+	jsonString jsonType = iota + 1
+	jsonBool
+	jsonObject
+	jsonArray
+)
+
+func (t jsonType) String() string {
+	return [...]string{jsonString: "a string", jsonBool: "a boolean", jsonObject: "an object", jsonArray: "an array"}[t]
+}
+
+func (t jsonType) holds(v any) bool {
+	switch v.(type) {
+	case string:
+		return t == jsonString
+	case bool:
+		return t == jsonBool
+	case map[string]any:
+		return t == jsonObject
+	case []any:
+		return t == jsonArray
+	}
+	return false
+}
+
+// fieldTypes are the JSON types of a document's members, by name.
+type fieldTypes map[string]jsonType
+
+// check refuses a member of the wrong type, 400 invalid_field; null and
+// missing members pass.
+func (f fieldTypes) check(doc map[string]any) error {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // the same member is named every time
+	for _, k := range keys {
+		if v, ok := doc[k]; ok && v != nil && !f[k].holds(v) {
+			return badRequest("invalid_field", k, "%s must be %s", k, f[k])
+		}
+	}
+	return nil
+}
+
+// checkOneOf refuses a member of m that is present, not null and not one
+// of values, 400 invalid_field; where names it in the message.
+func checkOneOf(m map[string]any, key, where string, values ...string) error {
+	v, ok := m[key]
+	if !ok || v == nil {
+		return nil
+	}
+	if s, isString := v.(string); isString && slices.Contains(values, s) {
+		return nil
+	}
+	return badRequest("invalid_field", key, "%s%s must be %s", where, key, orList(values))
+}
+
+// orList writes values as "a, b or c".
+func orList(values []string) string {
+	if len(values) < 2 {
+		return strings.Join(values, "")
+	}
+	return strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
+}

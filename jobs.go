@@ -1,0 +1,290 @@
+package integratorio
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// JobsService reads and cancels jobs (/jobs): the runs of flows, exports
+// and imports, and retries. Client.Jobs holds the real implementation.
+type JobsService interface {
+	// Get returns one job.
+	Get(ctx context.Context, id string) (*Job, error)
+	// Cancel asks the platform to cancel a job (PUT /jobs/{id}/cancel);
+	// it moves to canceling, then canceled.
+	Cancel(ctx context.Context, id string) error
+	// Lister gives List and All: the jobs the options select, newest
+	// first (see All).
+	Lister[Job, JobListOptions]
+	// All iterates over the jobs the options select, newest first. The
+	// API answers at most 1001 jobs a call and pages by creation time;
+	// jobs created in the same millisecond as a page's last one are
+	// neither lost nor repeated. Only when a whole page of 1001 jobs was
+	// created in one millisecond can the API not tell whether more share
+	// it: the listing goes on with the older jobs and ends with an error
+	// matching ErrUnexpectedResponse that names that millisecond.
+	All(ctx context.Context, opts *JobListOptions) iter.Seq2[*Job, error]
+	// Wait polls the job until it is done (completed, failed or
+	// canceled) and returns it with a nil error whatever its status: read
+	// Status and NumError. It polls at WaitOptions.Interval, backing off
+	// to MaxInterval, and ends with ctx, returning the last job read (nil
+	// if none) with the context's error.
+	Wait(ctx context.Context, id string, opts *WaitOptions) (*Job, error)
+}
+
+// JobStatus is the state of a job.
+type JobStatus string
+
+// The job states. A completed job may still have errors (NumError > 0).
+const (
+	JobQueued    JobStatus = "queued"
+	JobRunning   JobStatus = "running"
+	JobRetrying  JobStatus = "retrying"
+	JobCanceling JobStatus = "canceling"
+	JobCompleted JobStatus = "completed"
+	JobFailed    JobStatus = "failed"
+	JobCanceled  JobStatus = "canceled"
+)
+
+// Job is one run of a flow, export or import, or a retry. Members it does
+// not type are kept.
+type Job struct {
+	// ID is the job's id (`_id`).
+	ID string `json:"_id"`
+	// Type is "flow", "export", "import", "retry" or "bulk_retry".
+	Type string `json:"type"`
+	// Status is the job's state.
+	Status JobStatus `json:"status"`
+	// IntegrationID, FlowID, ExportID and ImportID name what the job runs.
+	IntegrationID string `json:"_integrationId"`
+	FlowID        string `json:"_flowId"`
+	ExportID      string `json:"_exportId"`
+	ImportID      string `json:"_importId"`
+	// FlowJobID is the parent flow job of an export or import job.
+	FlowJobID string `json:"_flowJobId"`
+	// NumError, NumSuccess and NumIgnore count the records.
+	NumError   int `json:"numError"`
+	NumSuccess int `json:"numSuccess"`
+	NumIgnore  int `json:"numIgnore"`
+	// NumPagesGenerated and NumPagesProcessed count the pages.
+	NumPagesGenerated int `json:"numPagesGenerated"`
+	NumPagesProcessed int `json:"numPagesProcessed"`
+	// Retriable reports whether the job's errors may be retried.
+	Retriable bool `json:"retriable"`
+	// CreatedAt, StartedAt, EndedAt and LastModified are the job's times.
+	CreatedAt    time.Time `json:"createdAt"`
+	StartedAt    time.Time `json:"startedAt"`
+	EndedAt      time.Time `json:"endedAt"`
+	LastModified time.Time `json:"lastModified"`
+
+	state docState
+}
+
+// Done reports whether the job has finished: completed, failed or canceled
+// (also when written "cancelled").
+func (j *Job) Done() bool {
+	if j == nil {
+		return false
+	}
+	switch j.Status {
+	case JobCompleted, JobFailed, JobCanceled, "cancelled":
+		return true
+	}
+	return false
+}
+
+// JobListOptions selects jobs. The API requires at least one of
+// IntegrationID, FlowID, ExportID, ImportID, FlowJobID, CreatedAfter and
+// CreatedBefore; a query with none is refused before sending.
+type JobListOptions struct {
+	IntegrationID, FlowID, ExportID, ImportID, FlowJobID string
+	// Type is the job type ("flow", "export", "import", "retry", …).
+	Type string
+	// Status keeps the jobs in one state.
+	Status JobStatus
+	// CreatedAfter and CreatedBefore bound the creation time
+	// (`createdAt_gte`, `createdAt_lte`), to the millisecond.
+	CreatedAfter, CreatedBefore time.Time
+}
+
+func (o *JobListOptions) query() (url.Values, error) {
+	if o == nil || o.IntegrationID+o.FlowID+o.ExportID+o.ImportID+o.FlowJobID == "" && o.CreatedAfter.IsZero() && o.CreatedBefore.IsZero() {
+		return nil, invalidArgf("JobListOptions: the API needs one of IntegrationID, FlowID, ExportID, ImportID, FlowJobID, CreatedAfter or CreatedBefore")
+	}
+	if (o.Type == "export" || o.Type == "import") && o.IntegrationID+o.FlowID+o.ExportID+o.ImportID+o.FlowJobID == "" {
+		return nil, invalidArgf("JobListOptions: %s jobs need FlowJobID or a resource id (IntegrationID, FlowID, ExportID, ImportID)", o.Type)
+	}
+	q := url.Values{}
+	for k, v := range map[string]string{"_integrationId": o.IntegrationID, "_flowId": o.FlowID, "_exportId": o.ExportID,
+		"_importId": o.ImportID, "_flowJobId": o.FlowJobID, "type": o.Type, "status": string(o.Status)} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	setTime(q, "createdAt_gte", o.CreatedAfter)
+	return q, nil
+}
+
+// WaitOptions configures Wait.
+type WaitOptions struct {
+	// Interval is the first wait between polls (default 1 s); each wait is
+	// half as long again as the last, up to MaxInterval (default 30 s).
+	Interval, MaxInterval time.Duration
+}
+
+// RunResult is the answer to a request that starts a job (a run, a
+// retry). Members it does not type (flowExecutionGroupId, …) are kept.
+type RunResult struct {
+	// JobID is the job started (`_jobId`); wait for it with Jobs.Wait.
+	JobID string `json:"_jobId"`
+
+	state docState
+}
+
+func (r *RunResult) docID() string { return r.JobID }
+
+// startJob sends a request answered by a RunResult. A run must name its
+// job; the answer to a retry of errors is not documented, so there any
+// object, or no body, is taken (JobID may then be empty).
+func startJob(ctx context.Context, c *Client, r request, needJob bool) (*RunResult, error) {
+	if needJob {
+		return doDocument[RunResult](ctx, c, r)
+	}
+	r.ctx = ctx
+	out := &RunResult{}
+	err := c.send(r, func(resp *response) error {
+		if resp.body == nil || resp.body[0] != '{' {
+			return nil
+		}
+		if err := out.UnmarshalJSON(resp.body); err != nil {
+			return resp.unexpected(r.method, "%v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+type jobs struct {
+	*resource[Job, *Job]
+}
+
+var _ JobsService = (*jobs)(nil)
+
+func (s *jobs) Cancel(ctx context.Context, id string) error {
+	p, err := s.docPath(id)
+	if err != nil {
+		return err
+	}
+	return s.c.send(request{ctx: ctx, method: http.MethodPut, path: p + "/cancel"}, nil)
+}
+
+func (s *jobs) List(ctx context.Context, opts *JobListOptions) ([]*Job, error) {
+	return collect(s.All(ctx, opts))
+}
+
+// jobPageSize is the most jobs the API answers in one call.
+const jobPageSize = 1001
+
+func (s *jobs) All(ctx context.Context, opts *JobListOptions) iter.Seq2[*Job, error] {
+	q, err := opts.query()
+	if err != nil {
+		return errSeq[Job](err)
+	}
+	return func(yield func(*Job, error) bool) {
+		before := opts.CreatedBefore.Truncate(time.Millisecond)
+		atBoundary := map[string]bool{} // ids already yielded, created at before
+		var crowded []time.Time         // milliseconds that filled a whole page
+		for {
+			setTime(q, "createdAt_lte", before)
+			var page []*Job
+			err := s.c.send(request{ctx: ctx, method: http.MethodGet, path: s.path, query: q.Encode()}, func(r *response) error {
+				var err error
+				page, err = decodeList[Job](r)
+				return err
+			})
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			fresh := 0
+			for _, j := range page {
+				if atBoundary[j.ID] {
+					continue
+				}
+				fresh++
+				if !yield(j, nil) {
+					return
+				}
+			}
+			if len(page) < jobPageSize {
+				if len(crowded) > 0 {
+					yield(nil, fmt.Errorf("%w: GET %s: %d jobs were created at %s, a whole page: any more created in that millisecond could not be listed; narrow the query", ErrUnexpectedResponse, s.path, jobPageSize, crowded[0].Format(time.RFC3339Nano)))
+				}
+				return
+			}
+			last := page[len(page)-1].CreatedAt.Truncate(time.Millisecond)
+			switch {
+			case last.IsZero():
+				yield(nil, fmt.Errorf("%w: GET %s: a full page whose last job has no createdAt cannot be paged", ErrUnexpectedResponse, s.path))
+				return
+			case fresh == 0:
+				// The whole page shares one millisecond: go on with the
+				// older jobs, and say so at the end.
+				crowded = append(crowded, last)
+				clear(atBoundary)
+				before = last.Add(-time.Millisecond)
+				continue
+			case !last.Equal(before):
+				clear(atBoundary)
+			}
+			// The next page starts at the same millisecond, not the one
+			// before it (the documented recipe, which skips the jobs that
+			// share it); those already yielded are skipped.
+			for _, j := range page {
+				if j.CreatedAt.Truncate(time.Millisecond).Equal(last) {
+					atBoundary[j.ID] = true
+				}
+			}
+			before = last
+		}
+	}
+}
+
+func (s *jobs) Wait(ctx context.Context, id string, opts *WaitOptions) (*Job, error) {
+	if err := validateID(id); err != nil {
+		return nil, err
+	}
+	interval, maxInterval := time.Second, 30*time.Second
+	if opts != nil && opts.Interval > 0 {
+		interval = opts.Interval
+	}
+	if opts != nil && opts.MaxInterval > 0 {
+		maxInterval = opts.MaxInterval
+	}
+	interval = min(interval, maxInterval)
+	var last *Job
+	for {
+		j, err := s.Get(ctx, id)
+		if err != nil {
+			return last, err
+		}
+		if last = j; j.Done() {
+			return j, nil
+		}
+		t := time.NewTimer(interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return last, s.c.redactError(fmt.Errorf("integratorio: waiting for job %s (last status %q): %w", id, last.Status, ctx.Err()))
+		case <-t.C:
+		}
+		interval = min(interval+interval/2, maxInterval)
+	}
+}

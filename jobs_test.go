@@ -1,0 +1,197 @@
+package integratorio
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339Nano, s)
+	require.NoError(t, err)
+	return v
+}
+
+// jobsServer answers GET /jobs as the API does: at most 1001 jobs, newest
+// createdAt first, at or before createdAt_lte.
+type jobsServer struct {
+	mu      sync.Mutex
+	jobs    []map[string]any // newest first
+	queries []string
+}
+
+func (s *jobsServer) respond(r *http.Request) (*http.Response, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queries = append(s.queries, r.URL.RawQuery)
+	q := r.URL.Query()
+	var lte time.Time
+	if v := q.Get("createdAt_lte"); v != "" {
+		var err error
+		if lte, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			return httpmock.NewStringResponse(400, `{"errors":[{"code":"invalid_query"}]}`), nil
+		}
+	}
+	var page []map[string]any
+	for _, j := range s.jobs {
+		created, _ := time.Parse(time.RFC3339Nano, j["createdAt"].(string))
+		if !lte.IsZero() && created.After(lte) {
+			continue
+		}
+		if len(page) == jobPageSize {
+			break
+		}
+		page = append(page, j)
+	}
+	b, _ := json.Marshal(page)
+	return httpmock.NewBytesResponse(200, b), nil
+}
+
+// newJobs makes n jobs, newest first; groups[i] jobs share the i-th
+// millisecond from the newest.
+func newJobs(groups []int) []map[string]any {
+	start := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	var out []map[string]any
+	for ms, size := range groups {
+		at := start.Add(-time.Duration(ms) * time.Millisecond).Format("2006-01-02T15:04:05.000Z")
+		for range size {
+			out = append(out, map[string]any{"_id": fmt.Sprintf("j%05d", len(out)), "status": "completed", "_flowId": "f1", "createdAt": at})
+		}
+	}
+	return out
+}
+
+func TestJobsSharingTheBoundaryMillisecondAreNeitherLostNorRepeated(t *testing.T) {
+	t.Parallel()
+	for name, groups := range map[string][]int{
+		"group straddles the first page's end":      append(slices.Repeat([]int{1}, 995), 12, 1, 1, 1, 1, 1),
+		"group ends the first page exactly":         append(slices.Repeat([]int{1}, 991), 10, 3),
+		"three pages, groups at both ends":          append(append(slices.Repeat([]int{1}, 1000), 7), append(slices.Repeat([]int{1}, 990), 30, 5)...),
+		"fewer than a page":                         {3, 1, 2},
+		"exactly a page":                            slices.Repeat([]int{1}, jobPageSize),
+		"whole page in one millisecond, then older": {1001, 2},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, mt := newMockClient(t)
+			srv := &jobsServer{jobs: newJobs(groups)}
+			mt.RegisterResponder(http.MethodGet, testRoot+"/jobs", srv.respond)
+			var ids []string
+			var err error
+			for j, jerr := range c.Jobs.All(context.Background(), &JobListOptions{FlowID: "f1"}) {
+				if jerr != nil {
+					err = jerr
+					continue
+				}
+				require.NoError(t, err, "the error comes last")
+				ids = append(ids, j.ID)
+			}
+			if name == "whole page in one millisecond, then older" {
+				require.ErrorIs(t, err, ErrUnexpectedResponse, "the API cannot say whether more share that millisecond")
+				assert.Contains(t, err.Error(), "2024-05-01T12:00:00Z")
+			} else {
+				require.NoError(t, err)
+			}
+			var want []string
+			for _, j := range srv.jobs {
+				want = append(want, j["_id"].(string))
+			}
+			assert.Equal(t, want, ids, "every job once, newest first")
+			for _, q := range srv.queries {
+				assert.Contains(t, q, "_flowId=f1")
+			}
+		})
+	}
+}
+
+func TestJobsQueryNeedsAFilter(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	var rec recorder
+	mt.RegisterResponder(http.MethodGet, testRoot+"/jobs", rec.wrap(jsonResponder(200, []byte(`[{"_id":"j1","status":"running"}]`))))
+	ctx := context.Background()
+	for _, o := range []*JobListOptions{nil, {}, {Type: "flow", Status: JobRunning}, {Type: "export", CreatedAfter: time.Now()}, {Type: "import", CreatedBefore: time.Now()}} {
+		_, err := c.Jobs.List(ctx, o)
+		assert.ErrorIs(t, err, ErrInvalidArgument)
+	}
+	assert.Zero(t, mt.GetTotalCallCount())
+
+	_, err := c.Jobs.List(ctx, &JobListOptions{IntegrationID: "i1", Type: "flow", Status: JobRunning,
+		CreatedAfter: mustTime(t, "2024-01-02T03:04:05.123456Z"), CreatedBefore: mustTime(t, "2024-01-03T00:00:00Z")})
+	require.NoError(t, err)
+	require.Len(t, rec.reqs, 1)
+	q := rec.reqs[0].RawQuery
+	for _, want := range []string{"_integrationId=i1", "type=flow", "status=running", "createdAt_gte=2024-01-02T03%3A04%3A05.123Z", "createdAt_lte=2024-01-03T00%3A00%3A00.000Z"} {
+		assert.Contains(t, q, want)
+	}
+}
+
+func TestJobGetAndCancel(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	mt.RegisterResponder(http.MethodGet, testRoot+"/jobs/j1", jsonResponder(200, []byte(`{"_id":"j1","status":"cancelled","numError":3,"oIndex":2}`)))
+	mt.RegisterResponder(http.MethodPut, testRoot+"/jobs/j1/cancel", jsonResponder(503, nil).Then(httpmock.NewStringResponder(204, "")))
+	ctx := context.Background()
+	j, err := c.Jobs.Get(ctx, "j1")
+	require.NoError(t, err)
+	assert.True(t, j.Done(), `"cancelled" is done`)
+	assert.Equal(t, 3, j.NumError)
+	require.NoError(t, c.Jobs.Cancel(ctx, "j1"))
+	assert.Equal(t, 2, mt.GetCallCountInfo()["PUT "+testRoot+"/jobs/j1/cancel"], "cancel is a PUT: retried")
+	assert.ErrorIs(t, c.Jobs.Cancel(ctx, "a/b"), ErrInvalidArgument)
+}
+
+func TestJobDone(t *testing.T) {
+	t.Parallel()
+	for status, done := range map[JobStatus]bool{JobQueued: false, JobRunning: false, JobRetrying: false, JobCanceling: false,
+		JobCompleted: true, JobFailed: true, JobCanceled: true, "cancelled": true, "": false} {
+		assert.Equal(t, done, (&Job{Status: status}).Done(), status)
+	}
+}
+
+func TestJobWait(t *testing.T) {
+	t.Parallel()
+	job := func(status string) httpmock.Responder {
+		return jsonResponder(200, []byte(`{"_id":"j1","status":"`+status+`","numError":1}`))
+	}
+	fast := &WaitOptions{Interval: time.Millisecond, MaxInterval: 2 * time.Millisecond}
+	for _, final := range []string{"completed", "failed", "canceled"} {
+		c, mt := newMockClient(t)
+		mt.RegisterResponder(http.MethodGet, testRoot+"/jobs/j1", job("queued").Then(job("running")).Then(job(final)))
+		j, err := c.Jobs.Wait(context.Background(), "j1", fast)
+		require.NoError(t, err, "a finished job is no error, whatever its status")
+		assert.Equal(t, JobStatus(final), j.Status)
+		assert.Equal(t, 3, mt.GetTotalCallCount(), "polled until done, and no more")
+	}
+
+	// A job that never finishes: Wait ends with the context.
+	c, mt := newMockClient(t)
+	mt.RegisterResponder(http.MethodGet, testRoot+"/jobs/j1", job("running"))
+	ctx, cancel := context.WithCancel(context.Background())
+	polls := 0
+	mt.RegisterResponder(http.MethodGet, testRoot+"/jobs/j1", func(r *http.Request) (*http.Response, error) {
+		if polls++; polls == 3 {
+			cancel()
+		}
+		return job("running")(r)
+	})
+	j, err := c.Jobs.Wait(ctx, "j1", fast)
+	require.ErrorIs(t, err, context.Canceled)
+	require.NotNil(t, j, "the last job read comes back with the error")
+	assert.Equal(t, JobRunning, j.Status)
+	assert.True(t, strings.Contains(err.Error(), "running"))
+
+	_, err = c.Jobs.Wait(context.Background(), "", nil)
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+}

@@ -1,0 +1,273 @@
+package integratorio_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/integratorio-go/integratorio"
+	"github.com/integratorio-go/integratorio/integratoriotest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const fleetConnector = "c0nnect0r0000000000000001"
+
+// fleet seeds n installs of the connector, at the given versions (cycled),
+// and returns their ids in install-base order.
+func fleet(t *testing.T, srv *integratoriotest.Server, n int, versions ...string) []string {
+	t.Helper()
+	var ids []string
+	for i := range n {
+		v := versions[i%len(versions)]
+		id, err := srv.AddIntegrationJSON([]byte(fmt.Sprintf(
+			`{"name":"install %d","_connectorId":%q,"version":%q,"updateInProgress":false,"settings":{"keep":%d}}`, i, fleetConnector, v, i)))
+		require.NoError(t, err)
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// markUpdated is the update function of the tests: it records a member in
+// settings.
+func markUpdated(in *integratorio.Integration) error {
+	return in.EnsureSettings().Set("refundsExportId", "exp-1")
+}
+
+// requireUnlocked fails if any of the integrations is left locked.
+func requireUnlocked(t *testing.T, srv *integratoriotest.Server, ids []string) {
+	t.Helper()
+	for _, id := range ids {
+		assert.Equal(t, false, stored(t, srv, id)["updateInProgress"], "integration %s is left locked", id)
+	}
+}
+
+func TestRolloutUpdatesEveryInstall(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	ids := fleet(t, srv, 12, "1.0.0")
+	client := srv.Client()
+	var mu sync.Mutex
+	var seen []string
+	report, err := client.Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", markUpdated,
+		&integratorio.RolloutOptions{Concurrency: 4, PushBatchSize: 5, OnResult: func(r integratorio.RolloutResult) {
+			mu.Lock()
+			seen = append(seen, r.IntegrationID)
+			mu.Unlock()
+		}})
+	require.NoError(t, err)
+	require.NotNil(t, report)
+	require.Len(t, report.Results, len(ids))
+	assert.Equal(t, len(ids), report.Count(integratorio.RolloutUpdated))
+	assert.Empty(t, report.LeftLocked())
+	for n, r := range report.Results {
+		assert.Equal(t, ids[n], r.IntegrationID, "install-base order")
+		assert.Equal(t, "1.0.0", r.FromVersion)
+		assert.NoError(t, r.Err)
+		doc := stored(t, srv, r.IntegrationID)
+		assert.Equal(t, "1.1.0", doc["version"])
+		assert.Equal(t, false, doc["updateInProgress"])
+		settings := doc["settings"].(map[string]any)
+		assert.Equal(t, "exp-1", settings["refundsExportId"])
+		assert.EqualValues(t, n, settings["keep"], "the rest of the settings is kept")
+	}
+	slices.Sort(seen)
+	want := slices.Clone(ids)
+	slices.Sort(want)
+	assert.Equal(t, want, seen, "OnResult once per install")
+
+	// Exactly which requests: one install-base read, pushes of five, then
+	// per install one read and one final write (the push locked it).
+	count := map[string]int{}
+	for _, r := range srv.Requests() {
+		count[r.Method]++
+	}
+	assert.Equal(t, map[string]int{http.MethodGet: 1 + len(ids), http.MethodPut: 3 + len(ids)}, count)
+}
+
+func TestRolloutLeavesCurrentInstallsAloneAndResumes(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	ids := fleet(t, srv, 6, "1.0.0", "1.1.0", "2.0.0")
+	client := srv.Client()
+	report, err := client.Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", markUpdated, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 2, report.Count(integratorio.RolloutUpdated))
+	assert.Equal(t, 4, report.Count(integratorio.RolloutAlreadyCurrent))
+	for n, id := range ids {
+		_, touched := stored(t, srv, id)["settings"].(map[string]any)["refundsExportId"]
+		assert.Equal(t, n%3 == 0, touched, "only the old installs are changed")
+	}
+	for _, r := range srv.Requests() {
+		if r.Method == http.MethodPut && r.Path == "/v1/connectors/"+fleetConnector+"/update" {
+			var body struct {
+				IDs []string `json:"_integrationIds"`
+			}
+			require.NoError(t, json.Unmarshal(r.Body, &body))
+			for n, id := range ids {
+				assert.Equal(t, n%3 == 0, slices.Contains(body.IDs, id), "only the old installs are pushed")
+			}
+		}
+	}
+
+	// The same rollout again writes nothing.
+	srv.ResetRequests()
+	report, err = client.Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", markUpdated, nil)
+	require.NoError(t, err)
+	assert.Equal(t, len(ids), report.Count(integratorio.RolloutAlreadyCurrent))
+	for _, r := range srv.Requests() {
+		assert.Equal(t, http.MethodGet, r.Method, "a second run writes nothing: %s %s", r.Method, r.Path)
+	}
+}
+
+func TestRolloutIsolatesAStaleIDInThePush(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	ids := fleet(t, srv, 7, "1.0.0")
+	stale := "6b0e92c4a791ac03662800ff"
+	all := slices.Insert(slices.Clone(ids), 3, stale)
+	report, err := srv.Client().Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", markUpdated,
+		&integratorio.RolloutOptions{IntegrationIDs: all})
+	require.Error(t, err)
+	assert.Equal(t, 7, report.Count(integratorio.RolloutUpdated))
+	assert.Equal(t, 1, report.Count(integratorio.RolloutFailed))
+	bad := report.Results[3]
+	assert.Equal(t, stale, bad.IntegrationID)
+	var mue *integratorio.ManagedUpdateError
+	require.ErrorAs(t, bad.Err, &mue)
+	assert.Equal(t, integratorio.StepPush, mue.Step)
+	assert.ErrorIs(t, bad.Err, integratorio.ErrNotFound)
+	assert.False(t, bad.Locked)
+	require.ErrorAs(t, err, &mue, "the rollout's error reaches the first failure")
+	assert.Contains(t, err.Error(), "1 of 8 installs failed")
+	requireUnlocked(t, srv, ids)
+}
+
+func TestRolloutFailuresAreUnlocked(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	ids := fleet(t, srv, 6, "1.0.0")
+	// The final write of install 1 is refused; install 3's read fails
+	// with a 5xx on every attempt (the first and four retries); install
+	// 4's function fails.
+	boom := errors.New("boom")
+	fn := func(in *integratorio.Integration) error {
+		if in.ID == ids[4] {
+			return boom
+		}
+		return markUpdated(in)
+	}
+	srv.FailNext(1, http.StatusBadRequest, integratoriotest.OnMethod(http.MethodPut), integratoriotest.OnPath("/integrations/"+ids[1]))
+	srv.FailNext(5, http.StatusBadGateway, integratoriotest.OnMethod(http.MethodGet), integratoriotest.OnPath("/integrations/"+ids[3]))
+	report, err := srv.Client().Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", fn,
+		&integratorio.RolloutOptions{Concurrency: 1})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, integratorio.ErrBadRequest, "errors.As reaches the first failure")
+	assert.Equal(t, 3, report.Count(integratorio.RolloutFailed))
+	steps := map[int]string{1: integratorio.StepFinalWrite, 3: integratorio.StepRead, 4: integratorio.StepUpdateFunction}
+	for n, want := range steps {
+		r := report.Results[n]
+		assert.Equal(t, integratorio.RolloutFailed, r.Status, n)
+		var mue *integratorio.ManagedUpdateError
+		require.ErrorAs(t, r.Err, &mue, n)
+		assert.Equal(t, want, mue.Step, n)
+		assert.False(t, r.Locked, "install %d is unlocked", n)
+	}
+	assert.ErrorIs(t, report.Results[4].Err, boom)
+	requireUnlocked(t, srv, ids)
+	assert.Equal(t, "1.0.0", stored(t, srv, ids[1])["version"])
+}
+
+func TestRolloutCancelledMidwayLeavesNothingLocked(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	ids := fleet(t, srv, 10, "1.0.0")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var updates atomic.Int32
+	fn := func(in *integratorio.Integration) error {
+		if updates.Add(1) == 3 {
+			cancel()
+		}
+		return markUpdated(in)
+	}
+	report, err := srv.Client().Connectors.Rollout(ctx, fleetConnector, "1.1.0", fn,
+		&integratorio.RolloutOptions{Concurrency: 1, PushBatchSize: 4})
+	require.ErrorIs(t, err, context.Canceled)
+	require.Len(t, report.Results, len(ids))
+	assert.Equal(t, 2, report.Count(integratorio.RolloutUpdated))
+	assert.Positive(t, report.Count(integratorio.RolloutNotStarted))
+	assert.Equal(t, len(ids), report.Count(integratorio.RolloutUpdated)+report.Count(integratorio.RolloutFailed)+report.Count(integratorio.RolloutNotStarted))
+	assert.Empty(t, report.LeftLocked())
+	requireUnlocked(t, srv, ids)
+	for _, r := range report.Results {
+		if r.Status == integratorio.RolloutNotStarted {
+			assert.Equal(t, "1.0.0", stored(t, srv, r.IntegrationID)["version"])
+		}
+	}
+}
+
+func TestRolloutStopsOnUnauthorized(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	ids := fleet(t, srv, 8, "1.0.0")
+	srv.FailNext(1, http.StatusUnauthorized, integratoriotest.OnMethod(http.MethodGet), integratoriotest.OnPath("/integrations/"+ids[2]))
+	report, err := srv.Client().Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", markUpdated,
+		&integratorio.RolloutOptions{Concurrency: 1, PushBatchSize: 8})
+	require.ErrorIs(t, err, integratorio.ErrUnauthorized)
+	assert.Equal(t, 2, report.Count(integratorio.RolloutUpdated))
+	assert.Equal(t, 1, report.Count(integratorio.RolloutFailed))
+	assert.Equal(t, 5, report.Count(integratorio.RolloutNotStarted))
+	requireUnlocked(t, srv, ids)
+}
+
+func TestRolloutRefusesBadInputBeforeAnyRequest(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	fleet(t, srv, 2, "1.0.0")
+	client := srv.Client()
+	ctx := context.Background()
+	for _, v := range []string{"v1.1.0", "1.1", "", "1.1.0+b"} {
+		report, err := client.Connectors.Rollout(ctx, fleetConnector, v, markUpdated, nil)
+		require.ErrorIs(t, err, integratorio.ErrInvalidArgument, v)
+		require.NotNil(t, report)
+		assert.Empty(t, report.Results)
+	}
+	_, err := client.Connectors.Rollout(ctx, fleetConnector, "1.1.0", nil, nil)
+	require.ErrorIs(t, err, integratorio.ErrInvalidArgument)
+	_, err = client.Connectors.Rollout(ctx, "", "1.1.0", markUpdated, nil)
+	require.ErrorIs(t, err, integratorio.ErrInvalidArgument)
+	assert.Empty(t, srv.Requests())
+}
+
+// OnResult is never called concurrently (the race detector watches the
+// unguarded counter).
+func TestRolloutOnResultIsNeverConcurrent(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	ids := fleet(t, srv, 40, "1.0.0", "1.2.0")
+	calls := 0
+	var inside atomic.Bool
+	_, err := srv.Client().Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", markUpdated,
+		&integratorio.RolloutOptions{Concurrency: 16, OnResult: func(integratorio.RolloutResult) {
+			assert.True(t, inside.CompareAndSwap(false, true), "OnResult runs alone")
+			calls++
+			inside.Store(false)
+		}})
+	require.NoError(t, err)
+	assert.Equal(t, len(ids), calls)
+}
