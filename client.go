@@ -62,6 +62,16 @@ type Client struct {
 	Flows FlowsService
 	// Jobs reads, waits for and cancels jobs (/jobs).
 	Jobs JobsService
+	// Connections manages connections (/connections) and pings them.
+	Connections ConnectionsService
+	// Exports manages exports (/exports) and invokes them.
+	Exports ExportsService
+	// Imports manages imports (/imports).
+	Imports ImportsService
+	// Scripts manages scripts (/scripts).
+	Scripts ScriptsService
+	// State keeps integration state: JSON values by key (/state).
+	State StateService
 
 	base      *url.URL // API root, path without trailing slash
 	auth      secret   // "Bearer <token>"; never logged or put in an error
@@ -233,10 +243,17 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
 		RequestLogHook: startAttempt,
 	}
-	c.Integrations = &integrations{newResource[Integration](c, "/integrations", "integration")}
+	c.Integrations = &integrations{plainLister[Integration, *Integration]{newResource[Integration](c, "/integrations", "integration")}}
 	c.Connectors = &connectors{c: c}
 	c.Flows = &flows{newResource[Flow](c, "/flows", "flow")}
 	c.Jobs = &jobs{newResource[Job](c, "/jobs", "job")}
+	c.Connections = &connections{scopedLister[Connection, *Connection]{newResource[Connection](c, "/connections", "connection")}}
+	c.Exports = &exports{scopedLister[Export, *Export]{newResource[Export](c, "/exports", "export")}}
+	c.Imports = &imports{scopedLister[Import, *Import]{newResource[Import](c, "/imports", "import")}}
+	scriptsRes := newResource[Script](c, "/scripts", "script")
+	scriptsRes.trimmed = true // lists leave out content
+	c.Scripts = &scripts{plainLister[Script, *Script]{scriptsRes}}
+	c.State = &state{c: c, prefix: "/state"}
 	return c, nil
 }
 

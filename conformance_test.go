@@ -36,6 +36,8 @@ type conformance[T any, P modifiable[T]] struct {
 	sample string
 	// readOnly: the resource is only read (jobs).
 	readOnly bool
+	// trimmed: its list records always lack members (scripts).
+	trimmed bool
 }
 
 const sampleID = "6b0e92c4a791ac036628c9a1"
@@ -51,6 +53,7 @@ func (k conformance[T, P]) run(t *testing.T) {
 	t.Run("WritesThatMayHaveArrivedAreNotRepeated", k.writesOnce)
 	t.Run("IdempotentWritesAreRetried", k.idempotentRetried)
 	t.Run("ModifyIsSerialisedPerID", k.modifySerialised)
+	t.Run("MaskedSecretsAreRefusedOnEveryWrite", k.maskedRefused)
 }
 
 func (k conformance[T, P]) docURL() string { return testRoot + k.path + "/" + sampleID }
@@ -127,7 +130,14 @@ func (k conformance[T, P]) partial(t *testing.T) {
 
 	whole, err := collect(k.list(c, nil))
 	require.NoError(t, err)
-	assert.False(t, P(whole[0]).doc().partial, "a list without Include or Exclude is whole")
+	if k.trimmed {
+		assert.True(t, P(whole[0]).doc().partial, "the API's list records lack members: always partial")
+		_, err = k.res(c).Update(context.Background(), sampleID, whole[0])
+		require.ErrorIs(t, err, ErrInvalidArgument)
+		assert.Zero(t, mt.GetCallCountInfo()["PUT "+k.docURL()], "nothing is written")
+	} else {
+		assert.False(t, P(whole[0]).doc().partial, "a list without Include or Exclude is whole")
+	}
 }
 
 func (k conformance[T, P]) mismatchedID(t *testing.T) {
@@ -250,6 +260,56 @@ func (k conformance[T, P]) modifySerialised(t *testing.T) {
 	assert.Equal(t, n, mt.GetCallCountInfo()["PUT "+k.docURL()], "no Modify had to start over")
 }
 
+// maskedRefused: a document holding the API's mask for a secret is
+// refused by Create, Update and Modify before sending, naming each path;
+// AllowMaskedSecrets sends it.
+func (k conformance[T, P]) maskedRefused(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	var rec recorder
+	mt.RegisterResponder(http.MethodGet, k.docURL(), jsonResponder(200, []byte(k.sample)))
+	mt.RegisterResponder(http.MethodPut, k.docURL(), rec.wrap(jsonResponder(200, []byte(k.sample))))
+	mt.RegisterResponder(http.MethodPost, testRoot+k.path, rec.wrap(jsonResponder(201, []byte(k.sample))))
+	ctx := context.Background()
+	var doc T
+	require.NoError(t, P(&doc).UnmarshalJSON([]byte(k.sample)))
+	require.NoError(t, P(&doc).codec().setExtra(P(&doc).doc(), "password", "******"))
+	require.NoError(t, P(&doc).codec().setExtra(P(&doc).doc(), "http", map[string]any{
+		"auth": map[string]any{"token": map[string]any{"token": "***"}, "not": "a*b", "two": "**"},
+		"list": []any{"x", map[string]any{"a/b~c": "********"}},
+	}))
+	want := []string{"/password", "/http/auth/token/token", "/http/list/1/a~1b~0c"}
+	check := func(op string, err error) {
+		t.Helper()
+		require.ErrorIs(t, err, ErrMaskedSecret, op)
+		require.ErrorIs(t, err, ErrInvalidArgument, op)
+		var mse *MaskedSecretError
+		require.ErrorAs(t, err, &mse, op)
+		assert.ElementsMatch(t, want, mse.Paths, op)
+		assert.Equal(t, op, mse.Op)
+		for _, p := range want {
+			assert.Contains(t, err.Error(), p, op)
+		}
+		assert.Contains(t, err.Error(), "Patch", "%s points to Patch", op)
+	}
+	_, err := k.res(c).Create(ctx, &doc)
+	check("Create", err)
+	_, err = k.res(c).Update(ctx, sampleID, &doc)
+	check("Update", err)
+	_, err = k.res(c).Modify(ctx, sampleID, func(d *T) error {
+		return P(d).codec().setExtra(P(d).doc(), "password", "***")
+	})
+	require.ErrorIs(t, err, ErrMaskedSecret)
+	assert.Empty(t, rec.reqs, "nothing is written")
+
+	_, err = k.res(c).Update(AllowMaskedSecrets(ctx), sampleID, &doc)
+	require.NoError(t, err)
+	_, err = k.res(c).Create(AllowMaskedSecrets(ctx), &doc)
+	require.NoError(t, err)
+	require.Len(t, rec.reqs, 2)
+	assert.Contains(t, string(rec.reqs[0].Body), `"password":"******"`, "sent as it is when allowed")
+}
+
 func TestConformanceIntegrations(t *testing.T) {
 	t.Parallel()
 	conformance[Integration, *Integration]{
@@ -300,6 +360,71 @@ func TestConformanceJobs(t *testing.T) {
 	}.run(t)
 }
 
+func TestConformanceConnections(t *testing.T) {
+	t.Parallel()
+	conformance[Connection, *Connection]{
+		path: "/connections",
+		res:  func(c *Client) *resource[Connection, *Connection] { return c.Connections.(*connections).resource },
+		list: func(c *Client, o *ListOptions) iter.Seq2[*Connection, error] {
+			return c.Connections.All(context.Background(), scopedOpts(o))
+		},
+		sample: `{"_id":"` + sampleID + `","name":"Shopify","type":"http","offline":false,"lastModified":"2024-01-02T03:04:05.000Z",` +
+			`"http":{"baseURI":"https://x.example","auth":{"type":"token","token":{"location":"header"}},"encrypted":{"k":1}},"queues":[{"name":"q","size":0}]}`,
+	}.run(t)
+}
+
+func TestConformanceExports(t *testing.T) {
+	t.Parallel()
+	conformance[Export, *Export]{
+		path: "/exports",
+		res:  func(c *Client) *resource[Export, *Export] { return c.Exports.(*exports).resource },
+		list: func(c *Client, o *ListOptions) iter.Seq2[*Export, error] {
+			return c.Exports.All(context.Background(), scopedOpts(o))
+		},
+		clone: func(c *Client, id string) error {
+			_, err := c.Exports.Clone(context.Background(), id, nil)
+			return err
+		},
+		sample: `{"_id":"` + sampleID + `","name":"Orders","adaptorType":"HTTPExport","_connectionId":"c1","lastModified":"2024-01-02T03:04:05.000Z",` +
+			`"http":{"relativeURI":"/orders","method":"GET"},"hooks":{"preSavePage":{"_scriptId":"s"}},"type":"delta"}`,
+	}.run(t)
+}
+
+func TestConformanceImports(t *testing.T) {
+	t.Parallel()
+	conformance[Import, *Import]{
+		path: "/imports",
+		res:  func(c *Client) *resource[Import, *Import] { return c.Imports.(*imports).resource },
+		list: func(c *Client, o *ListOptions) iter.Seq2[*Import, error] {
+			return c.Imports.All(context.Background(), scopedOpts(o))
+		},
+		clone: func(c *Client, id string) error {
+			_, err := c.Imports.Clone(context.Background(), id, nil)
+			return err
+		},
+		sample: `{"_id":"` + sampleID + `","name":"Orders to NS","adaptorType":"NetSuiteDistributedImport","_connectionId":"c2","lastModified":"2024-01-02T03:04:05.000Z",` +
+			`"mapping":{"fields":[{"extract":"a","generate":"b"}]},"netsuite_da":{"recordType":"salesorder"}}`,
+	}.run(t)
+}
+
+func TestConformanceScripts(t *testing.T) {
+	t.Parallel()
+	conformance[Script, *Script]{
+		path:    "/scripts",
+		res:     func(c *Client) *resource[Script, *Script] { return c.Scripts.(*scripts).resource },
+		list:    func(c *Client, o *ListOptions) iter.Seq2[*Script, error] { return c.Scripts.All(context.Background(), o) },
+		trimmed: true,
+		sample:  `{"_id":"` + sampleID + `","name":"hooks","content":"function f(o) { return o }","lastModified":"2024-01-02T03:04:05.000Z","debugUntil":null,"_sourceId":"x"}`,
+	}.run(t)
+}
+
+func scopedOpts(o *ListOptions) *ResourceListOptions {
+	if o == nil {
+		return nil
+	}
+	return &ResourceListOptions{ListOptions: *o}
+}
+
 // fuzzRoundTrip proves for one model that decoding and encoding keep the
 // document: the encoding holds the same JSON as the input, and a second
 // round trip is stable.
@@ -343,6 +468,22 @@ func FuzzFlowErrorRoundTrip(f *testing.F) {
 
 func FuzzRunResultRoundTrip(f *testing.F) {
 	fuzzRoundTrip[RunResult](f, `{"_jobId":"j","flowExecutionGroupId":"g"}`)
+}
+
+func FuzzConnectionRoundTrip(f *testing.F) {
+	fuzzRoundTrip[Connection](f, `{"_id":"c","type":"http","http":{"auth":{"token":{"token":"******"}}},"debugDate":"2030-01-01T00:00:00.000Z"}`)
+}
+
+func FuzzExportRoundTrip(f *testing.F) {
+	fuzzRoundTrip[Export](f, `{"_id":"e","adaptorType":"HTTPExport","isLookup":true,"http":{}}`)
+}
+
+func FuzzImportRoundTrip(f *testing.F) {
+	fuzzRoundTrip[Import](f, `{"_id":"i","adaptorType":"AiAgentImport","mapping":{"fields":[]}}`)
+}
+
+func FuzzScriptRoundTrip(f *testing.F) {
+	fuzzRoundTrip[Script](f, `{"_id":"s","content":"a\u2028b <&>"}`)
 }
 
 func FuzzInstallRoundTrip(f *testing.F) {

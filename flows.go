@@ -19,7 +19,7 @@ type FlowsService interface {
 	// Lister gives List and All, of one integration with IntegrationID.
 	Lister[Flow, FlowListOptions]
 	// Clone copies the flow into an integration; see FlowCloneOptions.
-	Clone(ctx context.Context, id string, opts *FlowCloneOptions) (*FlowCloneResult, error)
+	Clone(ctx context.Context, id string, opts *FlowCloneOptions) (*Cloned[Flow], error)
 	// Run starts the flow (POST /flows/{id}/run) and returns the job that
 	// runs it; wait for it with JobsService.Wait. Run is never repeated
 	// once it may have reached the server: a repeated run moves data twice.
@@ -118,15 +118,6 @@ type FlowCloneOptions struct {
 	ConnectionMap map[string]string `json:"connectionMap,omitempty"`
 }
 
-// FlowCloneResult is what a flow clone produced.
-type FlowCloneResult struct {
-	// Flow is the new flow; always set on success.
-	Flow *Flow
-	// Created lists what the clone created, when the API answered with
-	// that list rather than the flow.
-	Created []ClonedResource
-}
-
 // flows implements FlowsService.
 type flows struct {
 	*resource[Flow, *Flow]
@@ -140,16 +131,12 @@ func (s *flows) List(ctx context.Context, opts *FlowListOptions) ([]*Flow, error
 
 func (s *flows) All(ctx context.Context, opts *FlowListOptions) iter.Seq2[*Flow, error] {
 	if opts == nil {
-		opts = &FlowListOptions{}
+		return s.scoped(ctx, nil, "")
 	}
-	p, err := s.subPath(opts.IntegrationID)
-	if err != nil {
-		return errSeq[Flow](err)
-	}
-	return s.list(ctx, p, &opts.ListOptions, nil)
+	return s.scoped(ctx, &opts.ListOptions, opts.IntegrationID)
 }
 
-func (s *flows) Clone(ctx context.Context, id string, opts *FlowCloneOptions) (*FlowCloneResult, error) {
+func (s *flows) Clone(ctx context.Context, id string, opts *FlowCloneOptions) (*Cloned[Flow], error) {
 	if opts == nil || opts.IntegrationID == "" {
 		return nil, invalidArgf("Clone: FlowCloneOptions.IntegrationID names the integration the copy goes to, and is required")
 	}
@@ -159,11 +146,7 @@ func (s *flows) Clone(ctx context.Context, id string, opts *FlowCloneOptions) (*
 	if err := validConnectionMap(opts.ConnectionMap); err != nil {
 		return nil, err
 	}
-	f, created, err := s.clone(ctx, id, opts, "Flow")
-	if f == nil && created == nil {
-		return nil, err
-	}
-	return &FlowCloneResult{Flow: f, Created: created}, err
+	return s.cloned(ctx, id, opts, "Flow")
 }
 
 // RunOptions is the body of a run request. The API's names for a custom

@@ -103,7 +103,7 @@ func TestFlowCloneNeedsTheTargetIntegration(t *testing.T) {
 
 	res, err := c.Flows.Clone(ctx, flowID, &FlowCloneOptions{IntegrationID: "i2", ConnectionMap: map[string]string{"c1": "c2"}})
 	require.NoError(t, err)
-	assert.Equal(t, "f9", res.Flow.ID)
+	assert.Equal(t, "f9", res.Document.ID)
 	assert.Len(t, res.Created, 2)
 	require.Len(t, rec.reqs, 1)
 	assert.JSONEq(t, `{"_integrationId":"i2","connectionMap":{"c1":"c2"}}`, string(rec.reqs[0].Body))
@@ -112,7 +112,7 @@ func TestFlowCloneNeedsTheTargetIntegration(t *testing.T) {
 	mt.RegisterResponder(http.MethodPost, cloneURL, jsonResponder(201, []byte(`{"_id":"f8","name":"copy 2","x":1}`)))
 	res, err = c.Flows.Clone(ctx, flowID, &FlowCloneOptions{IntegrationID: "i2"})
 	require.NoError(t, err)
-	assert.Equal(t, "f8", res.Flow.ID)
+	assert.Equal(t, "f8", res.Document.ID)
 	assert.Nil(t, res.Created)
 }
 

@@ -3,7 +3,6 @@ package integratorio
 import (
 	"context"
 	"encoding/json"
-	"iter"
 	"strings"
 
 	"github.com/google/go-querystring/query"
@@ -162,18 +161,10 @@ type ClonedResource struct {
 
 // integrations implements IntegrationsService.
 type integrations struct {
-	*resource[Integration, *Integration]
+	plainLister[Integration, *Integration]
 }
 
 var _ IntegrationsService = (*integrations)(nil)
-
-func (s *integrations) List(ctx context.Context, opts *ListOptions) ([]*Integration, error) {
-	return collect(s.All(ctx, opts))
-}
-
-func (s *integrations) All(ctx context.Context, opts *ListOptions) iter.Seq2[*Integration, error] {
-	return s.list(ctx, s.path, opts, nil)
-}
 
 func (s *integrations) Clone(ctx context.Context, id string, opts *CloneOptions) (*CloneResult, error) {
 	if opts == nil {

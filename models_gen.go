@@ -7,6 +7,160 @@ import (
 	"time"
 )
 
+var connectionCodec = newObjectCodec[Connection]()
+
+// UnmarshalJSON decodes a Connection, keeping every member it does not type.
+func (c *Connection) UnmarshalJSON(data []byte) error {
+	if c == nil {
+		return invalidArgf("UnmarshalJSON: nil *Connection")
+	}
+	return connectionCodec.decode(data, c, &c.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (c *Connection) decodeAt(data []byte, at int) (int, error) {
+	*c = Connection{}
+	return connectionCodec.decodeObject(data, at, reflect.ValueOf(c).Elem(), &c.state)
+}
+
+// MarshalJSON encodes the Connection with every member it was decoded with.
+func (c Connection) MarshalJSON() ([]byte, error) {
+	return connectionCodec.encode(&c, &c.state)
+}
+
+func (c *Connection) appendJSON(b []byte) ([]byte, error) {
+	return connectionCodec.appendJSON(b, c, &c.state)
+}
+
+// Extra decodes the member key, one Connection does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *Connection has no members.
+func (c *Connection) Extra(key string, v any) (bool, error) {
+	if c == nil {
+		return false, nil
+	}
+	return connectionCodec.getExtra(&c.state, key, v)
+}
+
+// SetExtra sets the member key, one Connection does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *Connection, is an error matching ErrInvalidArgument.
+func (c *Connection) SetExtra(key string, v any) error {
+	if c == nil {
+		return invalidArgf("SetExtra: nil *Connection")
+	}
+	return connectionCodec.setExtra(&c.state, key, v)
+}
+
+// DeleteExtra removes the member key, one Connection does not type, if present.
+func (c *Connection) DeleteExtra(key string) {
+	if c == nil {
+		return
+	}
+	connectionCodec.deleteExtra(&c.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document Connection does not type.
+func (c *Connection) ExtraKeys() []string {
+	if c == nil {
+		return nil
+	}
+	return connectionCodec.extraKeys(&c.state)
+}
+
+// Partial reports whether the Connection came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (c *Connection) Partial() bool { return c != nil && c.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (c *Connection) doc() *docState { return &c.state }
+
+func (*Connection) codec() *objectCodec { return connectionCodec }
+
+func (c *Connection) docID() string { return c.ID }
+
+func (c *Connection) lastModified() time.Time { return c.LastModified }
+
+var exportCodec = newObjectCodec[Export]()
+
+// UnmarshalJSON decodes a Export, keeping every member it does not type.
+func (e *Export) UnmarshalJSON(data []byte) error {
+	if e == nil {
+		return invalidArgf("UnmarshalJSON: nil *Export")
+	}
+	return exportCodec.decode(data, e, &e.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (e *Export) decodeAt(data []byte, at int) (int, error) {
+	*e = Export{}
+	return exportCodec.decodeObject(data, at, reflect.ValueOf(e).Elem(), &e.state)
+}
+
+// MarshalJSON encodes the Export with every member it was decoded with.
+func (e Export) MarshalJSON() ([]byte, error) {
+	return exportCodec.encode(&e, &e.state)
+}
+
+func (e *Export) appendJSON(b []byte) ([]byte, error) {
+	return exportCodec.appendJSON(b, e, &e.state)
+}
+
+// Extra decodes the member key, one Export does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *Export has no members.
+func (e *Export) Extra(key string, v any) (bool, error) {
+	if e == nil {
+		return false, nil
+	}
+	return exportCodec.getExtra(&e.state, key, v)
+}
+
+// SetExtra sets the member key, one Export does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *Export, is an error matching ErrInvalidArgument.
+func (e *Export) SetExtra(key string, v any) error {
+	if e == nil {
+		return invalidArgf("SetExtra: nil *Export")
+	}
+	return exportCodec.setExtra(&e.state, key, v)
+}
+
+// DeleteExtra removes the member key, one Export does not type, if present.
+func (e *Export) DeleteExtra(key string) {
+	if e == nil {
+		return
+	}
+	exportCodec.deleteExtra(&e.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document Export does not type.
+func (e *Export) ExtraKeys() []string {
+	if e == nil {
+		return nil
+	}
+	return exportCodec.extraKeys(&e.state)
+}
+
+// Partial reports whether the Export came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (e *Export) Partial() bool { return e != nil && e.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (e *Export) doc() *docState { return &e.state }
+
+func (*Export) codec() *objectCodec { return exportCodec }
+
+func (e *Export) docID() string { return e.ID }
+
+func (e *Export) lastModified() time.Time { return e.LastModified }
+
 var flowCodec = newObjectCodec[Flow]()
 
 // UnmarshalJSON decodes a Flow, keeping every member it does not type.
@@ -156,6 +310,83 @@ func (f *FlowError) Partial() bool { return f != nil && f.state.partial }
 func (f *FlowError) doc() *docState { return &f.state }
 
 func (*FlowError) codec() *objectCodec { return flowErrorCodec }
+
+var importCodec = newObjectCodec[Import]()
+
+// UnmarshalJSON decodes a Import, keeping every member it does not type.
+func (i *Import) UnmarshalJSON(data []byte) error {
+	if i == nil {
+		return invalidArgf("UnmarshalJSON: nil *Import")
+	}
+	return importCodec.decode(data, i, &i.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (i *Import) decodeAt(data []byte, at int) (int, error) {
+	*i = Import{}
+	return importCodec.decodeObject(data, at, reflect.ValueOf(i).Elem(), &i.state)
+}
+
+// MarshalJSON encodes the Import with every member it was decoded with.
+func (i Import) MarshalJSON() ([]byte, error) {
+	return importCodec.encode(&i, &i.state)
+}
+
+func (i *Import) appendJSON(b []byte) ([]byte, error) {
+	return importCodec.appendJSON(b, i, &i.state)
+}
+
+// Extra decodes the member key, one Import does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *Import has no members.
+func (i *Import) Extra(key string, v any) (bool, error) {
+	if i == nil {
+		return false, nil
+	}
+	return importCodec.getExtra(&i.state, key, v)
+}
+
+// SetExtra sets the member key, one Import does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *Import, is an error matching ErrInvalidArgument.
+func (i *Import) SetExtra(key string, v any) error {
+	if i == nil {
+		return invalidArgf("SetExtra: nil *Import")
+	}
+	return importCodec.setExtra(&i.state, key, v)
+}
+
+// DeleteExtra removes the member key, one Import does not type, if present.
+func (i *Import) DeleteExtra(key string) {
+	if i == nil {
+		return
+	}
+	importCodec.deleteExtra(&i.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document Import does not type.
+func (i *Import) ExtraKeys() []string {
+	if i == nil {
+		return nil
+	}
+	return importCodec.extraKeys(&i.state)
+}
+
+// Partial reports whether the Import came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (i *Import) Partial() bool { return i != nil && i.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (i *Import) doc() *docState { return &i.state }
+
+func (*Import) codec() *objectCodec { return importCodec }
+
+func (i *Import) docID() string { return i.ID }
+
+func (i *Import) lastModified() time.Time { return i.LastModified }
 
 var installCodec = newObjectCodec[Install]()
 
@@ -676,6 +907,83 @@ func (r *RunResult) doc() *docState { return &r.state }
 
 func (*RunResult) codec() *objectCodec { return runResultCodec }
 
+var scriptCodec = newObjectCodec[Script]()
+
+// UnmarshalJSON decodes a Script, keeping every member it does not type.
+func (s *Script) UnmarshalJSON(data []byte) error {
+	if s == nil {
+		return invalidArgf("UnmarshalJSON: nil *Script")
+	}
+	return scriptCodec.decode(data, s, &s.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (s *Script) decodeAt(data []byte, at int) (int, error) {
+	*s = Script{}
+	return scriptCodec.decodeObject(data, at, reflect.ValueOf(s).Elem(), &s.state)
+}
+
+// MarshalJSON encodes the Script with every member it was decoded with.
+func (s Script) MarshalJSON() ([]byte, error) {
+	return scriptCodec.encode(&s, &s.state)
+}
+
+func (s *Script) appendJSON(b []byte) ([]byte, error) {
+	return scriptCodec.appendJSON(b, s, &s.state)
+}
+
+// Extra decodes the member key, one Script does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *Script has no members.
+func (s *Script) Extra(key string, v any) (bool, error) {
+	if s == nil {
+		return false, nil
+	}
+	return scriptCodec.getExtra(&s.state, key, v)
+}
+
+// SetExtra sets the member key, one Script does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *Script, is an error matching ErrInvalidArgument.
+func (s *Script) SetExtra(key string, v any) error {
+	if s == nil {
+		return invalidArgf("SetExtra: nil *Script")
+	}
+	return scriptCodec.setExtra(&s.state, key, v)
+}
+
+// DeleteExtra removes the member key, one Script does not type, if present.
+func (s *Script) DeleteExtra(key string) {
+	if s == nil {
+		return
+	}
+	scriptCodec.deleteExtra(&s.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document Script does not type.
+func (s *Script) ExtraKeys() []string {
+	if s == nil {
+		return nil
+	}
+	return scriptCodec.extraKeys(&s.state)
+}
+
+// Partial reports whether the Script came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (s *Script) Partial() bool { return s != nil && s.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (s *Script) doc() *docState { return &s.state }
+
+func (*Script) codec() *objectCodec { return scriptCodec }
+
+func (s *Script) docID() string { return s.ID }
+
+func (s *Script) lastModified() time.Time { return s.LastModified }
+
 var sectionCodec = newObjectCodec[Section]()
 
 // UnmarshalJSON decodes a Section, keeping every member it does not type.
@@ -750,3 +1058,76 @@ func (s *Section) doc() *docState { return &s.state }
 func (*Section) codec() *objectCodec { return sectionCodec }
 
 func (s *Section) docID() string { return s.ID }
+
+var tokenInfoCodec = newObjectCodec[TokenInfo]()
+
+// UnmarshalJSON decodes a TokenInfo, keeping every member it does not type.
+func (t *TokenInfo) UnmarshalJSON(data []byte) error {
+	if t == nil {
+		return invalidArgf("UnmarshalJSON: nil *TokenInfo")
+	}
+	return tokenInfoCodec.decode(data, t, &t.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (t *TokenInfo) decodeAt(data []byte, at int) (int, error) {
+	*t = TokenInfo{}
+	return tokenInfoCodec.decodeObject(data, at, reflect.ValueOf(t).Elem(), &t.state)
+}
+
+// MarshalJSON encodes the TokenInfo with every member it was decoded with.
+func (t TokenInfo) MarshalJSON() ([]byte, error) {
+	return tokenInfoCodec.encode(&t, &t.state)
+}
+
+func (t *TokenInfo) appendJSON(b []byte) ([]byte, error) {
+	return tokenInfoCodec.appendJSON(b, t, &t.state)
+}
+
+// Extra decodes the member key, one TokenInfo does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *TokenInfo has no members.
+func (t *TokenInfo) Extra(key string, v any) (bool, error) {
+	if t == nil {
+		return false, nil
+	}
+	return tokenInfoCodec.getExtra(&t.state, key, v)
+}
+
+// SetExtra sets the member key, one TokenInfo does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *TokenInfo, is an error matching ErrInvalidArgument.
+func (t *TokenInfo) SetExtra(key string, v any) error {
+	if t == nil {
+		return invalidArgf("SetExtra: nil *TokenInfo")
+	}
+	return tokenInfoCodec.setExtra(&t.state, key, v)
+}
+
+// DeleteExtra removes the member key, one TokenInfo does not type, if present.
+func (t *TokenInfo) DeleteExtra(key string) {
+	if t == nil {
+		return
+	}
+	tokenInfoCodec.deleteExtra(&t.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document TokenInfo does not type.
+func (t *TokenInfo) ExtraKeys() []string {
+	if t == nil {
+		return nil
+	}
+	return tokenInfoCodec.extraKeys(&t.state)
+}
+
+// Partial reports whether the TokenInfo came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (t *TokenInfo) Partial() bool { return t != nil && t.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (t *TokenInfo) doc() *docState { return &t.state }
+
+func (*TokenInfo) codec() *objectCodec { return tokenInfoCodec }

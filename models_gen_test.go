@@ -5,8 +5,11 @@ package integratorio
 // allModels holds a nil pointer of every model, for the tests that prove a
 // guarantee of them all.
 var allModels = []any{
+	(*Connection)(nil),
+	(*Export)(nil),
 	(*Flow)(nil),
 	(*FlowError)(nil),
+	(*Import)(nil),
 	(*Install)(nil),
 	(*InstallStep)(nil),
 	(*Integration)(nil),
@@ -14,5 +17,7 @@ var allModels = []any{
 	(*PageGenerator)(nil),
 	(*PageProcessor)(nil),
 	(*RunResult)(nil),
+	(*Script)(nil),
 	(*Section)(nil),
+	(*TokenInfo)(nil),
 }

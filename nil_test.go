@@ -33,7 +33,7 @@ func TestModelMethodsAcceptNilReceivers(t *testing.T) {
 			called++
 		}
 	}
-	assert.Greater(t, called, 7*len(allModels), "the accessors were found")
+	assert.GreaterOrEqual(t, called, 6*len(allModels), "the six generated accessors of every model were called")
 
 	var in *Integration
 	ok, err := in.Extra("x", new(any))

@@ -233,10 +233,6 @@ func (r redactor) redactSlack() int { return 12 * len(r.token) }
 // in a closure, out of reach of reflection.
 func (c *Client) tokenRedactor() redactor { return c.red() }
 
-// redact replaces the token in server-supplied bytes that end up in an
-// error, in case the server (or a proxy) echoed the request's headers.
-func (c *Client) redact(b []byte) []byte { return c.tokenRedactor().redact(b) }
-
 // redactString removes the token from server-influenced text (paths, hosts,
 // error messages, document members) before it goes into an error or a log
 // line.

@@ -131,6 +131,9 @@ func (r *resource[T, P]) Create(ctx context.Context, doc *T) (*T, error) {
 	if err != nil {
 		return nil, invalidArgf("Create: %v", err)
 	}
+	if err := checkMasked(ctx, body, "Create", r.kind, ""); err != nil {
+		return nil, r.c.redactError(err)
+	}
 	return doDocument[T, P](ctx, r.c, request{method: http.MethodPost, path: r.path, raw: body})
 }
 
@@ -139,6 +142,11 @@ func (r *resource[T, P]) Create(ctx context.Context, doc *T) (*T, error) {
 // returned by Get; a partial document, or one whose id is not id, is
 // refused before anything is sent.
 func (r *resource[T, P]) Update(ctx context.Context, id string, doc *T) (*T, error) {
+	return r.update(ctx, id, doc, "Update")
+}
+
+// update is Update, op naming the call refused in a MaskedSecretError.
+func (r *resource[T, P]) update(ctx context.Context, id string, doc *T, op string) (*T, error) {
 	p, err := r.docPath(id)
 	if err != nil {
 		return nil, err
@@ -155,6 +163,9 @@ func (r *resource[T, P]) Update(ctx context.Context, id string, doc *T) (*T, err
 	body, err := r.encode(doc)
 	if err != nil {
 		return nil, invalidArgf("Update: %v", err)
+	}
+	if err := checkMasked(ctx, body, op, r.kind, id); err != nil {
+		return nil, r.c.redactError(err)
 	}
 	var out *T
 	err = r.c.send(request{ctx: ctx, method: http.MethodPut, path: p, raw: body}, func(resp *response) error {
@@ -244,7 +255,7 @@ func (r *resource[T, P]) Modify(ctx context.Context, id string, fn func(*T) erro
 		if !P(now).lastModified().Equal(seen) {
 			continue
 		}
-		return r.Update(ctx, id, doc)
+		return r.update(ctx, id, doc, "Modify")
 	}
 	return nil, fmt.Errorf("%w: %s %s: changed by someone else %d times while being modified", ErrConflict, r.kind, id, maxModifyAttempts)
 }
@@ -292,6 +303,69 @@ func (r *resource[T, P]) subPath(integrationID string) (string, error) {
 		return "", fmt.Errorf("IntegrationID: %w", err)
 	}
 	return p + r.path, nil
+}
+
+// scoped lists the documents, of one integration when integrationID is
+// set.
+func (r *resource[T, P]) scoped(ctx context.Context, opts *ListOptions, integrationID string) iter.Seq2[*T, error] {
+	p, err := r.subPath(integrationID)
+	if err != nil {
+		return errSeq[T](err)
+	}
+	return r.list(ctx, p, opts, nil)
+}
+
+// ResourceListOptions narrows a list of a resource that belongs to
+// integrations (connections, exports, imports).
+type ResourceListOptions struct {
+	ListOptions
+	// IntegrationID lists the documents of one integration
+	// (/integrations/{id}/<resource>).
+	IntegrationID string `url:"-"`
+}
+
+// scopedLister is a resource listed with ResourceListOptions; embedding it
+// gives a service List and All as well as the resource's calls.
+type scopedLister[T any, P modifiable[T]] struct{ *resource[T, P] }
+
+func (l scopedLister[T, P]) List(ctx context.Context, opts *ResourceListOptions) ([]*T, error) {
+	return collect(l.All(ctx, opts))
+}
+
+func (l scopedLister[T, P]) All(ctx context.Context, opts *ResourceListOptions) iter.Seq2[*T, error] {
+	if opts == nil {
+		return l.scoped(ctx, nil, "")
+	}
+	return l.scoped(ctx, &opts.ListOptions, opts.IntegrationID)
+}
+
+// plainLister is a resource listed with ListOptions only.
+type plainLister[T any, P modifiable[T]] struct{ *resource[T, P] }
+
+func (l plainLister[T, P]) List(ctx context.Context, opts *ListOptions) ([]*T, error) {
+	return collect(l.All(ctx, opts))
+}
+
+func (l plainLister[T, P]) All(ctx context.Context, opts *ListOptions) iter.Seq2[*T, error] {
+	return l.list(ctx, l.path, opts, nil)
+}
+
+// Cloned is what a clone of a flow, export or import produced.
+type Cloned[T any] struct {
+	// Document is the new document; always set on success.
+	Document *T
+	// Created lists what the clone created, when the API answered with
+	// that list rather than the document.
+	Created []ClonedResource
+}
+
+// cloned clones id and wraps the outcome; see clone.
+func (r *resource[T, P]) cloned(ctx context.Context, id string, body any, model string) (*Cloned[T], error) {
+	doc, created, err := r.clone(ctx, id, body, model)
+	if doc == nil && created == nil {
+		return nil, err
+	}
+	return &Cloned[T]{Document: doc, Created: created}, err
 }
 
 // collect gathers an iterator's documents.

@@ -173,10 +173,10 @@ func TestFlowsClone(t *testing.T) {
 
 	res, err := c.Flows.Clone(ctx, id, &integratorio.FlowCloneOptions{IntegrationID: dst, ConnectionMap: map[string]string{"c1": "n1", "c2": "n2"}})
 	require.NoError(t, err)
-	assert.Equal(t, "Clone - F", res.Flow.Name)
-	assert.Equal(t, dst, res.Flow.IntegrationID)
-	assert.True(t, res.Flow.Disabled, "a copy does not run before it is looked at")
-	copied := document(t, srv, "flows", res.Flow.ID)
+	assert.Equal(t, "Clone - F", res.Document.Name)
+	assert.Equal(t, dst, res.Document.IntegrationID)
+	assert.True(t, res.Document.Disabled, "a copy does not run before it is looked at")
+	copied := document(t, srv, "flows", res.Document.ID)
 	assert.Equal(t, "n1", copied["pageGenerators"].([]any)[0].(map[string]any)["_connectionId"])
 	assert.Contains(t, string(mustJSON(t, copied["routers"])), `"_connectionId":"n2"`)
 	assert.NotContains(t, copied, "_flowGroupingId", "a grouping of the source integration is not kept")
@@ -199,7 +199,7 @@ func TestFlowsClone(t *testing.T) {
 	plain := seedFlow(t, srv, `{"name":"P","_integrationId":"`+src+`"}`)
 	res, err = c.Flows.Clone(ctx, plain, &integratorio.FlowCloneOptions{IntegrationID: src, Name: "P2"})
 	require.NoError(t, err, "a flow without connections needs no map")
-	assert.Equal(t, "P2", res.Flow.Name)
+	assert.Equal(t, "P2", res.Document.Name)
 }
 
 // With CloneReturnsCreated a flow clone answers the created list, and the
@@ -212,10 +212,10 @@ func TestFlowsCloneCreatedResourcesAnswer(t *testing.T) {
 	res, err := srv.Client().Flows.Clone(context.Background(), id, &integratorio.FlowCloneOptions{IntegrationID: in})
 	require.NoError(t, err)
 	require.Len(t, res.Created, 1)
-	assert.Equal(t, integratorio.ClonedResource{Model: "Flow", ID: res.Flow.ID, Name: "Clone - F"}, res.Created[0])
+	assert.Equal(t, integratorio.ClonedResource{Model: "Flow", ID: res.Document.ID, Name: "Clone - F"}, res.Created[0])
 	assert.Equal(t, []string{
 		"POST /flows/" + id + "/clone 201",
-		"GET /flows/" + res.Flow.ID + " 200",
+		"GET /flows/" + res.Document.ID + " 200",
 	}, statuses(srv))
 }
 

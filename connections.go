@@ -1,0 +1,141 @@
+package integratorio
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// ConnectionsService manages connections (/connections): the credentials
+// and endpoints flows use. Client.Connections holds the real
+// implementation. Reads answer secrets masked ("******"): Create and
+// Update refuse a document that carries the mask back (ErrMaskedSecret);
+// change credentials with Patch.
+type ConnectionsService interface {
+	// Documents gives Get, Create, Update, Patch, Delete and Modify.
+	Documents[Connection]
+	// Lister gives List and All, of one integration with IntegrationID.
+	Lister[Connection, ResourceListOptions]
+	// Ping tests the connection (GET /connections/{id}/ping). It returns
+	// nil when the connection works; otherwise an error matching
+	// ErrConnectionFailed that carries the API's reason (a *PingError).
+	// A 2xx answer holding an errors array, or a code other than 200, is
+	// a failure, not a success.
+	Ping(ctx context.Context, id string) error
+}
+
+// Connection is an integrator.io connection. The per-type objects (http,
+// netsuite, salesforce, …) and everything else it does not type are kept.
+type Connection struct {
+	// ID is the connection's id (`_id`); read-only.
+	ID string `json:"_id"`
+	// Name is the display name (at most 100 characters).
+	Name string `json:"name"`
+	// Type is the kind of connection: "http", "netsuite", "salesforce",
+	// "ftp", "rdbms", … Its settings are in the member of that name.
+	Type string `json:"type"`
+	// Offline reports a connection that failed and is not used.
+	Offline bool `json:"offline"`
+	// Sandbox marks a sandbox connection.
+	Sandbox bool `json:"sandbox"`
+	// IntegrationID is the integration it belongs to (`_integrationId`).
+	IntegrationID string `json:"_integrationId"`
+	// ConnectorID is the SmartConnector it belongs to (`_connectorId`).
+	ConnectorID string `json:"_connectorId"`
+	// DebugDate turns on debug logs until then (set it in the future).
+	DebugDate time.Time `json:"debugDate"`
+	// ExternalID is an id of the caller's choosing.
+	ExternalID string `json:"externalId"`
+	// LastModified is when the connection last changed; read-only.
+	LastModified time.Time `json:"lastModified"`
+	// CreatedAt is when it was created; read-only.
+	CreatedAt time.Time `json:"createdAt"`
+
+	state docState
+}
+
+// ErrConnectionFailed matches a ping of a connection that does not work.
+var ErrConnectionFailed = errors.New("integratorio: the connection does not work")
+
+// PingError is a failed ping. It matches ErrConnectionFailed, and the
+// *APIError when the API answered an error status.
+type PingError struct {
+	// ConnectionID is the connection pinged.
+	ConnectionID string
+	// Code is the answer's code member, or its status.
+	Code int
+	// Errors are the reasons the API gave.
+	Errors []ErrorDetail
+	// Err is the *APIError of a 4xx answer (not 401, 404 or 429, which
+	// are the request's errors, not the connection's); nil for a 2xx one.
+	Err error
+}
+
+// Error says why the connection does not work.
+func (e *PingError) Error() string {
+	var reasons []string
+	for _, d := range e.Errors {
+		reasons = append(reasons, strings.TrimSpace(oneLine(d.Code)+": "+oneLine(d.Message)))
+	}
+	if len(reasons) == 0 && e.Err != nil {
+		reasons = append(reasons, e.Err.Error())
+	}
+	return fmt.Sprintf("integratorio: connection %s does not work (%d): %s", e.ConnectionID, e.Code, strings.Join(reasons, "; "))
+}
+
+// Is matches ErrConnectionFailed.
+func (e *PingError) Is(target error) bool { return target == ErrConnectionFailed }
+
+// Unwrap returns the *APIError of an error status.
+func (e *PingError) Unwrap() error { return e.Err }
+
+type connections struct {
+	scopedLister[Connection, *Connection]
+}
+
+var _ ConnectionsService = (*connections)(nil)
+
+func (s *connections) Ping(ctx context.Context, id string) error {
+	p, err := s.docPath(id)
+	if err != nil {
+		return err
+	}
+	var answer struct {
+		Code   *int          `json:"code"`
+		Errors []ErrorDetail `json:"errors"`
+	}
+	pe := &PingError{ConnectionID: id}
+	err = s.c.send(request{ctx: ctx, method: http.MethodGet, path: p + "/ping"}, func(r *response) error {
+		pe.Code = http.StatusOK // a 2xx answer works unless its body says otherwise
+		if r.body == nil {
+			return nil
+		}
+		if json.Unmarshal(r.body, &answer) != nil {
+			return r.unexpected(http.MethodGet, "body is not a JSON object: %s", r.excerpt())
+		}
+		return nil
+	})
+	var apiErr *APIError
+	switch {
+	case errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 &&
+		apiErr.StatusCode != http.StatusUnauthorized && apiErr.StatusCode != http.StatusNotFound && apiErr.StatusCode != http.StatusTooManyRequests:
+		// The API refused the connection (its settings, the endpoint's
+		// answer): the reason is the connection's, not the request's.
+		pe.Code, pe.Errors, pe.Err = apiErr.StatusCode, apiErr.Errors, err
+		return s.c.redactError(pe)
+	case err != nil:
+		return err
+	}
+	if answer.Code != nil {
+		pe.Code = *answer.Code
+	}
+	if len(answer.Errors) == 0 && pe.Code == http.StatusOK {
+		return nil
+	}
+	pe.Errors = answer.Errors
+	return s.c.redactError(pe)
+}
