@@ -410,9 +410,11 @@ func TestConformanceImports(t *testing.T) {
 func TestConformanceScripts(t *testing.T) {
 	t.Parallel()
 	conformance[Script, *Script]{
-		path:    "/scripts",
-		res:     func(c *Client) *resource[Script, *Script] { return c.Scripts.(*scripts).resource },
-		list:    func(c *Client, o *ListOptions) iter.Seq2[*Script, error] { return c.Scripts.All(context.Background(), o) },
+		path: "/scripts",
+		res:  func(c *Client) *resource[Script, *Script] { return c.Scripts.(*scripts).resource },
+		list: func(c *Client, o *ListOptions) iter.Seq2[*Script, error] {
+			return c.Scripts.All(context.Background(), o)
+		},
 		trimmed: true,
 		sample:  `{"_id":"` + sampleID + `","name":"hooks","content":"function f(o) { return o }","lastModified":"2024-01-02T03:04:05.000Z","debugUntil":null,"_sourceId":"x"}`,
 	}.run(t)
