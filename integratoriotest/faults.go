@@ -75,8 +75,9 @@ func (f *fault) write(w http.ResponseWriter) {
 // DropNext are kept in the order they were added; each request is subject
 // to the first one it matches, which then has one use less.
 //
-// Faults apply before the token is checked, like a proxy in front of the
-// API. A status of 0 or n below 1 adds nothing; a status outside 200-599
+// Faults apply before the token is checked and before the rate limit of
+// WithRateLimit, like a proxy in front of the API: a request a fault
+// answers never reaches the rate limit's bucket. A status of 0 or n below 1 adds nothing; a status outside 200-599
 // panics, like regexp.MustCompile: FailNext is meant for tests.
 func (s *Server) FailNext(n, status int, opts ...FaultOption) {
 	if status == 0 {
@@ -104,7 +105,8 @@ func (s *Server) RateLimitNext(n int, retryAfter time.Duration, opts ...FaultOpt
 // DropNext makes the server run the next n matching requests and then close
 // their connections without answering: the request took effect, but the
 // client sees a transport error. This is the case that makes a retried
-// create produce a duplicate.
+// create produce a duplicate. A dropped request still counts against the
+// rate limit of WithRateLimit, and is not run when over it.
 func (s *Server) DropNext(n int, opts ...FaultOption) {
 	s.addFault(n, &fault{drop: true}, opts)
 }

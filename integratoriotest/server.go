@@ -40,7 +40,10 @@
 // (DocumentJSON, IDs, IntegrationJSON, FlowErrorsJSON), inspect the
 // requests the server received (Requests) and inject faults (FailNext,
 // RateLimitNext, DropNext) on any route to prove retry behaviour end to
-// end.
+// end. WithRateLimit applies the real service's per-token rate limit, and
+// WithLatency slows every answer down. WithControlAPI serves the faults and
+// the request log over HTTP under ControlPrefix, for tests that drive the
+// server from another process.
 //
 // Package integratoriotest/recording records exchanges with the real API
 // into fixture files and replays them; command integratorio-fake serves
@@ -62,6 +65,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/integratorio-go/integratorio"
@@ -106,6 +110,11 @@ type Server struct {
 
 	redactMu sync.Mutex
 	redactor *tokenRedactor // for the request log; see logRedactor
+
+	limiter     *limiter // WithRateLimit; nil: unlimited. See ratelimit.go
+	rateLimited atomic.Int64
+	closing     chan struct{} // closed by Close; ends the waits of WithLatency
+	closeOnce   sync.Once
 }
 
 type options struct {
@@ -119,6 +128,10 @@ type options struct {
 	logger        *slog.Logger
 	maxRequests   int
 	resources     []resourceSpec // the resource table; nil: resourceTable
+	rateBurst     int            // WithRateLimit; 0: unlimited
+	ratePerSecond float64
+	latency       time.Duration // WithLatency
+	control       bool          // WithControlAPI
 }
 
 // Option configures a Server.
@@ -225,9 +238,13 @@ func NewServer(opts ...Option) *Server {
 		o.token = "integratoriotest-" + randomHex(8)
 	}
 	s := &Server{
-		Token: o.token,
-		opts:  o,
-		mux:   http.NewServeMux(),
+		Token:   o.token,
+		opts:    o,
+		mux:     http.NewServeMux(),
+		closing: make(chan struct{}),
+	}
+	if o.rateBurst > 0 {
+		s.limiter = newLimiter(o.rateBurst, o.ratePerSecond)
 	}
 	s.initResources()
 	if o.idSeed != nil {
@@ -265,7 +282,9 @@ func (s *Server) handle(method, pattern string, h http.HandlerFunc) {
 }
 
 // Close shuts the server down and waits for the requests in progress.
+// Answers held back by WithLatency are sent at once.
 func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closing) })
 	s.ts.Close()
 }
 
@@ -273,7 +292,10 @@ func (s *Server) Close() {
 // its token. Its retry policy keeps the SDK's retry count but waits only
 // 1 ms between attempts (Retry-After is still honoured, up to 2 s), so that
 // tests of retries are quick; pass integratorio.WithRetryPolicy among
-// extraOpts to change it. extraOpts are applied after the defaults.
+// extraOpts to change it. It paces itself for the server's WithRateLimit
+// bucket, and not at all when the server has none (so that a large test
+// suite is not slowed by the account's bucket). extraOpts are applied
+// after the defaults.
 //
 // Client panics if extraOpts are invalid, like regexp.MustCompile: it is
 // meant for tests.
@@ -282,6 +304,7 @@ func (s *Server) Client(extraOpts ...integratorio.Option) *integratorio.Client {
 		integratorio.WithBaseURL(s.URL),
 		integratorio.WithHTTPClient(s.ts.Client()),
 		integratorio.WithRetryPolicy(FastRetryPolicy()),
+		integratorio.WithRateLimit(s.opts.ratePerSecond, s.opts.rateBurst),
 	}, extraOpts...)
 	c, err := integratorio.NewClient(s.Token, opts...)
 	if err != nil {
@@ -305,11 +328,17 @@ func FastRetryPolicy() integratorio.RetryPolicy {
 	return p
 }
 
-// serveHTTP runs every request: it reads the body, applies faults, checks
-// the token, dispatches to the route, logs the request and only then sends
-// the answer (or drops the connection), so that Requests already holds a
-// request when its client sees the answer.
+// serveHTTP runs every request: it reads the body, applies faults and the
+// rate limit, checks the token, dispatches to the route, logs the request
+// and only then (after the latency, if any) sends the answer or drops the
+// connection, so that Requests already holds a request when its client
+// sees the answer. The control API (WithControlAPI) skips all but the
+// token check and is not logged.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.opts.control && isControlPath(r.URL.Path) {
+		s.serveControl(w, r)
+		return
+	}
 	body, err := readBody(r)
 	bw := newBufferedWriter()
 	f := s.takeFault(r.Method, apiPath(r.URL.EscapedPath()))
@@ -318,21 +347,17 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(bw, err)
 	case f != nil && f.status != 0:
 		f.write(bw)
+	case !s.admit(bw, r):
+		// answered 429
 	case !s.authorized(r):
-		bw.Header().Set("WWW-Authenticate", `Bearer realm="integrator.io"`)
-		writeJSON(bw, http.StatusUnauthorized, map[string]any{
-			"message": "Unauthorized",
-			"errors": []errorDetail{{
-				Code:    "unauthorized",
-				Message: "Bearer Authentication Failed",
-			}},
-		})
+		writeUnauthorized(bw)
 	default:
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		s.mux.ServeHTTP(bw, r)
 	}
 	drop := f != nil && f.drop
 	s.logRequest(r, body, bw.status(), drop)
+	s.delay(r.Context())
 	if drop {
 		if conn, rw, err := http.NewResponseController(w).Hijack(); err == nil {
 			// A few bytes of an answer, then nothing: the client sees a
@@ -345,6 +370,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	bw.flush(w)
+}
+
+// writeUnauthorized answers 401 as the real service does.
+func writeUnauthorized(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="integrator.io"`)
+	writeJSON(w, http.StatusUnauthorized, map[string]any{
+		"message": "Unauthorized",
+		"errors": []errorDetail{{
+			Code:    "unauthorized",
+			Message: "Bearer Authentication Failed",
+		}},
+	})
 }
 
 // authorized reports whether r carries the server's bearer token.

@@ -19,7 +19,66 @@
 //	                  are integrations
 //	-page-size n      records per list page before a Link rel="next" (default 1000)
 //	-clone-response   "document" (default) or "created": the shape of a clone's answer
+//	-rate-limit-per-second r
+//	                  limit each token as the real service does: a leaky bucket
+//	                  draining r requests a second; over it, 429 with Retry-After
+//	                  and the error code rate_limited (default 0: no limit)
+//	-rate-limit-burst n
+//	                  the bucket's size (default 1000, the real service's; the
+//	                  real rate is 300)
+//	-latency d        hold every answer for d, such as 200ms (default 0)
+//	-fail-next spec   answer the next matching requests with a status, without
+//	                  running them (repeatable)
+//	-rate-limit-next spec
+//	                  answer the next matching requests 429 rate_limited (repeatable)
+//	-drop-next spec   run the next matching requests, then close the connection
+//	                  without answering (repeatable)
 //	-quiet            do not log each request
+//
+// A fault's spec is words separated by spaces, in any order:
+//
+//	STATUS       -fail-next only, and required there: the status to answer, 200 to 599
+//	RETRY-AFTER  -rate-limit-next only: a duration such as 2s, sent as Retry-After
+//	             in whole seconds, rounded up (absent: no Retry-After header)
+//	xN           how many matching requests the fault applies to (default x1)
+//	METHOD       only requests with this method: GET, POST, PUT, PATCH, DELETE, HEAD
+//	             or OPTIONS, in any case
+//	/PATH        only requests whose path, relative to /v1, matches this
+//	             path.Match pattern, such as /integrations/* (a leading /v1 is
+//	             taken off; * does not match /)
+//
+// for instance
+//
+//	-fail-next '503 x2 PUT /integrations/*'   the next two PUTs to an integration get 503
+//	-rate-limit-next '2s GET'                 the next GET gets 429 with Retry-After: 2
+//	-drop-next 'POST /integrations'           the next create is stored, but not answered
+//
+// Faults are kept in the order given; each request is subject to the first
+// one it matches. They apply before the rate limit, like a proxy in front
+// of the API: a request a fault answers is not counted.
+//
+// The control API, under /_fake beside /v1, lets a test add faults and read
+// the request log while the command runs:
+//
+//	POST   /_fake/faults          add a fault; answers {"pendingFaults":N}
+//	DELETE /_fake/faults          remove every pending fault; 204
+//	GET    /_fake/requests        the request log, oldest first, as a JSON array of
+//	                              {"method","path","query","header","body","status","dropped"}
+//	POST   /_fake/reset-requests  forget the request log; 204
+//	GET    /_fake/stats           {"pendingFaults":N,"rateLimited":N}
+//
+// where a fault is a JSON object such as
+//
+//	{"kind":"fail","status":503,"n":2,"method":"PUT","path":"/integrations/*"}
+//	{"kind":"rate-limit","retryAfter":"2s"}
+//	{"kind":"drop","method":"POST","path":"/integrations"}
+//
+// ("n" defaults to 1; "retryAfter" is a duration string or a number of
+// seconds). The control API requires the same bearer token as the API,
+// since the command may listen beyond loopback. Its requests escape the
+// faults, the rate limit and the latency, and are neither in the request
+// log nor logged: the log holds only what clients of the API did. The
+// request log keeps the last 1000 requests.
 package main
 
 import (
@@ -29,9 +88,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"os/signal"
+	"path"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -54,7 +116,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	load := fs.String("load", "", "store the documents of `dir` at start: subfolders integrations/, flows/, jobs/ (*.json directly in dir: integrations)")
 	pageSize := fs.Int("page-size", integratoriotest.DefaultPageSize, "records per list page")
 	cloneResp := fs.String("clone-response", "document", `shape of a clone's answer: "document" or "created"`)
+	ratePerSecond := fs.Float64("rate-limit-per-second", 0, "limit each token to a leaky bucket draining `r` requests a second; over it, 429 rate_limited (0: no limit)")
+	rateBurst := fs.Int("rate-limit-burst", 1000, "the size `n` of the bucket of -rate-limit-per-second")
+	latency := fs.Duration("latency", 0, "hold every answer for `d`, such as 200ms")
+	var faults []func(*integratoriotest.Server)
+	for _, kind := range []string{"fail-next", "rate-limit-next", "drop-next"} {
+		fs.Func(kind, faultUsage[kind], func(spec string) error {
+			f, err := parseFault(kind, spec)
+			if err == nil {
+				faults = append(faults, f)
+			}
+			return err
+		})
+	}
 	quiet := fs.Bool("quiet", false, "do not log each request")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage of integratorio-fake:\n")
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), usageFooter)
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -73,11 +153,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 		fmt.Fprintln(stderr, "integratorio-fake: -page-size must be at least 1")
 		return 2
 	}
+	if *ratePerSecond < 0 || math.IsNaN(*ratePerSecond) || math.IsInf(*ratePerSecond, 0) {
+		fmt.Fprintln(stderr, "integratorio-fake: -rate-limit-per-second must be a number, 0 or more")
+		return 2
+	}
+	if *rateBurst < 1 {
+		fmt.Fprintln(stderr, "integratorio-fake: -rate-limit-burst must be at least 1")
+		return 2
+	}
+	if *latency < 0 {
+		fmt.Fprintln(stderr, "integratorio-fake: -latency must not be negative")
+		return 2
+	}
 	opts := []integratoriotest.Option{
 		integratoriotest.WithToken(*token),
 		integratoriotest.WithPageSize(*pageSize),
 		// A long-running process keeps only recent requests in memory.
 		integratoriotest.WithRequestLogLimit(requestLogLimit),
+		integratoriotest.WithControlAPI(),
+		integratoriotest.WithLatency(*latency),
+	}
+	if *ratePerSecond > 0 {
+		opts = append(opts, integratoriotest.WithRateLimit(*rateBurst, *ratePerSecond))
 	}
 	switch *cloneResp {
 	case "document":
@@ -101,6 +198,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	}
 	srv := integratoriotest.NewServer(append(opts, integratoriotest.WithListener(ln))...)
 	defer closeWithin(srv, shutdownGrace, stderr)
+	for _, add := range faults {
+		add(srv)
+	}
 
 	if *load != "" {
 		if _, err := srv.LoadDir(*load); err != nil {
@@ -122,6 +222,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	fmt.Fprintf(stdout, "serving the integrator.io API at %s\n", srv.URL)
 	// The token is not printed: it may be one the user keeps secret.
 	fmt.Fprintf(stdout, "try: curl -H \"Authorization: Bearer $TOKEN\" %s/integrations   (TOKEN: the -token value)\n", srv.URL)
+	fmt.Fprintf(stdout, "control API (faults, request log; same token) at %s%s/\n", strings.TrimSuffix(srv.URL, integratoriotest.APIPrefix), integratoriotest.ControlPrefix)
+	if *ratePerSecond > 0 {
+		fmt.Fprintf(stdout, "rate limit: %d requests per token, refilled at %v a second\n", *rateBurst, *ratePerSecond)
+	}
+	if *latency > 0 {
+		fmt.Fprintf(stdout, "latency: %s per answer\n", *latency)
+	}
+	if n := srv.PendingFaults(); n > 0 {
+		fmt.Fprintf(stdout, "faults: %d pending\n", n)
+	}
 	fmt.Fprintln(stdout, "stop with Ctrl-C")
 	if ready != nil {
 		ready(srv.URL)
@@ -151,4 +261,143 @@ func closeWithin(srv *integratoriotest.Server, grace time.Duration, stderr io.Wr
 	case <-time.After(grace):
 		fmt.Fprintf(stderr, "integratorio-fake: requests still open after %s; exiting anyway\n", grace)
 	}
+}
+
+var faultUsage = map[string]string{
+	"fail-next":       "answer the next matching requests with a status, not running them: `spec` 'STATUS [xN] [METHOD] [/PATH]', e.g. '503 x2 PUT /integrations/*' (repeatable)",
+	"rate-limit-next": "answer the next matching requests 429 rate_limited: `spec` '[RETRY-AFTER] [xN] [METHOD] [/PATH]', e.g. '2s GET' (repeatable)",
+	"drop-next":       "run the next matching requests, then close the connection unanswered: `spec` '[xN] [METHOD] [/PATH]', e.g. 'POST /integrations' (repeatable)",
+}
+
+const usageFooter = `
+A fault's spec is words separated by spaces, in any order:
+  STATUS       -fail-next only, required: the status to answer, 200 to 599
+  RETRY-AFTER  -rate-limit-next only: a duration such as 2s, sent as Retry-After
+               in whole seconds, rounded up (absent: no Retry-After header)
+  xN           how many matching requests it applies to (default x1)
+  METHOD       only requests with this method: GET, POST, PUT, PATCH, DELETE,
+               HEAD or OPTIONS, in any case
+  /PATH        only requests whose path relative to /v1 matches this path.Match
+               pattern, such as /integrations/* (a leading /v1 is taken off)
+Faults apply in the order given, before the rate limit.
+
+Control API, under /_fake with the same bearer token (not logged, not
+limited, not delayed, not subject to faults):
+  POST   /_fake/faults          {"kind":"fail"|"rate-limit"|"drop","n":1,"status":503,
+                                 "retryAfter":"2s","method":"PUT","path":"/integrations/*"}
+  DELETE /_fake/faults          remove every pending fault
+  GET    /_fake/requests        the request log as JSON
+  POST   /_fake/reset-requests  forget the request log
+  GET    /_fake/stats           {"pendingFaults":N,"rateLimited":N}
+`
+
+// parseFault parses the spec of a -fail-next, -rate-limit-next or
+// -drop-next flag (see the package documentation) into the call that adds
+// the fault.
+func parseFault(kind, spec string) (func(*integratoriotest.Server), error) {
+	n, status := 1, 0
+	var retryAfter time.Duration
+	var method, pattern string
+	var haveN, haveRetryAfter bool
+	for _, w := range strings.Fields(spec) {
+		switch {
+		case strings.HasPrefix(w, "/"):
+			if pattern != "" {
+				return nil, fmt.Errorf("two paths, %s and %s", pattern, w)
+			}
+			p, err := faultPath(w)
+			if err != nil {
+				return nil, err
+			}
+			pattern = p
+		case (w[0] == 'x' || w[0] == 'X') && len(w) > 1 && isDigits(w[1:]):
+			if haveN {
+				return nil, fmt.Errorf("two counts in %q", spec)
+			}
+			v, err := strconv.Atoi(w[1:])
+			if err != nil || v < 1 {
+				return nil, fmt.Errorf("count %s must be x1 or more", w)
+			}
+			n, haveN = v, true
+		case isMethod(w):
+			if method != "" {
+				return nil, fmt.Errorf("two methods, %s and %s", method, w)
+			}
+			method = strings.ToUpper(w)
+		case kind == "fail-next" && isDigits(w):
+			if status != 0 {
+				return nil, fmt.Errorf("two statuses in %q", spec)
+			}
+			v, err := strconv.Atoi(w)
+			if err != nil || v < 200 || v > 599 {
+				return nil, fmt.Errorf("status %s must be from 200 to 599", w)
+			}
+			status = v
+		case kind == "rate-limit-next" && w[0] >= '0' && w[0] <= '9':
+			if haveRetryAfter {
+				return nil, fmt.Errorf("two Retry-After durations in %q", spec)
+			}
+			d, err := time.ParseDuration(w)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not a duration such as 2s", w)
+			}
+			retryAfter, haveRetryAfter = d, true
+		default:
+			return nil, fmt.Errorf("%q is not a count (x2), a method (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS), a path (/integrations/*)%s", w, faultAnswerHint[kind])
+		}
+	}
+	if kind == "fail-next" && status == 0 {
+		return nil, fmt.Errorf("%q has no status, such as 503", spec)
+	}
+	var opts []integratoriotest.FaultOption
+	if method != "" {
+		opts = append(opts, integratoriotest.OnMethod(method))
+	}
+	if pattern != "" {
+		opts = append(opts, integratoriotest.OnPath(pattern))
+	}
+	return func(srv *integratoriotest.Server) {
+		switch kind {
+		case "fail-next":
+			srv.FailNext(n, status, opts...)
+		case "rate-limit-next":
+			srv.RateLimitNext(n, retryAfter, opts...)
+		default:
+			srv.DropNext(n, opts...)
+		}
+	}, nil
+}
+
+var faultAnswerHint = map[string]string{
+	"fail-next":       " or a status (503)",
+	"rate-limit-next": " or a Retry-After duration (2s)",
+	"drop-next":       "",
+}
+
+// faultPath checks a path pattern and takes a leading /v1 off it, as the
+// control API does.
+func faultPath(pattern string) (string, error) {
+	if rest, ok := strings.CutPrefix(pattern, integratoriotest.APIPrefix); ok && (rest == "" || rest[0] == '/') {
+		pattern = rest
+		if pattern == "" {
+			pattern = "/"
+		}
+	}
+	if _, err := path.Match(pattern, ""); err != nil {
+		return "", fmt.Errorf("path %q is not a valid pattern: %v", pattern, err)
+	}
+	return pattern, nil
+}
+
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// isMethod reports whether s names one of the HTTP methods, in any case.
+func isMethod(s string) bool {
+	switch strings.ToUpper(s) {
+	case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS":
+		return true
+	}
+	return false
 }
