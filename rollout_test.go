@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/integratorio-go/integratorio"
 	"github.com/integratorio-go/integratorio/integratoriotest"
@@ -270,4 +271,21 @@ func TestRolloutOnResultIsNeverConcurrent(t *testing.T) {
 		}})
 	require.NoError(t, err)
 	assert.Equal(t, len(ids), calls)
+}
+
+// On a fake that enforces a bucket, a rollout paced for it draws (next to)
+// no 429, and leaves nothing locked.
+func TestRolloutPacedForTheBucketDrawsNo429(t *testing.T) {
+	t.Parallel()
+	const burst, perSecond = 20, 2000.0
+	srv := integratoriotest.NewServer(integratoriotest.WithRateLimit(burst, perSecond), integratoriotest.WithLatency(time.Millisecond))
+	defer srv.Close()
+	ids := fleet(t, srv, 150, "1.0.0")
+	report, err := srv.Client(integratorio.WithRateLimit(perSecond, burst)).Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", markUpdated,
+		&integratorio.RolloutOptions{Concurrency: 16})
+	require.NoError(t, err)
+	assert.Equal(t, len(ids), report.Count(integratorio.RolloutUpdated))
+	requests := len(srv.Requests())
+	assert.LessOrEqual(t, srv.RateLimited()*100, requests, "429s are at most 1%% of %d requests", requests)
+	requireUnlocked(t, srv, ids)
 }
