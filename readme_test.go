@@ -76,6 +76,8 @@ var (
 	id          string
 	connectorID string
 	exportID    string
+	flowID      string
+	stepID      string
 )
 
 func main() {}
