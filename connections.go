@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -104,19 +105,9 @@ func (s *connections) Ping(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	var answer struct {
-		Code   *int          `json:"code"`
-		Errors []ErrorDetail `json:"errors"`
-	}
-	pe := &PingError{ConnectionID: id}
+	pe := &PingError{ConnectionID: id, Code: http.StatusOK} // a 2xx answer works unless its body says otherwise
 	err = s.c.send(request{ctx: ctx, method: http.MethodGet, path: p + "/ping"}, func(r *response) error {
-		pe.Code = http.StatusOK // a 2xx answer works unless its body says otherwise
-		if r.body == nil {
-			return nil
-		}
-		if json.Unmarshal(r.body, &answer) != nil {
-			return r.unexpected(http.MethodGet, "body is not a JSON object: %s", r.excerpt())
-		}
+		pe.Code, pe.Errors = pingAnswer(r.body)
 		return nil
 	})
 	var apiErr *APIError
@@ -130,12 +121,38 @@ func (s *connections) Ping(ctx context.Context, id string) error {
 	case err != nil:
 		return err
 	}
-	if answer.Code != nil {
-		pe.Code = *answer.Code
-	}
-	if len(answer.Errors) == 0 && pe.Code == http.StatusOK {
+	if len(pe.Errors) == 0 && pe.Code == http.StatusOK {
 		return nil
 	}
-	pe.Errors = answer.Errors
 	return s.c.redactError(pe)
+}
+
+// pingAnswer reads a 2xx ping answer tolerantly: its code (a number or a
+// numeric string; 200 when absent) and its errors (an array of the API's
+// error objects). A body that is not an object holds neither.
+func pingAnswer(body []byte) (int, []ErrorDetail) {
+	var answer struct {
+		Code   json.RawMessage   `json:"code"`
+		Errors []json.RawMessage `json:"errors"`
+	}
+	code := http.StatusOK
+	if json.Unmarshal(body, &answer) != nil {
+		return code, nil
+	}
+	if c := strings.Trim(string(answer.Code), `"`); c != "" && c != "null" {
+		if n, err := strconv.Atoi(c); err == nil {
+			code = n
+		} else {
+			code = 0 // a code that is no number is not 200
+		}
+	}
+	var errs []ErrorDetail
+	for _, raw := range answer.Errors {
+		var d ErrorDetail
+		if json.Unmarshal(raw, &d) != nil {
+			d = ErrorDetail{Message: string(raw)} // a bare string or other shape: keep it as the reason
+		}
+		errs = append(errs, d)
+	}
+	return code, errs
 }

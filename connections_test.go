@@ -25,6 +25,9 @@ func TestPingTellsAWorkingConnectionFromAFailingOne(t *testing.T) {
 		{"204 without a body", httpmock.NewStringResponder(204, ""), true, "", false},
 		{"2xx holding errors", jsonResponder(200, []byte(`{"errors":[{"code":"invalid_credentials","message":"Authentication failed: token expired"}]}`)), false, "token expired", false},
 		{"2xx with another code", jsonResponder(200, []byte(`{"code":401,"errors":[{"code":"unauthorized","message":"401 from the endpoint"}]}`)), false, "401 from the endpoint", false},
+		{"code as a string", jsonResponder(200, []byte(`{"code":"200"}`)), true, "", false},
+		{"not an object", httpmock.NewStringResponder(200, "OK"), true, "", false},
+		{"errors as strings", jsonResponder(200, []byte(`{"errors":["bad password"]}`)), false, "bad password", false},
 		{"4xx", jsonResponder(400, []byte(`{"errors":[{"code":"invalid_connection","message":"host not found"}]}`)), false, "host not found", true},
 	}
 	for _, k := range cases {

@@ -63,7 +63,7 @@ func AllowMaskedSecrets(ctx context.Context) context.Context {
 // checkMasked refuses body, a JSON document about to be written, when it
 // holds masked secrets, unless ctx allows them.
 func checkMasked(ctx context.Context, body []byte, op, kind, id string) error {
-	if !bytes.Contains(body, []byte(`"***`)) && !bytes.Contains(body, []byte(`\u002a`)) {
+	if !bytes.Contains(body, []byte(`"***`)) && !bytes.Contains(body, []byte(`\u002a`)) && !bytes.Contains(body, []byte(`\u002A`)) {
 		return nil // the common case: no scan
 	}
 	if ctx != nil {

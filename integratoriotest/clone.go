@@ -42,7 +42,7 @@ func (s *Server) cloneHandler(rs *resourceSpec, c *collection) http.HandlerFunc 
 			}})
 			return nil
 		}
-		writeRaw(w, http.StatusCreated, out)
+		writeDocument(w, http.StatusCreated, rs, out)
 		return nil
 	})
 }
@@ -73,6 +73,15 @@ func (s *Server) cloneLocked(rs *resourceSpec, c *collection, id string, opts *c
 	out, err := s.insert(c, doc)
 	return doc, out, err
 }
+
+// copyAsIs readies nothing: the copy of an export or import is the
+// document with a new name and its connection mapped.
+func copyAsIs(*Server, map[string]any, *cloneBody) error { return nil }
+
+// ownConnection: an export or import uses the connection its
+// _connectionId names, which a clone's connectionMap must map (webhook
+// and simple exports have none, and need no map).
+var ownConnection = connectionRefs{referenced: []string{"_connectionId"}, mapRequired: true}
 
 // cloneBody is a parsed clone request body.
 type cloneBody struct {

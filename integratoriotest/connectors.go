@@ -1,8 +1,6 @@
 package integratoriotest
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 	"slices"
 )
@@ -57,10 +55,9 @@ func (s *Server) connectorInstallBase(w http.ResponseWriter, r *http.Request) {
 // installID returns the id of the install of connector connID that holds
 // integration integrationID: 24 hex digits derived from both ids, so that it
 // is the same at every listing, on every server holding the integration,
-// and (but for a hash collision, about one in 2^96) no integration's id.
+// and (see derivedID) no integration's id.
 func installID(connID, integrationID string) string {
-	sum := sha256.Sum256([]byte("integratoriotest install\x00" + connID + "\x00" + integrationID))
-	return hex.EncodeToString(sum[:12])
+	return derivedID("install", connID, integrationID)
 }
 
 // installOf returns the integration whose install (of any connector) has

@@ -174,14 +174,15 @@ func keepNewest(list []*flowError) []*flowError {
 	return slices.DeleteFunc(list, func(fe *flowError) bool { return !keep[fe] })
 }
 
-// flowErrorRoutes registers the error endpoints of each flow step.
+// flowErrorRoutes registers the error endpoints of each flow step. A step
+// "state" is the flow's state (see orState): a step's id never is.
 func (s *Server) flowErrorRoutes(flows *collection) {
 	open := func(e *stepErrors) []*flowError { return e.open }
 	resolved := func(e *stepErrors) []*flowError { return e.resolved }
-	s.handle(http.MethodGet, "/flows/{id}/{step}/errors", s.listStepErrors(flows, "errors", open))
-	s.handle(http.MethodGet, "/flows/{id}/{step}/resolved", s.listStepErrors(flows, "resolved", resolved))
-	s.handle(http.MethodPut, "/flows/{id}/{step}/resolved", s.resolveErrors(flows))
-	s.handle(http.MethodPost, "/flows/{id}/{step}/retry", s.retryErrors(flows))
+	s.handle(http.MethodGet, "/flows/{id}/{step}/errors", s.orState(flows, s.listStepErrors(flows, "errors", open)))
+	s.handle(http.MethodGet, "/flows/{id}/{step}/resolved", s.orState(flows, s.listStepErrors(flows, "resolved", resolved)))
+	s.handle(http.MethodPut, "/flows/{id}/{step}/resolved", s.orState(flows, s.resolveErrors(flows)))
+	s.handle(http.MethodPost, "/flows/{id}/{step}/retry", s.orState(flows, s.retryErrors(flows)))
 }
 
 // listStepErrors answers a page of one step's errors, newest first, as

@@ -18,8 +18,9 @@ var flowPatchable = []string{
 	"/pageGenerators/*/schedule", "/pageGenerators/*/skipRetries",
 }
 
-// flowConnections: the fake keeps no exports and imports, so the
-// connections a flow uses are the _connectionId members of its steps. As
+// flowConnections: the connections a flow uses are the _connectionId
+// members of its steps (the fake does not follow a step's _exportId or
+// _importId to the connection of that export or import). As
 // on the real service, a clone of a flow that uses connections needs a
 // connectionMap that maps each of them.
 var flowConnections = connectionRefs{

@@ -8,8 +8,8 @@ import (
 )
 
 // LoadDir stores the documents of a fixture directory: one subfolder per
-// resource, named as Resources names them (integrations/, flows/, jobs/),
-// each holding *.json files of one document or an array of documents of
+// resource, named as Resources names them (integrations/, connections/,
+// exports/, imports/, scripts/, flows/, jobs/), each holding *.json files of one document or an array of documents of
 // that resource. The *.json files directly in dir are integrations, as in
 // the flat layout of earlier versions, which keeps working. Files are read
 // in name order; other files, deeper folders and folders that name no

@@ -22,9 +22,9 @@ var readOnlyMembers = []string{"_id", "createdAt", "lastModified"}
 // create, get, replace (PUT), patch and delete, under /<name>.
 func (s *Server) crudRoutes(rs *resourceSpec, c *collection) {
 	base := "/" + c.name
-	s.handle(http.MethodGet, base, s.listHandler(c, nil))
+	s.handle(http.MethodGet, base, s.listHandler(rs, c, nil))
 	s.handle(http.MethodPost, base, s.createHandler(rs, c))
-	s.handle(http.MethodGet, base+"/{id}", s.getHandler(c))
+	s.handle(http.MethodGet, base+"/{id}", s.getHandler(rs, c))
 	s.handle(http.MethodPut, base+"/{id}", s.putHandler(rs, c))
 	s.handle(http.MethodPatch, base+"/{id}", s.patchHandler(rs, c))
 	s.handle(http.MethodDelete, base+"/{id}", s.deleteHandler(c))
@@ -35,12 +35,13 @@ func (s *Server) crudRoutes(rs *resourceSpec, c *collection) {
 // Link: <...>; rel="next", whose URL carries an opaque after cursor (and
 // limit, if the request had one), so that documents deleted between pages
 // do not shift later ones out of the listing; skip is honoured too.
-// include and exclude project the records.
+// include and exclude project the records, answered as rs answers a list
+// (secrets masked, listOmits left out).
 //
 // scope, when non-nil, narrows the list to the documents its matcher
 // keeps (a sub-list such as /integrations/{id}/flows), or refuses the
 // request.
-func (s *Server) listHandler(c *collection, scope func(*http.Request) (func(doc []byte) bool, error)) http.HandlerFunc {
+func (s *Server) listHandler(rs *resourceSpec, c *collection, scope func(*http.Request) (func(doc []byte) bool, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		proj, err := parseProjection(q)
@@ -110,6 +111,12 @@ func (s *Server) listHandler(c *collection, scope func(*http.Request) (func(doc 
 			}
 			w.Header().Set("Link", "<"+link+`>; rel="next"`)
 		}
+		for i, b := range page {
+			if page[i], err = rs.answer(b, true); err != nil {
+				writeErr(w, err)
+				return
+			}
+		}
 		writePage(w, page, proj)
 	}
 }
@@ -154,7 +161,7 @@ func intParam(q url.Values, key string, def int) (int, error) {
 }
 
 // getHandler answers one document, 200, or 404.
-func (s *Server) getHandler(c *collection) http.HandlerFunc {
+func (s *Server) getHandler(rs *resourceSpec, c *collection) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		s.mu.Lock()
@@ -164,8 +171,19 @@ func (s *Server) getHandler(c *collection) http.HandlerFunc {
 			notFound(c.model, id).write(w)
 			return
 		}
-		writeRaw(w, http.StatusOK, b)
+		writeDocument(w, http.StatusOK, rs, b)
 	}
+}
+
+// writeDocument answers status with the stored document b as rs answers
+// it on a read: its secrets masked.
+func writeDocument(w http.ResponseWriter, status int, rs *resourceSpec, b []byte) {
+	out, err := rs.answer(b, false)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeRaw(w, status, out)
 }
 
 // writableBody reads the request's document, validates it, and drops the
@@ -200,7 +218,7 @@ func (s *Server) createHandler(rs *resourceSpec, c *collection) http.HandlerFunc
 			writeErr(w, err)
 			return
 		}
-		writeRaw(w, http.StatusCreated, b)
+		writeDocument(w, http.StatusCreated, rs, b)
 	}
 }
 
@@ -233,7 +251,9 @@ func (s *Server) insert(c *collection, doc map[string]any) ([]byte, error) {
 
 // putHandler replaces the whole document with the body: members the body
 // leaves out are gone. _id and createdAt are kept, lastModified moves on;
-// their values in the body are ignored. Answers 200 with the document.
+// their values in the body are ignored. A mask at one of rs's secrets is
+// stored as sent, or, under WithMaskKeepsSecret, keeps the stored secret.
+// Answers 200 with the document.
 func (s *Server) putHandler(rs *resourceSpec, c *collection) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
@@ -247,6 +267,9 @@ func (s *Server) putHandler(rs *resourceSpec, c *collection) http.HandlerFunc {
 			if v, ok := old["createdAt"]; ok {
 				doc["createdAt"] = v
 			}
+			if s.opts.maskKeeps {
+				keepSecrets(doc, old, rs.secrets)
+			}
 			return doc, nil
 		})
 		s.mu.Unlock()
@@ -254,7 +277,7 @@ func (s *Server) putHandler(rs *resourceSpec, c *collection) http.HandlerFunc {
 			writeErr(w, err)
 			return
 		}
-		writeRaw(w, http.StatusOK, b)
+		writeDocument(w, http.StatusOK, rs, b)
 	}
 }
 
@@ -401,12 +424,14 @@ func patchAllowed(p string, patterns []string) bool {
 	return false
 }
 
-// deleteHandler deletes the document and answers 204, or 404.
+// deleteHandler deletes the document, and its state, and answers 204, or
+// 404.
 func (s *Server) deleteHandler(c *collection) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		s.mu.Lock()
 		ok := c.delete(id)
+		delete(s.side.state, stateScopeOf(c, id))
 		s.mu.Unlock()
 		if !ok {
 			notFound(c.model, id).write(w)

@@ -21,6 +21,20 @@ type resourceSpec struct {
 	// fields are the members whose JSON type the API checks on create,
 	// PUT and PATCH.
 	fields fieldTypes
+	// required are the members a create, a PUT and what a PATCH leaves
+	// must hold, neither null nor "" (else 400 invalid_field naming it),
+	// such as a connection's type.
+	required []string
+	// secrets are the JSON Pointers (through objects) of the members the
+	// API answers masked: every answer holding a document (list, get, and
+	// those of create, PUT and clone) has secretMask there in place of any
+	// value but null, even an object, while the server keeps the value it
+	// was given (DocumentJSON returns it). See answer, and
+	// WithMaskKeepsSecret for a PUT carrying the mask back.
+	secrets []string
+	// listOmits are the members a list record leaves out, such as a
+	// script's content: only a GET by id answers them.
+	listOmits []string
 	// check, when non-nil, validates what fields cannot say.
 	check func(doc map[string]any) error
 	// patchable, when non-nil, are the only JSON Pointers a PATCH may
@@ -36,6 +50,9 @@ type resourceSpec struct {
 	// byIntegration serves GET /integrations/{id}/<name>: the documents
 	// whose _integrationId is id.
 	byIntegration bool
+	// state serves the state of each document, /<name>/{id}/state and
+	// /<name>/{id}/state/{key}; see serveState.
+	state bool
 	// ownRoutes leaves out the six document endpoints: routes serves all
 	// there is (jobs are read and canceled, never written).
 	ownRoutes bool
@@ -50,12 +67,40 @@ var resourceTable = []resourceSpec{
 		name: "integrations", model: "Integration",
 		fields: integrationFields, check: checkIntegration,
 		clone: readyIntegrationClone, connections: integrationConnections,
+		state: true,
+	},
+	{
+		name: "connections", model: "Connection",
+		fields: connectionFields, required: []string{"type"},
+		secrets: []string{
+			"/rest/bearerToken", "/http/auth/token/token", "/http/encrypted",
+			"/http/auth/basic/password", "/http/auth/oauth/refreshToken",
+			"/ftp/password", "/rdbms/password", "/mongodb/password", "/jdbc/password",
+			"/s3/secretAccessKey", "/dynamodb/secretAccessKey", "/netsuite/password",
+		},
+		byIntegration: true, state: true, routes: (*Server).connectionRoutes,
+	},
+	{
+		name: "exports", model: "Export",
+		fields: exportFields, required: []string{"adaptorType"}, secrets: []string{"/webhook/key"},
+		clone: copyAsIs, connections: ownConnection,
+		byIntegration: true, state: true, routes: (*Server).exportRoutes,
+	},
+	{
+		name: "imports", model: "Import",
+		fields: importFields, required: []string{"adaptorType"},
+		clone: copyAsIs, connections: ownConnection,
+		byIntegration: true, state: true,
+	},
+	{
+		name: "scripts", model: "Script",
+		fields: scriptFields, required: []string{"name"}, listOmits: []string{"content"},
 	},
 	{
 		name: "flows", model: "Flow",
 		fields: flowFields, check: checkFlow, patchable: flowPatchable,
 		clone: readyFlowClone, connections: flowConnections,
-		byIntegration: true, routes: (*Server).flowRoutes,
+		byIntegration: true, state: true, routes: (*Server).flowRoutes,
 	},
 	{
 		name: "jobs", model: "Job",
@@ -68,10 +113,73 @@ func (rs *resourceSpec) validate(doc map[string]any) error {
 	if err := rs.fields.check(doc); err != nil {
 		return err
 	}
+	for _, k := range rs.required {
+		if v, ok := doc[k]; !ok || v == nil || v == "" {
+			return badRequest("invalid_field", k, "%s is required", k)
+		}
+	}
 	if rs.check != nil {
 		return rs.check(doc)
 	}
 	return nil
+}
+
+// answer returns the stored document b as the API answers it: its secrets
+// masked and, in a list (listed), without the members lists leave out. A
+// resource with neither answers b as stored.
+func (rs *resourceSpec) answer(b []byte, listed bool) ([]byte, error) {
+	if len(rs.secrets) == 0 && (!listed || len(rs.listOmits) == 0) {
+		return b, nil
+	}
+	var doc map[string]any
+	if err := decodeJSON(b, &doc); err != nil {
+		return nil, err
+	}
+	maskSecrets(doc, rs.secrets)
+	if listed {
+		for _, k := range rs.listOmits {
+			delete(doc, k)
+		}
+	}
+	return encodeJSON(doc)
+}
+
+// sideState is what tests set beside the documents: how pings and
+// invocations answer, and the state store. Its fields are guarded by
+// Server.mu.
+type sideState struct {
+	pings   map[string]PingAnswer // by connection id; see connections.go
+	invokes map[string][]byte     // by export id; see exports.go
+	// state holds the values of each state scope by key; see state.go.
+	state map[string]map[string][]byte
+}
+
+// sideOf returns what m holds for the stored document id of c, and
+// whether it holds anything; an unknown document is 404.
+func sideOf[V any](s *Server, c *collection, id string, m *map[string]V) (V, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var v V
+	if _, ok := c.get(id); !ok {
+		return v, false, notFound(c.model, id)
+	}
+	v, ok := (*m)[id]
+	return v, ok, nil
+}
+
+// setSide stores v for id in m, or forgets what m holds for id when
+// clear.
+func setSide[V any](s *Server, m *map[string]V, id string, v V, clear bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if clear {
+		delete(*m, id)
+		return
+	}
+	if *m == nil {
+		*m = map[string]V{}
+	}
+	(*m)[id] = v
 }
 
 // initResources creates a collection for each resource of the table.
@@ -99,7 +207,10 @@ func (s *Server) resourceRoutes() {
 			s.handle(http.MethodPost, "/"+rs.name+"/{id}/clone", s.cloneHandler(rs, c))
 		}
 		if rs.byIntegration {
-			s.handle(http.MethodGet, "/integrations/{id}/"+rs.name, s.listHandler(c, s.ofIntegration))
+			s.handle(http.MethodGet, "/integrations/{id}/"+rs.name, s.listHandler(rs, c, s.ofIntegration))
+		}
+		if rs.state {
+			s.stateRoutes(c)
 		}
 		if rs.routes != nil {
 			rs.routes(s, c)
@@ -135,8 +246,8 @@ func (s *Server) collection(resource string) (*collection, error) {
 }
 
 // Resources returns the names of the resources the server stores and
-// serves, such as "integrations", "flows" and "jobs": the names AddJSON,
-// DocumentJSON, IDs and LoadDir's subfolders take.
+// serves, such as "integrations", "connections", "flows" and "jobs": the
+// names AddJSON, DocumentJSON, IDs and LoadDir's subfolders take.
 func (s *Server) Resources() []string {
 	out := make([]string, len(s.table))
 	for i, rs := range s.table {
@@ -195,7 +306,9 @@ func (s *Server) Add(resource string, v any) (string, error) {
 
 // DocumentJSON returns a copy of the stored document id of a resource as
 // raw JSON, as the server holds it (members in sorted order), and whether
-// it exists.
+// it exists. Secrets are not masked: it holds the values the server was
+// given (or, after a PUT that sent the mask back, what WithMaskKeepsSecret
+// says), where the API's answers hold "******".
 func (s *Server) DocumentJSON(resource, id string) (json.RawMessage, bool) {
 	c, err := s.collection(resource)
 	if err != nil {

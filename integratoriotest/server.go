@@ -32,8 +32,16 @@
 // move on each time they are read by id: queued, running, then done, as
 // ScriptRuns says, so that waiting for one needs no wall-clock timing. The
 // errors of a flow's steps, seeded with AddFlowErrors, are listed,
-// resolved and retried under /flows/{id}/{step}/. Every resource comes
-// from one table; Resources names them.
+// resolved and retried under /flows/{id}/{step}/. Connections, exports,
+// imports and scripts are served like flows (lists of scripts leave out
+// their content); a connection's ping answers as SetPingAnswer says, an
+// export's invocation as SetInvokeAnswer says. Secrets (connection
+// credentials, an export's webhook key) are answered masked, "******", on
+// every read, while the server keeps the real value (DocumentJSON); a PUT
+// that sends the mask back stores it as the secret, the pessimistic
+// reading of Celigo's docs, unless WithMaskKeepsSecret. /state, the state
+// of each document (/{resource}/{id}/state) and /tokenInfo are served too.
+// Every resource comes from one table; Resources names them.
 //
 // Tests can seed documents of any resource (AddJSON, Add, LoadDir, and
 // AddIntegration, AddIntegrationJSON), read them back as raw JSON
@@ -107,6 +115,7 @@ type Server struct {
 	faults       []*fault
 	runs         runState       // the jobs the server started; see jobs.go
 	flowErrs     flowErrorState // the errors of flow steps; see flowerrors.go
+	side         sideState      // pings, invoke answers, state; see resources.go
 
 	redactMu sync.Mutex
 	redactor *tokenRedactor // for the request log; see logRedactor
@@ -132,6 +141,7 @@ type options struct {
 	ratePerSecond float64
 	latency       time.Duration // WithLatency
 	control       bool          // WithControlAPI
+	maskKeeps     bool          // WithMaskKeepsSecret
 }
 
 // Option configures a Server.
@@ -270,6 +280,7 @@ func NewServer(opts ...Option) *Server {
 func (s *Server) routes() {
 	s.resourceRoutes()
 	s.connectorRoutes()
+	s.accountRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "", "no route for "+r.Method+" "+r.URL.Path)
 	})

@@ -278,7 +278,7 @@ func TestWireNotFound(t *testing.T) {
 		"PATCH /integrations/" + missing,
 		"DELETE /integrations/" + missing,
 		"POST /integrations/" + missing + "/clone",
-		"GET /scripts", // not served (yet)
+		"GET /iClients", // not served (yet)
 		"GET /integrations/" + missing + "/nothing",
 	} {
 		method, path, _ := strings.Cut(target, " ")

@@ -14,13 +14,18 @@ import (
 )
 
 // -load takes one subfolder per resource, and the command serves flows,
-// runs and jobs as well as integrations.
+// runs, jobs, connections (masked, pinged), exports (invoked), imports,
+// scripts, state and tokenInfo as well as integrations.
 func TestLoadSubfoldersAndServeEverything(t *testing.T) {
 	dir := t.TempDir()
 	for path, content := range map[string]string{
 		"integrations/i.json": `{"_id":"i1","name":"one"}`,
 		"flows/f.json":        `[{"_id":"f1","name":"a","_integrationId":"i1"},{"_id":"f2","name":"b","_integrationId":"i1"}]`,
 		"jobs/j.json":         `{"_id":"j1","type":"flow","_flowId":"f1","status":"completed","createdAt":"2024-03-01T00:00:00.000Z"}`,
+		"connections/c.json":  `{"_id":"c1","type":"rest","_integrationId":"i1","rest":{"bearerToken":"real-secret"}}`,
+		"exports/e.json":      `{"_id":"e1","adaptorType":"HTTPExport","_connectionId":"c1","_integrationId":"i1"}`,
+		"imports/i.json":      `{"_id":"m1","adaptorType":"HTTPImport","_connectionId":"c1","_integrationId":"i1"}`,
+		"scripts/s.json":      `{"_id":"s1","name":"hook","content":"function f() {}"}`,
 	} {
 		p := filepath.Join(dir, path)
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
@@ -30,7 +35,22 @@ func TestLoadSubfoldersAndServeEverything(t *testing.T) {
 	defer cancel()
 	var stdout, stderr syncBuffer
 	url, done := start(t, ctx, []string{"-addr", "127.0.0.1:0", "-token", "tok", "-load", dir, "-quiet"}, &stdout, &stderr)
-	assert.Contains(t, stdout.String(), "loaded 1 integrations, 2 flows, 1 jobs from "+dir)
+	assert.Contains(t, stdout.String(), "loaded 1 integrations, 1 connections, 1 exports, 1 imports, 1 scripts, 2 flows, 1 jobs from "+dir)
+
+	for path, want := range map[string]string{
+		"/integrations/i1/connections": `"bearerToken":"******"`,
+		"/connections/c1/ping":         `{"code":200}`,
+		"/integrations/i1/exports":     `"_id":"e1"`,
+		"/integrations/i1/imports":     `"_id":"m1"`,
+		"/scripts/s1":                  `"content":"function f() {}"`,
+		"/tokenInfo":                   `"scope":"*"`,
+	} {
+		status, body := get(t, url+path, "tok")
+		assert.Equal(t, http.StatusOK, status, path)
+		assert.Contains(t, string(body), want, path)
+	}
+	status, _ := get(t, url+"/state", "tok")
+	assert.Equal(t, http.StatusNoContent, status, "no state yet")
 
 	status, body := get(t, url+"/integrations/i1/flows", "tok")
 	require.Equal(t, http.StatusOK, status)

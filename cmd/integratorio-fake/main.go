@@ -5,8 +5,9 @@
 //	go run ./cmd/integratorio-fake -addr 127.0.0.1:8080 -token dev-token [-load dir]
 //
 // It serves every endpoint of package integratoriotest under /v1
-// (integrations, flows with their runs and errors, jobs, and the connector
-// endpoints), accepts only the given bearer token, and stops cleanly on
+// (integrations, connections with their pings, exports with their
+// invocations, imports, scripts, flows with their runs and errors, jobs,
+// state, tokenInfo and the connector endpoints), accepts only the given bearer token, and stops cleanly on
 // SIGINT or SIGTERM. Nothing is kept after it stops.
 //
 // Flags:
@@ -14,9 +15,10 @@
 //	-addr host:port   where to listen (default 127.0.0.1:8080; port 0 picks a free one)
 //	-token string     the bearer token to accept (default "dev-token")
 //	-load dir         store the documents of dir at start: one subfolder per
-//	                  resource (integrations/, flows/, jobs/), each of *.json files
-//	                  of one document or an array; *.json files directly in dir
-//	                  are integrations
+//	                  resource (integrations/, connections/, exports/, imports/,
+//	                  scripts/, flows/, jobs/), each of *.json files of one
+//	                  document or an array; *.json files directly in dir are
+//	                  integrations
 //	-page-size n      records per list page before a Link rel="next" (default 1000)
 //	-clone-response   "document" (default) or "created": the shape of a clone's answer
 //	-rate-limit-per-second r
@@ -113,7 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free one)")
 	token := fs.String("token", "dev-token", "the bearer `token` to accept")
-	load := fs.String("load", "", "store the documents of `dir` at start: subfolders integrations/, flows/, jobs/ (*.json directly in dir: integrations)")
+	load := fs.String("load", "", "store the documents of `dir` at start: subfolders integrations/, connections/, exports/, imports/, scripts/, flows/, jobs/ (*.json directly in dir: integrations)")
 	pageSize := fs.Int("page-size", integratoriotest.DefaultPageSize, "records per list page")
 	cloneResp := fs.String("clone-response", "document", `shape of a clone's answer: "document" or "created"`)
 	ratePerSecond := fs.Float64("rate-limit-per-second", 0, "limit each token to a leaky bucket draining `r` requests a second; over it, 429 rate_limited (0: no limit)")
