@@ -17,6 +17,7 @@ func TestUnchangedTypedMembersAreWrittenBackAsReceived(t *testing.T) {
 	t.Parallel()
 	for _, doc := range []string{
 		`{"_id":"a","lastModified":"2024-01-02T03:04:05.000Z","createdAt":"2024-01-02T03:04:05+00:00"}`,
+		`{"_id":"a","lastModified":"2024-01-02T03:04:05.120+05:30","createdAt":"2024-01-02T03:04:05+24:00"}`,
 		`{"_id":"a","name":"a<b & c>d","description":"caf\u00e9","readme":"line\u000aline \/ \b\f \u2028 \uFFFD \ud83d\ude00"}`,
 		`{"_id":"a","name":"\u0041\u00e9","tag":"\"quoted\"\t","version":"1.0\u002e1"}`,
 		`{"_id":"a","_registeredConnectionIds":["x\/y","<z>"],"mode":"\u0073ettings"}`,

@@ -71,8 +71,9 @@ type PingError struct {
 	Code int
 	// Errors are the reasons the API gave.
 	Errors []ErrorDetail
-	// Err is the *APIError of a 4xx answer (not 401, 404 or 429, which
-	// are the request's errors, not the connection's); nil for a 2xx one.
+	// Err is the *APIError of a 4xx answer (not 401, 403, 404 or 429,
+	// which are the request's errors, not the connection's); nil for a
+	// 2xx one.
 	Err error
 }
 
@@ -107,13 +108,12 @@ func (s *connections) Ping(ctx context.Context, id string) error {
 	}
 	pe := &PingError{ConnectionID: id, Code: http.StatusOK} // a 2xx answer works unless its body says otherwise
 	err = s.c.send(request{ctx: ctx, method: http.MethodGet, path: p + "/ping"}, func(r *response) error {
-		pe.Code, pe.Errors = pingAnswer(r.body)
+		pe.Code, pe.Errors = pingAnswer(r.body, s.c.tokenRedactor())
 		return nil
 	})
 	var apiErr *APIError
 	switch {
-	case errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 &&
-		apiErr.StatusCode != http.StatusUnauthorized && apiErr.StatusCode != http.StatusNotFound && apiErr.StatusCode != http.StatusTooManyRequests:
+	case errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 && !requestsFault(apiErr.StatusCode):
 		// The API refused the connection (its settings, the endpoint's
 		// answer): the reason is the connection's, not the request's.
 		pe.Code, pe.Errors, pe.Err = apiErr.StatusCode, apiErr.Errors, err
@@ -127,10 +127,20 @@ func (s *connections) Ping(ctx context.Context, id string) error {
 	return s.c.redactError(pe)
 }
 
+// requestsFault reports a 4xx status that is the request's fault (the
+// token, its permissions, the id, the rate limit), not the connection's.
+func requestsFault(status int) bool {
+	switch status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusTooManyRequests:
+		return true
+	}
+	return false
+}
+
 // pingAnswer reads a 2xx ping answer tolerantly: its code (a number or a
 // numeric string; 200 when absent) and its errors (an array of the API's
 // error objects). A body that is not an object holds neither.
-func pingAnswer(body []byte) (int, []ErrorDetail) {
+func pingAnswer(body []byte, red redactor) (int, []ErrorDetail) {
 	var answer struct {
 		Code   json.RawMessage   `json:"code"`
 		Errors []json.RawMessage `json:"errors"`
@@ -152,6 +162,7 @@ func pingAnswer(body []byte) (int, []ErrorDetail) {
 		if json.Unmarshal(raw, &d) != nil {
 			d = ErrorDetail{Message: string(raw)} // a bare string or other shape: keep it as the reason
 		}
+		d.Code, d.Message, d.Field = redactText(red, d.Code), redactText(red, d.Message), redactText(red, d.Field)
 		errs = append(errs, d)
 	}
 	return code, errs

@@ -36,11 +36,13 @@ var (
 	// ManagedUpdate whose integration is already at the version matches
 	// ErrVersionNotNewer instead.)
 	ErrInvalidArgument = errors.New("integratorio: invalid argument")
-	// ErrUnknownOutcome matches a failed create, clone or patch that the
-	// server may nevertheless have carried out: the connection failed after
-	// the request was sent, or the server answered 2xx with a body that
-	// could not be read. The SDK does not retry such a request; check
-	// whether the resource exists before trying again.
+	// ErrUnknownOutcome matches a failed create, clone, patch, run, retry
+	// of errors or invoke that the server may nevertheless have carried
+	// out: the connection failed after the request was sent, the server
+	// answered 500, 502 or 504 (an *APIError that matches both), or it
+	// answered 2xx with a body that could not be read. The SDK does not
+	// retry such a request; check whether it took effect before trying
+	// again.
 	ErrUnknownOutcome = errors.New("integratorio: outcome unknown, the server may have acted on the request")
 	// ErrUnexpectedResponse matches a successful status whose body is not
 	// what the endpoint returns: not JSON, the wrong JSON shape, or a
@@ -77,6 +79,9 @@ type APIError struct {
 	// note explains an answer the SDK refused to act on (a redirect of a
 	// write).
 	note string
+	// unknownOutcome: a create, clone or patch answered 500, 502 or 504,
+	// which the server may have carried out before failing.
+	unknownOutcome bool
 }
 
 // ErrorDetail is one entry of the API's error envelope. Program against
@@ -152,6 +157,8 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusTooManyRequests
 	case ErrServerError:
 		return e.StatusCode >= 500 && e.StatusCode <= 599
+	case ErrUnknownOutcome:
+		return e.unknownOutcome
 	}
 	return false
 }
@@ -161,8 +168,8 @@ func (e *APIError) Is(target error) bool {
 // before the body is cut to maxErrorBody, and again from every decoded
 // string, so that neither an escaped copy nor one straddling the cut
 // survives.
-func newAPIError(red redactor, method, path string, status int, retryAfter time.Duration, body []byte) *APIError {
-	body = red.redactCut(body, maxErrorBody)
+func newAPIError(red redactor, method, path string, status int, retryAfter time.Duration, body []byte, cut bool) *APIError {
+	body = red.redactCut(body, maxErrorBody, cut)
 	e := &APIError{StatusCode: status, Method: method, Path: path, RetryAfter: retryAfter, Body: body}
 	var env struct {
 		Errors  []ErrorDetail `json:"errors"`

@@ -22,7 +22,7 @@ func FuzzAPIErrorBody(f *testing.F) {
 	f.Add(502, []byte(`<html>bad gateway</html>`))
 	f.Add(422, []byte(`{"errors":[{"code":1,"message":null},{"field":"x"}]}`))
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		e := newAPIError(newRedactor("tok-FAKE-fuzz-0000"), http.MethodGet, "/integrations/abc", status, 0, body)
+		e := newAPIError(newRedactor("tok-FAKE-fuzz-0000"), http.MethodGet, "/integrations/abc", status, 0, body, false)
 		msg := e.Error()
 		require.True(t, strings.HasPrefix(msg, "integratorio: GET /integrations/abc: "), msg)
 		assert.NotContains(t, msg, "\n", "one line")

@@ -36,9 +36,11 @@ type IntegrationsService interface {
 	// version must be a semantic version, MAJOR.MINOR.PATCH with an
 	// optional pre-release and no leading "v", greater than the
 	// integration's current version (1.0.1-rc.1 is lower than 1.0.1);
-	// with AllowSameVersion an equal one is accepted too. Otherwise the
-	// error matches ErrInvalidArgument and nothing is written: an install
-	// that a push locked stays locked until Unlock or a later update.
+	// with AllowSameVersion an equal one is accepted too. A malformed
+	// version matches ErrInvalidArgument, before any request; an
+	// integration at or above it matches ErrVersionNotNewer, after the
+	// read. Either way nothing is written: an install that a push locked
+	// stays locked until Unlock or a later update.
 	//
 	// If the lock, fn or the final write fails (or fn panics),
 	// ManagedUpdate makes a best-effort write that sets updateInProgress

@@ -40,6 +40,9 @@ func scanString(d []byte, i int) (end int, plain bool, err error) {
 	plain = true
 	ascii := true
 	for j := i + 1; j < len(d); j++ {
+		if byteClass[d[j]] <= classHTML {
+			continue // the common case, one look-up a byte
+		}
 		switch c := d[j]; {
 		case c == '"':
 			if !ascii && plain {
@@ -75,6 +78,29 @@ func scanString(d []byte, i int) (end int, plain bool, err error) {
 	}
 	return 0, false, errUnexpectedEnd
 }
+
+// The classes of the bytes of a JSON string, for byteClass.
+const (
+	classPlain   = iota // held as is, written as is by appendString
+	classHTML           // '<', '>', '&': held as is, escaped by appendString
+	classSpecial        // '\\', or a byte of a multi-byte UTF-8 sequence
+	classInvalid        // '"' (the end of the string) or a control character
+)
+
+// byteClass classes every byte for scanString and decodeString.
+var byteClass = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case c < 0x20 || c == '"':
+			t[c] = classInvalid
+		case c == '\\' || c >= utf8.RuneSelf:
+			t[c] = classSpecial
+		case c == '<' || c == '>' || c == '&':
+			t[c] = classHTML
+		}
+	}
+	return t
+}()
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
@@ -323,18 +349,29 @@ var errBadString = errors.New("integratorio: internal error: malformed JSON stri
 // writes the result back as exactly q, so that q need not be kept to write
 // an unchanged string back byte for byte.
 func unquote(q []byte) (s string, canonical bool, err error) {
-	if len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' {
+	if len(q) < 2 {
 		return "", false, errBadString
 	}
+	b, canonical, err := appendUnquoted(make([]byte, 0, len(q)-2+utf8.UTFMax), q)
+	if err != nil {
+		return "", false, err
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b)), canonical, nil
+}
+
+// appendUnquoted appends the string unquote decodes from q to b.
+func appendUnquoted(b, q []byte) (_ []byte, canonical bool, err error) {
+	if len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' {
+		return nil, false, errBadString
+	}
 	body := q[1 : len(q)-1]
-	b := make([]byte, 0, len(body)+utf8.UTFMax)
 	canonical = true
 	for i := 0; i < len(body); {
 		c := body[i]
 		switch {
 		case c == '\\':
 			if i+1 >= len(body) {
-				return "", false, errBadString
+				return nil, false, errBadString
 			}
 			e := body[i+1]
 			i += 2
@@ -356,7 +393,7 @@ func unquote(q []byte) (s string, canonical bool, err error) {
 			case 'u':
 				r, lower, ok := unhex4(body, i)
 				if !ok {
-					return "", false, errBadString
+					return nil, false, errBadString
 				}
 				i += 4
 				if !utf16.IsSurrogate(r) {
@@ -375,10 +412,10 @@ func unquote(q []byte) (s string, canonical bool, err error) {
 				b = append(b, 0xED, 0x80|byte(r>>6)&0x3F, 0x80|byte(r)&0x3F)
 				canonical = canonical && lower
 			default:
-				return "", false, errBadString
+				return nil, false, errBadString
 			}
 		case c < 0x20 || c == '"':
-			return "", false, errBadString
+			return nil, false, errBadString
 		case c < utf8.RuneSelf:
 			canonical = canonical && c != '<' && c != '>' && c != '&'
 			b = append(b, c)
@@ -394,7 +431,7 @@ func unquote(q []byte) (s string, canonical bool, err error) {
 			i += size
 		}
 	}
-	return unsafe.String(unsafe.SliceData(b), len(b)), canonical, nil
+	return b, canonical, nil
 }
 
 // decodeString decodes a checked JSON string value; ok is false for any
@@ -406,18 +443,27 @@ func decodeString(val []byte) (s string, canonical, ok bool) {
 	body := val[1 : len(val)-1]
 	canonical = true
 	for _, c := range body {
-		switch {
-		case c == '\\' || c >= utf8.RuneSelf:
+		switch byteClass[c] {
+		case classPlain:
+		case classHTML:
+			canonical = false
+		case classSpecial:
 			s, canonical, err := unquote(val)
 			return s, canonical, err == nil
-		case c == '<' || c == '>' || c == '&':
-			canonical = false
-		case c < 0x20 || c == '"':
+		default:
 			return "", false, false
 		}
 	}
 	return string(body), canonical, true
 }
+
+// escapedASCII[c] is true for the ASCII bytes appendString escapes.
+var escapedASCII = func() (t [utf8.RuneSelf]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&'
+	}
+	return t
+}()
 
 // needsEscape reports whether appendString writes s other than as is
 // between quotes.
@@ -425,7 +471,7 @@ func needsEscape(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			if escapedASCII[c] {
 				return true
 			}
 			continue
@@ -451,11 +497,11 @@ func appendString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		if byteClass[c] == classPlain {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':

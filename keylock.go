@@ -21,6 +21,9 @@ type keyEntry struct {
 
 // lock locks key and returns the function that unlocks it.
 func (k *keyedLock) lock(ctx context.Context, key string) (func(), error) {
+	if ctx == nil {
+		return nil, invalidArgf("nil context")
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

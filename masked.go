@@ -62,7 +62,7 @@ func AllowMaskedSecrets(ctx context.Context) context.Context {
 
 // checkMasked refuses body, a JSON document about to be written, when it
 // holds masked secrets, unless ctx allows them.
-func checkMasked(ctx context.Context, body []byte, op, kind, id string) error {
+func checkMasked(ctx context.Context, red redactor, body []byte, op, kind, id string) error {
 	if !bytes.Contains(body, []byte(`"***`)) && !bytes.Contains(body, []byte(`\u002a`)) && !bytes.Contains(body, []byte(`\u002A`)) {
 		return nil // the common case: no scan
 	}
@@ -75,6 +75,9 @@ func checkMasked(ctx context.Context, body []byte, op, kind, id string) error {
 	maskedPaths(body, skipSpace(body, 0), "", &paths)
 	if len(paths) == 0 {
 		return nil
+	}
+	for i, p := range paths {
+		paths[i] = redactText(red, p) // member names come from the server
 	}
 	return &MaskedSecretError{Op: op, Kind: kind, ID: id, Paths: paths}
 }

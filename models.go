@@ -33,6 +33,16 @@ const (
 // their field is set to a non-zero value. UpdateInProgress is always written
 // by a value built in code, so that an update can never leave it out.
 //
+// A document written back unchanged is the document received, byte for
+// byte but for the white space between members: every member in the order
+// received, its name and its value as received (a typed field the caller
+// did not change keeps the exact text received, such as
+// "2024-01-02T03:04:05.000Z", an escape, or a lone surrogate "\ud83d"; one
+// the caller changed is encoded anew). Members added since follow those
+// received. MarshalJSON returns exactly that; json.Marshal, as for any
+// MarshalJSON method, then escapes <, > and & in strings (the client's
+// requests carry MarshalJSON's bytes).
+//
 // Use Extra and SetExtra to read and write the members this struct does not
 // type. Reading an Integration from several goroutines is safe; changing
 // it needs exclusive access.
@@ -220,8 +230,16 @@ func parseMembers(raw []byte) ([]member, error) {
 		return nil, err
 	}
 	dup := false
-	for i := 1; i < len(names) && !dup; i++ {
-		dup = slices.Contains(names[:i], names[i])
+	if len(names) <= 16 {
+		for i := 1; i < len(names) && !dup; i++ {
+			dup = slices.Contains(names[:i], names[i])
+		}
+	} else {
+		seen := make(map[string]bool, len(names))
+		for _, name := range names {
+			dup = dup || seen[name]
+			seen[name] = true
+		}
 	}
 	if !dup {
 		return members, nil
@@ -310,14 +328,12 @@ func (s *Settings) Keys() []string {
 			keys = append(keys, s.members[i].name())
 		}
 	} else if err := eachMember(s.raw, func(k string, _ member) {
-		if !slices.Contains(keys, k) {
-			keys = append(keys, strings.Clone(k))
-		}
+		keys = append(keys, strings.Clone(k))
 	}); err != nil {
 		return nil
 	}
 	slices.Sort(keys)
-	return keys
+	return slices.Compact(keys) // a repeated name is one member
 }
 
 // member finds the top-level member key without changing s, so that

@@ -111,6 +111,10 @@ type docState struct {
 	// present has bit i set when typed field i of the codec was in the
 	// decoded object.
 	present uint64
+	// typedKept has bit i set when extra holds a member named as typed
+	// field i (one whose value did not fit, or a slot); when it is 0, no
+	// kept member needs looking up among the typed fields.
+	typedKept uint64
 	// decoded is true when the value came from JSON rather than from code.
 	decoded bool
 	// partial is true when the value came from a projected list
@@ -340,7 +344,9 @@ func (sc *objectScan) dedupe(data []byte, kept []keptSpan, present uint64) []kep
 	if len(kept) <= 16 && !sc.needsDedupe(data, kept, present) {
 		return kept // the common case: nothing to drop, nothing to allocate
 	}
-	out := kept[:0:0]
+	// The survivors are moved, in order, to the end of kept, which the
+	// loop has read past.
+	w := len(kept)
 	var seen map[string]bool
 	if len(kept) > 16 {
 		seen = make(map[string]bool, len(kept))
@@ -356,19 +362,19 @@ func (sc *objectScan) dedupe(data []byte, kept []keptSpan, present uint64) []kep
 			dup = seen[name]
 			seen[name] = true
 		} else {
-			for _, o := range out {
-				if o.name(data) == name {
+			for o := range kept[w:] {
+				if kept[w+o].name(data) == name {
 					dup = true
 					break
 				}
 			}
 		}
 		if !dup {
-			out = append(out, *k)
+			w--
+			kept[w] = *k
 		}
 	}
-	slices.Reverse(out)
-	return out
+	return kept[w:]
 }
 
 // needsDedupe reports whether a short kept list holds a repeated name or a
@@ -494,6 +500,9 @@ func (st *docState) keep(data []byte, kept []keptSpan, sc *objectScan) {
 	st.extra = make([]member, len(kept))
 	for n := range kept {
 		k := &kept[n]
+		if k.field > 0 {
+			st.typedKept |= 1 << (k.field - 1)
+		}
 		key := k.key
 		switch l := k.kend - k.kstart; {
 		case k.quoted:
@@ -737,8 +746,9 @@ func (f *codecField) set(fv reflect.Value, val []byte) (ok, same bool) {
 // canonicalTime reports, for the JSON string val that time.Time decoded,
 // whether it has the form AppendText writes, which most times received
 // have: "2006-01-02T15:04:05Z", with a fraction of up to nine digits not
-// ending in 0, and "Z" or an offset other than "+00:00". It is cheaper
-// than formatting the time; false sends the caller to sameTimeText.
+// ending in 0, and "Z" or an offset other than "+00:00" within ±23:59
+// (time.Time decodes "+24:00" but cannot encode it). It is cheaper than
+// formatting the time; false sends the caller to sameTimeText.
 func canonicalTime(val []byte) bool {
 	const date = `"0000-00-00T00:00:00`
 	if len(val) < len(date)+2 {
@@ -764,7 +774,9 @@ func canonicalTime(val []byte) bool {
 	case len(rest) == 1:
 		return rest[0] == 'Z'
 	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
-		return isDigit(rest[1]) && isDigit(rest[2]) && isDigit(rest[4]) && isDigit(rest[5]) && string(rest[1:]) != "00:00"
+		hh, mm := string(rest[1:3]), string(rest[4:6])
+		return isDigit(rest[1]) && isDigit(rest[2]) && isDigit(rest[4]) && isDigit(rest[5]) &&
+			hh <= "23" && mm <= "59" && hh+mm != "0000"
 	}
 	return false
 }
@@ -784,17 +796,19 @@ func sameTimeText(t time.Time, val []byte) bool {
 func (f *codecField) unchanged(fv reflect.Value, orig []byte) bool {
 	switch f.kind {
 	case kindString:
-		s, _, ok := decodeString(orig)
-		return ok && s == fv.String()
+		var buf [256]byte
+		s, _, err := appendUnquoted(buf[:0], orig)
+		return err == nil && string(s) == fv.String()
 	case kindTime:
+		// The same instant at the same offset: the same RFC 3339 text.
 		var was time.Time
 		if was.UnmarshalJSON(orig) != nil {
 			return false
 		}
-		var a, b [64]byte
-		encA, errA := was.AppendText(a[:0])
-		encB, errB := fv.Interface().(time.Time).AppendText(b[:0])
-		return errA == nil && errB == nil && bytes.Equal(encA, encB)
+		now := fv.Interface().(time.Time)
+		_, a := was.Zone()
+		_, b := now.Zone()
+		return was.Equal(now) && a == b
 	}
 	was := reflect.New(fv.Type()).Elem()
 	if ok, _ := f.set(was, orig); !ok {
@@ -872,17 +886,19 @@ func (w *objectWriter) typed(i int, key string, orig []byte) error {
 
 // kept appends member m of the kept list.
 func (w *objectWriter) kept(m *member) error {
-	name := m.name()
-	if i, typed := w.c.index[name]; typed {
-		if w.st.present&(1<<i) != 0 {
-			return w.typed(i, m.key, m.raw) // a slot
+	if w.st.typedKept != 0 || len(w.skip) > 0 {
+		name := m.name()
+		if i, typed := w.c.index[name]; typed && w.st.typedKept != 0 {
+			if w.st.present&(1<<i) != 0 {
+				return w.typed(i, m.key, m.raw) // a slot
+			}
+			if !w.rv.Field(w.c.fields[i].index).IsZero() {
+				return w.typed(i, m.key, nil) // set since: replaces the value that did not fit
+			}
 		}
-		if !w.rv.Field(w.c.fields[i].index).IsZero() {
-			return w.typed(i, m.key, nil) // set since: replaces the value that did not fit
+		if w.skipped(name) {
+			return nil
 		}
-	}
-	if w.skipped(name) {
-		return nil
 	}
 	w.comma()
 	w.b = append(appendKey(w.b, m.key), ':')

@@ -47,43 +47,70 @@ func matchRune(b []byte, i int, want rune) int {
 	}
 	var enc [utf8.UTFMax]byte
 	raw := enc[:utf8.EncodeRune(enc[:], want)]
-	switch {
-	case bytes.HasPrefix(b[i:], raw):
+	if bytes.HasPrefix(b[i:], raw) {
 		return len(raw)
-	case b[i] == '\\' && i+1 < len(b):
-		if b[i+1] != 'u' {
-			if want < utf8.RuneSelf && b[i+1] == byte(want) && strings.ContainsRune(`"\/`, want) {
-				return 2
-			}
-			return 0
-		}
-		v, ok := hexQuad(b, i+2)
-		if !ok {
-			return 0
-		}
-		if rune(v) == want {
-			return 6
-		}
-		if want > 0xFFFF && v >= 0xD800 && v < 0xDC00 && i+12 <= len(b) && b[i+6] == '\\' && b[i+7] == 'u' {
-			lo, ok := hexQuad(b, i+8)
-			if ok && lo >= 0xDC00 && lo < 0xE000 && 0x10000+(rune(v)-0xD800)<<10+(rune(lo)-0xDC00) == want {
-				return 12
-			}
+	}
+	if n := jsonEscaped(b, i, want); n > 0 {
+		return n
+	}
+	return percentEncoded(b, i, raw)
+}
+
+// jsonEscaped returns how many bytes at b[i] are a JSON escape of want
+// (\uXXXX, a surrogate pair, or \" \\ \/); 0 when none is.
+func jsonEscaped(b []byte, i int, want rune) int {
+	if i+1 >= len(b) || b[i] != '\\' {
+		return 0
+	}
+	if b[i+1] != 'u' {
+		if want < utf8.RuneSelf && b[i+1] == byte(want) && strings.ContainsRune(`"\/`, want) {
+			return 2
 		}
 		return 0
-	case b[i] == '%':
-		j := i
-		for _, c := range raw {
-			if j+3 > len(b) || b[j] != '%' {
-				return 0
-			}
-			v, ok := hexByte(b[j+1], b[j+2])
-			if !ok || v != c {
-				return 0
-			}
-			j += 3
+	}
+	v, ok := hexQuad(b, i+2)
+	if !ok {
+		return 0
+	}
+	if rune(v) == want {
+		return 6
+	}
+	if want > 0xFFFF && v >= 0xD800 && v < 0xDC00 && i+12 <= len(b) && b[i+6] == '\\' && b[i+7] == 'u' {
+		lo, ok := hexQuad(b, i+8)
+		if ok && lo >= 0xDC00 && lo < 0xE000 && 0x10000+(rune(v)-0xD800)<<10+(rune(lo)-0xDC00) == want {
+			return 12
 		}
-		return j - i
+	}
+	return 0
+}
+
+// percentEncoded returns how many bytes at b[i] percent-encode raw, the
+// percent signs perhaps JSON-escaped (a URL inside a JSON string); 0 when
+// they do not.
+func percentEncoded(b []byte, i int, raw []byte) int {
+	j := i
+	for _, c := range raw {
+		n := percentSign(b, j)
+		if n == 0 || j+n+2 > len(b) {
+			return 0
+		}
+		v, ok := hexByte(b[j+n], b[j+n+1])
+		if !ok || v != c {
+			return 0
+		}
+		j += n + 2
+	}
+	return j - i
+}
+
+// percentSign returns the length of the percent sign at b[i], written as
+// itself or as a JSON escape; 0 when there is none.
+func percentSign(b []byte, i int) int {
+	switch {
+	case i < len(b) && b[i] == '%':
+		return 1
+	case i+6 <= len(b) && b[i] == '\\' && b[i+1] == 'u' && b[i+2] == '0' && b[i+3] == '0' && b[i+4] == '2' && b[i+5] == '5':
+		return 6
 	}
 	return 0
 }
@@ -150,15 +177,17 @@ func (r redactor) redact(b []byte) []byte {
 
 // redactCut redacts b and then cuts it to at most limit bytes. b should
 // hold more than limit bytes when more were available (see redactSlack),
-// so that a token straddling the limit is found whole before the cut; a
-// cut that still ends inside what may be the start of the token (the
-// source itself was cut there) drops that tail.
-func (r redactor) redactCut(b []byte, limit int) []byte {
+// so that a token straddling the limit is found whole before the cut.
+// When b is cut here, or was cut already (cut: its source went on), a
+// tail that may be the start of the token is dropped.
+func (r redactor) redactCut(b []byte, limit int, cut bool) []byte {
 	b = r.redact(b)
-	if len(b) <= limit {
+	if len(b) > limit {
+		b, cut = b[:limit], true
+	}
+	if !cut {
 		return b
 	}
-	b = b[:limit]
 	return r.dropPrefixTail(b)
 }
 

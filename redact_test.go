@@ -219,10 +219,11 @@ func TestRedactorMatchesEveryEncodingAndOnlyTheToken(t *testing.T) {
 		assert.Equal(t, "<"+in+">", string(r.redact([]byte("<"+in+">"))), in)
 	}
 	// A cut that ends inside a copy drops that tail.
-	assert.Equal(t, "xxREDACTED", string(r.redactCut([]byte("xxab/éyyy"), 5)))
-	assert.Equal(t, "xxREDACTED", string(r.redactCut([]byte(`xx\u0061b\/zzzzzzzzzzzz`), 6)))
-	assert.Equal(t, "xxREDACTED", string(r.redactCut([]byte(`xx%61%62zzzzzzzz`), 7)), "a cut inside a percent escape")
+	assert.Equal(t, "xxREDACTED", string(r.redactCut([]byte("xxab/éyyy"), 5, false)))
+	assert.Equal(t, "xxREDACTED", string(r.redactCut([]byte(`xx\u0061b\/zzzzzzzzzzzz`), 6, false)))
+	assert.Equal(t, "xxREDACTED", string(r.redactCut([]byte(`xx%61%62zzzzzzzz`), 7, false)), "a cut inside a percent escape")
 	// A whole copy is replaced before the cut, so nothing of it is left.
-	assert.Equal(t, "xxRED", string(r.redactCut([]byte("xxab/é😀yyy"), 5)))
-	assert.Equal(t, "xxab/yyy", string(r.redactCut([]byte("xxab/yyy"), 8)), "nothing is cut, nothing is dropped")
+	assert.Equal(t, "xxRED", string(r.redactCut([]byte("xxab/é😀yyy"), 5, false)))
+	assert.Equal(t, "xxab/yyy", string(r.redactCut([]byte("xxab/yyy"), 8, false)), "nothing is cut, nothing is dropped")
+	assert.Equal(t, "xxREDACTED", string(r.redactCut([]byte("xxab/"), 8, true)), "a source cut short drops a tail that may start the token")
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,6 +86,12 @@ func (c *Client) send(r request, decode func(*response) error) error {
 	display := c.redactString(c.displayPath(u))
 
 	body := r.raw
+	switch b := r.body.(type) {
+	case json.RawMessage: // a body already encoded is sent as it is
+		body = b
+	case []byte:
+		body = b
+	}
 	if body == nil && r.body != nil {
 		b, err := json.Marshal(r.body)
 		if err != nil {
@@ -156,13 +163,17 @@ func (c *Client) send(r request, decode func(*response) error) error {
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		red := c.tokenRedactor()
-		b, rerr := io.ReadAll(io.LimitReader(resp.Body, int64(maxErrorBody+red.redactSlack())))
+		limit := maxErrorBody + red.redactSlack()
+		b, rerr := io.ReadAll(io.LimitReader(resp.Body, int64(limit)))
 		if rerr != nil && ctx.Err() != nil {
 			return fmt.Errorf("integratorio: %s %s: reading error response: %w", r.method, display, ctx.Err())
 		}
 		ra, _ := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-		apiErr := newAPIError(red, r.method, display, resp.StatusCode, ra, b)
+		apiErr := newAPIError(red, r.method, display, resp.StatusCode, ra, b, len(b) >= limit)
 		apiErr.mayHaveActed = st.mayHaveActed
+		// A create, clone or patch answered 500, 502 or 504 may have been
+		// carried out before the failure (a gateway gave up waiting, say).
+		apiErr.unknownOutcome = !st.idempotent && resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable
 		if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
 			apiErr.note = redirectNote(c, r.method, resp.Header.Get("Location"))
 		}
@@ -249,9 +260,15 @@ func (c *Client) transportError(ctx context.Context, st *attemptState, display s
 	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 		err = fmt.Errorf("%w (%v)", ctxErr, err)
 	}
-	if !st.idempotent && !st.answered && st.maybeSent() && !notSent(err) {
+	sent := st.mayHaveActed || (st.maybeSent() && !notSent(err))
+	switch {
+	case !st.idempotent && !st.answered && sent:
 		err = fmt.Errorf("integratorio: %s %s: %w: %w", st.method, display, ErrUnknownOutcome, err)
-	} else {
+	case !sent:
+		// No attempt reached the server: say so, for the callers that
+		// must know whether a write may have been applied.
+		err = &errNotSent{fmt.Errorf("integratorio: %s %s: %w", st.method, display, err)}
+	default:
 		err = fmt.Errorf("integratorio: %s %s: %w", st.method, display, err)
 	}
 	return c.redactError(err)
@@ -270,7 +287,7 @@ func (r *response) excerpt() string {
 	red := r.client.tokenRedactor()
 	b := r.body
 	more := len(b) > n
-	b = red.redactCut(b[:min(len(b), n+red.redactSlack())], n)
+	b = red.redactCut(b[:min(len(b), n+red.redactSlack())], n, len(b) > n)
 	if more {
 		return strconv.Quote(string(b)) + "..."
 	}
@@ -296,34 +313,31 @@ func redirectNote(c *Client, method, location string) string {
 // "/flows/{id}/audit?limit=10") and must start with "/"; escape its
 // segments with url.PathEscape. body, when non-nil, is sent as JSON (a
 // []byte or json.RawMessage as it is). out may be nil, a *json.RawMessage
-// (given a copy of the body), or any value encoding/json decodes into; an
-// answer without a body leaves it unchanged.
+// (given a copy of the body), or any other pointer encoding/json decodes
+// into (anything else is refused before sending); an answer without a
+// body leaves it unchanged.
 func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
 	if method == "" || strings.ContainsFunc(method, func(r rune) bool { return r < 'A' || r > 'Z' }) {
 		return invalidArgf("Do: method %q is not an upper-case HTTP method", method)
 	}
-	p, q, _ := strings.Cut(path, "?")
-	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "#") || strings.ContainsFunc(p, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "#") || strings.ContainsFunc(path, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 		return invalidArgf("Do: path %q must start with / and hold no space, control character or #", path)
 	}
+	p, q, _ := strings.Cut(path, "?")
 	for _, seg := range strings.Split(p, "/") {
-		if seg == "." || seg == ".." {
-			return invalidArgf("Do: path %q must not hold %q segments", path, seg)
+		if u, err := url.PathUnescape(seg); err != nil || u == "." || u == ".." || strings.Contains(u, "/") {
+			return invalidArgf("Do: path %q must not hold . or .. segments, escaped slashes or malformed escapes", path)
 		}
 	}
 	if _, err := url.ParseQuery(q); err != nil {
 		return invalidArgf("Do: malformed query in %q: %v", path, err)
 	}
-	r := request{ctx: ctx, method: method, path: p, query: q}
-	switch b := body.(type) {
-	case nil:
-	case json.RawMessage:
-		r.raw = b
-	case []byte:
-		r.raw = b
-	default:
-		r.body = body
+	if out != nil {
+		if rv := reflect.ValueOf(out); rv.Kind() != reflect.Pointer || rv.IsNil() {
+			return invalidArgf("Do: out must be nil or a non-nil pointer, not %T", out)
+		}
 	}
+	r := request{ctx: ctx, method: method, path: p, query: q, body: body}
 	return c.send(r, func(resp *response) error {
 		if out == nil || resp.body == nil {
 			return nil

@@ -131,7 +131,7 @@ func (r *resource[T, P]) Create(ctx context.Context, doc *T) (*T, error) {
 	if err != nil {
 		return nil, invalidArgf("Create: %v", err)
 	}
-	if err := checkMasked(ctx, body, "Create", r.kind, ""); err != nil {
+	if err := checkMasked(ctx, r.c.tokenRedactor(), body, "Create", r.kind, ""); err != nil {
 		return nil, r.c.redactError(err)
 	}
 	return doDocument[T, P](ctx, r.c, request{method: http.MethodPost, path: r.path, raw: body})
@@ -164,7 +164,7 @@ func (r *resource[T, P]) update(ctx context.Context, id string, doc *T, op strin
 	if err != nil {
 		return nil, invalidArgf("Update: %v", err)
 	}
-	if err := checkMasked(ctx, body, op, r.kind, id); err != nil {
+	if err := checkMasked(ctx, r.c.tokenRedactor(), body, op, r.kind, id); err != nil {
 		return nil, r.c.redactError(err)
 	}
 	var out *T

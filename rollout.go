@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -119,8 +120,12 @@ type rollout struct {
 	opts    RolloutOptions
 
 	results []RolloutResult
-	pushed  []bool // the push named the install: it may be locked
-	index   map[string]int
+	ids     []string // the integration ids, as given (results hold them redacted)
+	pushed  []bool   // the push named the install: it may be locked
+	// baseLocked: the install base showed the install locked (an earlier
+	// push, an update that stopped).
+	baseLocked []bool
+	index      map[string]int
 
 	mu       sync.Mutex // guards failures, first and OnResult calls
 	failures int
@@ -130,6 +135,9 @@ type rollout struct {
 
 func (s *connectors) Rollout(ctx context.Context, connectorID, version string, fn func(*Integration) error, opts *RolloutOptions) (*RolloutReport, error) {
 	report := &RolloutReport{}
+	if ctx == nil {
+		return report, invalidArgf("Rollout: nil context")
+	}
 	if err := validateID(connectorID); err != nil {
 		return report, err
 	}
@@ -185,17 +193,24 @@ func cmpOr[T comparable](v, def T) T {
 
 // plan lists the installs and what is known of them before any write.
 func (r *rollout) plan(ctx context.Context) error {
-	ids := r.opts.IntegrationIDs
+	// The install base gives each install's version, so that installs
+	// already current are neither pushed nor written, also when the ids
+	// are given.
+	installs, err := r.s.InstallBase(ctx, r.conn)
+	if err != nil {
+		return err
+	}
 	from := map[string]string{}
+	baseLocked := map[string]bool{}
+	var base []string
+	for _, in := range installs {
+		base = append(base, in.IntegrationID)
+		from[in.IntegrationID] = in.Version
+		baseLocked[in.IntegrationID] = in.UpdateInProgress
+	}
+	ids := r.opts.IntegrationIDs
 	if ids == nil {
-		installs, err := r.s.InstallBase(ctx, r.conn)
-		if err != nil {
-			return err
-		}
-		for _, in := range installs {
-			ids = append(ids, in.IntegrationID)
-			from[in.IntegrationID] = r.s.c.redactString(in.Version)
-		}
+		ids = base
 	}
 	r.index = make(map[string]int, len(ids))
 	for _, id := range ids {
@@ -206,27 +221,31 @@ func (r *rollout) plan(ctx context.Context) error {
 			continue
 		}
 		r.index[id] = len(r.results)
-		r.results = append(r.results, RolloutResult{IntegrationID: id, FromVersion: from[id], Status: RolloutNotStarted})
+		r.results = append(r.results, RolloutResult{IntegrationID: r.s.c.redactString(id), FromVersion: r.s.c.redactString(from[id]), Status: RolloutNotStarted})
+		r.ids = append(r.ids, id)
+		r.baseLocked = append(r.baseLocked, baseLocked[id])
 	}
 	r.pushed = make([]bool, len(r.results))
 	return nil
 }
 
-// current reports whether the install base already shows the install at or
-// above the target: it is neither pushed nor written (a re-run resumes).
+// current reports whether the install base already shows the install
+// above the target, or at it (unless AllowSameVersion): it is neither
+// pushed nor written, so a re-run resumes. With IgnoreCurrentVersion every
+// install is updated.
 func (r *rollout) current(i int) bool {
-	v, err := semver.StrictNewVersion(r.results[i].FromVersion)
-	return err == nil && v.Compare(r.target) >= 0 && !r.allowSame()
-}
-
-func (r *rollout) allowSame() bool {
 	var cfg managedUpdateConfig
 	for _, o := range r.opts.UpdateOptions {
 		if o != nil {
 			o(&cfg)
 		}
 	}
-	return cfg.allowSameVersion || cfg.ignoreCurrentVersion
+	v, err := semver.StrictNewVersion(r.results[i].FromVersion)
+	if err != nil || cfg.ignoreCurrentVersion {
+		return false
+	}
+	c := v.Compare(r.target)
+	return c > 0 || c == 0 && !cfg.allowSameVersion
 }
 
 // feed pushes the installs batch by batch, just ahead of the workers, and
@@ -252,7 +271,11 @@ func (r *rollout) feed(ctx context.Context, work chan<- int) {
 			return
 		}
 		if r.current(i) {
-			r.finish(i, RolloutResult{Status: RolloutAlreadyCurrent})
+			res := RolloutResult{Status: RolloutAlreadyCurrent}
+			if r.baseLocked[i] { // current, but locked by an earlier push: release it
+				res.Locked = r.unlock(ctx, r.ids[i]) != nil
+			}
+			r.finish(i, res)
 			continue
 		}
 		if batch = append(batch, i); len(batch) == r.opts.PushBatchSize {
@@ -270,11 +293,11 @@ func (r *rollout) feed(ctx context.Context, work chan<- int) {
 func (r *rollout) push(ctx context.Context, batch []int) []int {
 	ids := make([]string, len(batch))
 	for n, i := range batch {
-		ids[n] = r.results[i].IntegrationID
+		ids[n] = r.ids[i]
 	}
 	err := r.s.PushUpdate(ctx, r.conn, ids...)
 	var apiErr *APIError
-	refused := errors.As(err, &apiErr) && apiErr.StatusCode < 500
+	refused := errors.As(err, &apiErr) && apiErr.StatusCode < 500 && apiErr.StatusCode != http.StatusTooManyRequests
 	for _, i := range batch {
 		// A push that failed other than by refusal may have locked some.
 		r.pushed[i] = !refused
@@ -284,13 +307,15 @@ func (r *rollout) push(ctx context.Context, batch []int) []int {
 		return batch
 	case ctx.Err() != nil:
 		return nil // not started: the sweep unlocks what the push may have locked
-	case apiErr != nil && len(batch) > 1 && !fatal(err):
+	case refused && len(batch) > 1 && !fatal(err):
+		// Refused for what it names (a stale id, say): split it. A 429 or
+		// a 5xx says nothing of the ids, and is not split.
 		half := len(batch) / 2
 		return append(r.push(ctx, batch[:half]), r.push(ctx, batch[half:])...)
 	}
 	for _, i := range batch {
-		id := r.results[i].IntegrationID
-		res := RolloutResult{Status: RolloutFailed, Err: &ManagedUpdateError{IntegrationID: id, Version: r.version, Step: StepPush, Err: err}}
+		id := r.ids[i]
+		res := RolloutResult{Status: RolloutFailed, Err: r.s.c.redactError(&ManagedUpdateError{IntegrationID: id, Version: r.version, Step: StepPush, Err: err})}
 		if !refused {
 			uerr := r.unlock(ctx, id)
 			res.Locked = uerr != nil && !errors.Is(uerr, ErrNotFound)
@@ -305,9 +330,10 @@ func (r *rollout) update(ctx context.Context, i int) {
 	if ctx.Err() != nil {
 		return // not started: the sweep unlocks it
 	}
-	id := r.results[i].IntegrationID
-	_, from, err := r.in.managedUpdateFrom(ctx, id, r.version, r.fn, r.opts.UpdateOptions...)
-	res := RolloutResult{FromVersion: from, Status: RolloutUpdated}
+	id := r.ids[i]
+	_, read, err := r.in.managedUpdateFrom(ctx, id, r.version, r.fn, r.opts.UpdateOptions...)
+	res := RolloutResult{FromVersion: read.version, Status: RolloutUpdated}
+	locked := r.pushed[i] || read.locked // the push, or an earlier one, locked it
 	var mue *ManagedUpdateError
 	if err != nil && ctx.Err() != nil && (!errors.As(err, &mue) || mue.Step == StepRead) {
 		return // stopped before anything was done: not started
@@ -316,17 +342,20 @@ func (r *rollout) update(ctx context.Context, i int) {
 	case err == nil:
 	case errors.Is(err, ErrVersionNotNewer):
 		res.Status = RolloutAlreadyCurrent
-		if r.pushed[i] {
+		if locked {
 			res.Locked = r.unlock(ctx, id) != nil
 		}
 	case errors.As(err, &mue):
 		res.Status, res.Err = RolloutFailed, err
-		res.Locked = mue.OutcomeUnknown || mue.UnlockErr != nil || (!mue.Unlocked && r.pushed[i])
+		res.Locked = mue.OutcomeUnknown || mue.UnlockErr != nil || (!mue.Unlocked && locked)
 		if res.Locked {
 			res.Locked = r.unlock(ctx, id) != nil // a second try
 		}
 	default:
-		res.Status, res.Err, res.Locked = RolloutFailed, err, r.pushed[i]
+		res.Status, res.Err, res.Locked = RolloutFailed, err, locked
+		if locked {
+			res.Locked = r.unlock(ctx, id) != nil
+		}
 	}
 	r.finish(i, res)
 }
@@ -342,7 +371,7 @@ func (r *rollout) unlock(ctx context.Context, id string) error {
 
 // finish records install i's result and reports it.
 func (r *rollout) finish(i int, res RolloutResult) {
-	res.IntegrationID = r.results[i].IntegrationID
+	res.IntegrationID = r.results[i].IntegrationID // redacted
 	if res.FromVersion == "" {
 		res.FromVersion = r.results[i].FromVersion
 	}
@@ -389,7 +418,7 @@ func (r *rollout) sweep(ctx context.Context) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := r.unlock(ctx, r.results[i].IntegrationID); err != nil {
+			if err := r.unlock(ctx, r.ids[i]); err != nil {
 				res.Locked, res.Err = true, fmt.Errorf("integratorio: unlocking after the rollout stopped: %w", err)
 			}
 			r.finish(i, res)
@@ -411,6 +440,10 @@ func (r *rollout) err(ctx context.Context) error {
 	if failed == 0 && notStarted == 0 {
 		return nil
 	}
+	return r.s.c.redactError(r.summary(ctx, failed, notStarted))
+}
+
+func (r *rollout) summary(ctx context.Context, failed, notStarted int) error {
 	msg := fmt.Sprintf("integratorio: rollout of connector %s to %s: %d of %d installs failed, %d not started", r.conn, r.version, failed, len(r.results), notStarted)
 	if left := (&RolloutReport{Results: r.results}).LeftLocked(); len(left) > 0 {
 		msg += fmt.Sprintf(", %d left locked", len(left))

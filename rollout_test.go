@@ -277,10 +277,10 @@ func TestRolloutOnResultIsNeverConcurrent(t *testing.T) {
 // no 429, and leaves nothing locked.
 func TestRolloutPacedForTheBucketDrawsNo429(t *testing.T) {
 	t.Parallel()
-	const burst, perSecond = 20, 2000.0
+	const burst, perSecond = 100, 1500.0
 	srv := integratoriotest.NewServer(integratoriotest.WithRateLimit(burst, perSecond), integratoriotest.WithLatency(time.Millisecond))
 	defer srv.Close()
-	ids := fleet(t, srv, 150, "1.0.0")
+	ids := fleet(t, srv, 250, "1.0.0")
 	report, err := srv.Client(integratorio.WithRateLimit(perSecond, burst)).Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", markUpdated,
 		&integratorio.RolloutOptions{Concurrency: 16})
 	require.NoError(t, err)

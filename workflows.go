@@ -166,18 +166,23 @@ func (s *integrations) ManagedUpdate(ctx context.Context, id, version string, fn
 	return out, err
 }
 
-// managedUpdateFrom is ManagedUpdate, also reporting the version the
-// integration had when read ("" when it was not read).
-func (s *integrations) managedUpdateFrom(ctx context.Context, id, version string, fn func(*Integration) error, opts ...ManagedUpdateOption) (*Integration, string, error) {
+// readState is what a managed update found when it read the integration.
+type readState struct {
+	version string // "" when it was not read
+	locked  bool   // updateInProgress was true
+}
+
+// managedUpdateFrom is ManagedUpdate, also reporting what it read.
+func (s *integrations) managedUpdateFrom(ctx context.Context, id, version string, fn func(*Integration) error, opts ...ManagedUpdateOption) (*Integration, readState, error) {
 	if err := validateID(id); err != nil {
-		return nil, "", err
+		return nil, readState{}, err
 	}
 	if fn == nil {
-		return nil, "", invalidArgf("ManagedUpdate: nil update function")
+		return nil, readState{}, invalidArgf("ManagedUpdate: nil update function")
 	}
 	target, err := parseVersion(version)
 	if err != nil {
-		return nil, "", invalidArgf("ManagedUpdate: version %q is not MAJOR.MINOR.PATCH[-PRERELEASE]: %v", version, err)
+		return nil, readState{}, invalidArgf("ManagedUpdate: version %q is not MAJOR.MINOR.PATCH[-PRERELEASE]: %v", version, err)
 	}
 	cfg := managedUpdateConfig{unlockTimeout: 30 * time.Second}
 	for _, o := range opts {
@@ -188,15 +193,16 @@ func (s *integrations) managedUpdateFrom(ctx context.Context, id, version string
 	p, _ := s.docPath(id) // id is valid
 	unlockKey, err := s.c.locks.lock(ctx, p)
 	if err != nil {
-		return nil, "", fmt.Errorf("integratorio: ManagedUpdate %s: waiting for this client's other update of it: %w", id, err)
+		return nil, readState{}, fmt.Errorf("integratorio: ManagedUpdate %s: waiting for this client's other update of it: %w", id, err)
 	}
 	defer unlockKey()
-	var from string
-	out, err := s.managedUpdate(ctx, id, version, target, fn, cfg, &from)
-	return out, s.c.redactString(from), s.c.redactError(err)
+	var read readState
+	out, err := s.managedUpdate(ctx, id, version, target, fn, cfg, &read)
+	read.version = s.c.redactString(read.version)
+	return out, read, s.c.redactError(err)
 }
 
-func (s *integrations) managedUpdate(ctx context.Context, id, version string, target *semver.Version, fn func(*Integration) error, cfg managedUpdateConfig, from *string) (*Integration, error) {
+func (s *integrations) managedUpdate(ctx context.Context, id, version string, target *semver.Version, fn func(*Integration) error, cfg managedUpdateConfig, read *readState) (*Integration, error) {
 	fail := func(step string, cause error) *ManagedUpdateError {
 		return &ManagedUpdateError{IntegrationID: id, Version: version, Step: step, Err: cause}
 	}
@@ -205,7 +211,7 @@ func (s *integrations) managedUpdate(ctx context.Context, id, version string, ta
 	if err != nil {
 		return nil, fail(StepRead, err)
 	}
-	*from = in.Version
+	*read = readState{version: in.Version, locked: in.UpdateInProgress}
 	if in.Version != "" && !cfg.ignoreCurrentVersion {
 		current := s.c.redactString(in.Version)
 		// Build metadata is valid semver and plays no part in precedence:
@@ -306,14 +312,29 @@ func (s *integrations) unlock(ctx context.Context, cfg managedUpdateConfig, mue 
 }
 
 // mayHaveApplied reports whether a failed write may still have been
-// applied: anything but an answer from the server refusing it.
+// applied: not when it was refused before sending (bad input, a masked
+// secret, a wait for the pacer that ended, a connection that failed before
+// the request was written) nor when the server answered refusing it.
 func mayHaveApplied(err error) bool {
+	if errors.Is(err, ErrInvalidArgument) || notSent(err) {
+		return false
+	}
 	var apiErr *APIError
 	return !errors.As(err, &apiErr) || apiErr.StatusCode >= 500 || apiErr.mayHaveActed
 }
 
 // Unlock implements IntegrationsService.Unlock.
 func (s *integrations) Unlock(ctx context.Context, id string) (*Integration, error) {
+	p, err := s.docPath(id)
+	if err != nil {
+		return nil, err
+	}
+	// A read-modify-write like Modify: not while this client updates it.
+	unlockKey, err := s.c.locks.lock(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("integratorio: Unlock %s: waiting for this client's other update of it: %w", id, err)
+	}
+	defer unlockKey()
 	in, err := s.Get(ctx, id)
 	if err != nil || !in.UpdateInProgress {
 		return in, err
