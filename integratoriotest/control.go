@@ -205,12 +205,7 @@ func faultPath(pattern string) (string, error) {
 	if !strings.HasPrefix(pattern, "/") {
 		return "", fmt.Errorf("path %q must start with /", pattern)
 	}
-	if rest, ok := strings.CutPrefix(pattern, APIPrefix); ok && (rest == "" || rest[0] == '/') {
-		pattern = rest
-		if pattern == "" {
-			pattern = "/"
-		}
-	}
+	pattern = trimAPIPrefix(pattern)
 	if _, err := path.Match(pattern, ""); err != nil {
 		return "", fmt.Errorf("path %q is not a valid pattern: %v", pattern, err)
 	}

@@ -20,15 +20,28 @@ func OnMethod(method string) FaultOption {
 
 // OnPath makes a fault apply only to requests whose escaped path, relative
 // to the API root, matches pattern as in path.Match: "/integrations",
-// "/integrations/*", "/integrations/*/clone".
+// "/integrations/*", "/integrations/*/clone". A leading APIPrefix ("/v1")
+// is taken off, so "/v1/integrations/*" is the same pattern.
 //
 // OnPath panics on a malformed pattern, like regexp.MustCompile: it is meant
 // for tests.
 func OnPath(pattern string) FaultOption {
+	pattern = trimAPIPrefix(pattern)
 	if _, err := path.Match(pattern, ""); err != nil {
 		panic(fmt.Sprintf("integratoriotest: OnPath(%q): %v", pattern, err))
 	}
 	return func(f *fault) { f.pathPattern = pattern }
+}
+
+// trimAPIPrefix takes a leading APIPrefix off a path pattern.
+func trimAPIPrefix(pattern string) string {
+	switch rest, ok := strings.CutPrefix(pattern, APIPrefix); {
+	case ok && rest == "":
+		return "/"
+	case ok && rest[0] == '/':
+		return rest
+	}
+	return pattern
 }
 
 // fault is a misbehaviour waiting for matching requests.

@@ -199,3 +199,18 @@ func TestFaultMatching(t *testing.T) {
 	srv.FailNext(1, 0)
 	assert.Zero(t, srv.PendingFaults(), "zero counts and statuses add nothing")
 }
+
+func TestOnPathTakesTheAPIPrefixOff(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	id, err := srv.AddIntegrationJSON([]byte(`{"name":"x"}`))
+	require.NoError(t, err)
+	srv.FailNext(1, http.StatusTeapot, integratoriotest.OnPath(integratoriotest.APIPrefix+"/integrations/*"))
+	srv.FailNext(1, http.StatusConflict, integratoriotest.OnPath("/v1x/integrations/*")) // not the prefix: never matches
+	_, err = srv.Client(integratorio.WithRetryPolicy(integratorio.RetryPolicy{})).Integrations.Get(context.Background(), id)
+	var apiErr *integratorio.APIError
+	require.ErrorAs(t, err, &apiErr)
+	require.Equal(t, http.StatusTeapot, apiErr.StatusCode)
+	require.Equal(t, 1, srv.PendingFaults())
+}

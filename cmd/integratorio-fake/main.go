@@ -376,15 +376,9 @@ var faultAnswerHint = map[string]string{
 	"drop-next":       "",
 }
 
-// faultPath checks a path pattern and takes a leading /v1 off it, as the
-// control API does.
+// faultPath checks a path pattern before integratoriotest.OnPath, which
+// panics on a malformed one (and takes a leading /v1 off).
 func faultPath(pattern string) (string, error) {
-	if rest, ok := strings.CutPrefix(pattern, integratoriotest.APIPrefix); ok && (rest == "" || rest[0] == '/') {
-		pattern = rest
-		if pattern == "" {
-			pattern = "/"
-		}
-	}
 	if _, err := path.Match(pattern, ""); err != nil {
 		return "", fmt.Errorf("path %q is not a valid pattern: %v", pattern, err)
 	}
