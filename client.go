@@ -245,7 +245,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	}
 	c.Integrations = &integrations{plainLister[Integration, *Integration]{newResource[Integration](c, "/integrations", "integration")}}
 	c.Connectors = &connectors{c: c}
-	c.Flows = &flows{newResource[Flow](c, "/flows", "flow")}
+	c.Flows = &flows{scopedLister[Flow, *Flow]{newResource[Flow](c, "/flows", "flow")}}
 	c.Jobs = &jobs{newResource[Job](c, "/jobs", "job")}
 	c.Connections = &connections{scopedLister[Connection, *Connection]{newResource[Connection](c, "/connections", "connection")}}
 	c.Exports = &exports{scopedLister[Export, *Export]{newResource[Export](c, "/exports", "export")}}

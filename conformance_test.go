@@ -6,6 +6,7 @@ import (
 	"errors"
 	"iter"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -334,9 +335,9 @@ func TestConformanceFlows(t *testing.T) {
 		path: "/flows",
 		res:  func(c *Client) *resource[Flow, *Flow] { return c.Flows.(*flows).resource },
 		list: func(c *Client, o *ListOptions) iter.Seq2[*Flow, error] {
-			var fo *FlowListOptions
+			var fo *ResourceListOptions
 			if o != nil {
-				fo = &FlowListOptions{ListOptions: *o}
+				fo = &ResourceListOptions{ListOptions: *o}
 			}
 			return c.Flows.All(context.Background(), fo)
 		},
@@ -492,4 +493,41 @@ func FuzzScriptRoundTrip(f *testing.F) {
 
 func FuzzInstallRoundTrip(f *testing.F) {
 	fuzzRoundTrip[Install](f, `{"_id":"i","_integrationId":"n","version":"1.0.0","x":[1]}`)
+}
+
+// Every service names the same thing the same way: each Clone returns a
+// *Cloned[T] of the service's model, and no two List option types have
+// one shape (flows, connections, exports and imports share
+// ResourceListOptions).
+func TestServicesNameTheSameThingsTheSameWay(t *testing.T) {
+	clientType := reflect.TypeOf(Client{})
+	shapes := map[string]reflect.Type{} // the fields of a List option type: the type
+	clones, lists := 0, 0
+	for i := range clientType.NumField() {
+		f := clientType.Field(i)
+		if !f.IsExported() || f.Type.Kind() != reflect.Interface {
+			continue
+		}
+		if m, ok := f.Type.MethodByName("Clone"); ok {
+			clones++
+			out := m.Type.Out(0)
+			assert.True(t, out.Kind() == reflect.Pointer && strings.HasPrefix(out.Elem().Name(), "Cloned["),
+				"%s.Clone returns %v, want a *Cloned[T] like every other clone", f.Name, out)
+		}
+		if m, ok := f.Type.MethodByName("List"); ok {
+			lists++
+			opts := m.Type.In(1).Elem()
+			var shape []string
+			for j := range opts.NumField() {
+				shape = append(shape, opts.Field(j).Name+" "+opts.Field(j).Type.String()+" "+string(opts.Field(j).Tag))
+			}
+			key := strings.Join(shape, "; ")
+			if other, ok := shapes[key]; ok && other != opts {
+				t.Errorf("%s.List takes %v, which has the shape of %v: use one type", f.Name, opts, other)
+			}
+			shapes[key] = opts
+		}
+	}
+	assert.GreaterOrEqual(t, clones, 4, "services with Clone")
+	assert.GreaterOrEqual(t, lists, 7, "services with List")
 }

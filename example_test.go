@@ -154,7 +154,7 @@ func ExampleIntegrationsService_Clone() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(res.Integration.ID, res.Integration.Name)
+	fmt.Println(res.Document.ID, res.Document.Name)
 	// Output: 6a0000000000000000000001 Acme Corp - Orders
 }
 

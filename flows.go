@@ -17,7 +17,7 @@ type FlowsService interface {
 	// timezone, disabled and some page generator members.
 	Documents[Flow]
 	// Lister gives List and All, of one integration with IntegrationID.
-	Lister[Flow, FlowListOptions]
+	Lister[Flow, ResourceListOptions]
 	// Clone copies the flow into an integration; see FlowCloneOptions.
 	Clone(ctx context.Context, id string, opts *FlowCloneOptions) (*Cloned[Flow], error)
 	// Run starts the flow (POST /flows/{id}/run) and returns the job that
@@ -98,14 +98,6 @@ type PageProcessor struct {
 	state docState
 }
 
-// FlowListOptions narrows a list of flows.
-type FlowListOptions struct {
-	ListOptions
-	// IntegrationID lists the flows of one integration
-	// (/integrations/{id}/flows).
-	IntegrationID string `url:"-"`
-}
-
 // FlowCloneOptions is the body of a flow clone.
 type FlowCloneOptions struct {
 	// IntegrationID is the integration the copy goes to (required).
@@ -120,21 +112,10 @@ type FlowCloneOptions struct {
 
 // flows implements FlowsService.
 type flows struct {
-	*resource[Flow, *Flow]
+	scopedLister[Flow, *Flow]
 }
 
 var _ FlowsService = (*flows)(nil)
-
-func (s *flows) List(ctx context.Context, opts *FlowListOptions) ([]*Flow, error) {
-	return collect(s.All(ctx, opts))
-}
-
-func (s *flows) All(ctx context.Context, opts *FlowListOptions) iter.Seq2[*Flow, error] {
-	if opts == nil {
-		return s.scoped(ctx, nil, "")
-	}
-	return s.scoped(ctx, &opts.ListOptions, opts.IntegrationID)
-}
 
 func (s *flows) Clone(ctx context.Context, id string, opts *FlowCloneOptions) (*Cloned[Flow], error) {
 	if opts == nil || opts.IntegrationID == "" {

@@ -22,7 +22,7 @@ func TestFlowsListOfOneIntegration(t *testing.T) {
 		rec.wrap(jsonResponder(200, []byte(`[{"_id":"f1","name":"A","routers":[]},{"_id":"f2","name":"B"}]`))))
 	mt.RegisterResponder(http.MethodGet, testRoot+"/flows", httpmock.NewStringResponder(204, ""))
 	ctx := context.Background()
-	got, err := c.Flows.List(ctx, &FlowListOptions{IntegrationID: "i1", ListOptions: ListOptions{Exclude: []string{"routers"}}})
+	got, err := c.Flows.List(ctx, &ResourceListOptions{IntegrationID: "i1", ListOptions: ListOptions{Exclude: []string{"routers"}}})
 	require.NoError(t, err)
 	require.Len(t, got, 2)
 	assert.Equal(t, "B", got[1].Name)
@@ -34,7 +34,7 @@ func TestFlowsListOfOneIntegration(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, all, "204 with no body is an empty list")
 
-	_, err = c.Flows.List(ctx, &FlowListOptions{IntegrationID: "a/b"})
+	_, err = c.Flows.List(ctx, &ResourceListOptions{IntegrationID: "a/b"})
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 	assert.Equal(t, 2, mt.GetTotalCallCount())
 }

@@ -16,12 +16,13 @@ type IntegrationsService interface {
 	Documents[Integration]
 	// Lister gives List and All.
 	Lister[Integration, ListOptions]
-	// Clone copies the integration and returns the copy. When the API
-	// answers with the list of created resources, Clone reads the new
-	// integration; if that fails, it returns the CloneResult (with Created
-	// filled) together with an error matching ErrUnknownOutcome. Clone is
-	// not retried once the request may have reached the server.
-	Clone(ctx context.Context, id string, opts *CloneOptions) (*CloneResult, error)
+	// Clone copies the integration and returns the copy in Document. When
+	// the API answers with the list of created resources, Clone reads the
+	// new integration; if that fails, it returns the *Cloned (with Created
+	// filled and no Document) together with an error matching
+	// ErrUnknownOutcome. Clone is not retried once the request may have
+	// reached the server.
+	Clone(ctx context.Context, id string, opts *CloneOptions) (*Cloned[Integration], error)
 	// ManagedUpdate runs a SmartConnector managed update on one
 	// integration, in the order that never locks a user out:
 	//
@@ -142,15 +143,6 @@ type CloneOptions struct {
 	Sandbox *bool `json:"sandbox,omitempty"`
 }
 
-// CloneResult is what a clone produced.
-type CloneResult struct {
-	// Integration is the new integration; always set on success.
-	Integration *Integration
-	// Created lists the resources the clone created, when the API answered
-	// with that list rather than the document.
-	Created []ClonedResource
-}
-
 // ClonedResource is one resource created by a clone.
 type ClonedResource struct {
 	// Model is the kind of resource: "Integration", "Flow", "Export", ...
@@ -168,18 +160,14 @@ type integrations struct {
 
 var _ IntegrationsService = (*integrations)(nil)
 
-func (s *integrations) Clone(ctx context.Context, id string, opts *CloneOptions) (*CloneResult, error) {
+func (s *integrations) Clone(ctx context.Context, id string, opts *CloneOptions) (*Cloned[Integration], error) {
 	if opts == nil {
 		opts = &CloneOptions{}
 	}
 	if err := validConnectionMap(opts.ConnectionMap); err != nil {
 		return nil, err
 	}
-	in, created, err := s.clone(ctx, id, opts, "Integration")
-	if in == nil && created == nil {
-		return nil, err
-	}
-	return &CloneResult{Integration: in, Created: created}, err
+	return s.cloned(ctx, id, opts, "Integration")
 }
 
 // validConnectionMap refuses a connection map with an empty id.

@@ -206,7 +206,7 @@ func TestCloneAnsweredWithTheDocument(t *testing.T) {
 		ConnectionMap: map[string]string{"oldConn": "newConn"},
 	})
 	require.NoError(t, err)
-	assert.Equal(t, "copy1", res.Integration.ID)
+	assert.Equal(t, "copy1", res.Document.ID)
 	assert.Empty(t, res.Created)
 	require.Len(t, rec.reqs, 1)
 	assert.JSONEq(t, `{"name":"Acme","tag":"acme","sandbox":false,"connectionMap":{"oldConn":"newConn"}}`, string(rec.reqs[0].Body))
@@ -221,7 +221,7 @@ func TestCloneAnsweredWithCreatedResourcesFetchesTheIntegration(t *testing.T) {
 	mt.RegisterResponder(http.MethodGet, testRoot+"/integrations/copy2", rec.wrap(jsonResponder(200, []byte(`{"_id":"copy2","name":"Copy"}`))))
 	res, err := c.Integrations.Clone(context.Background(), "tmpl", nil)
 	require.NoError(t, err)
-	assert.Equal(t, "copy2", res.Integration.ID)
+	assert.Equal(t, "copy2", res.Document.ID)
 	assert.Equal(t, []ClonedResource{{"Flow", "f1", "Orders"}, {"Integration", "copy2", "Copy"}}, res.Created)
 	require.Len(t, rec.reqs, 2)
 	assert.JSONEq(t, `{}`, string(rec.reqs[0].Body), "nil options send an empty object")

@@ -316,7 +316,7 @@ func (r *resource[T, P]) scoped(ctx context.Context, opts *ListOptions, integrat
 }
 
 // ResourceListOptions narrows a list of a resource that belongs to
-// integrations (connections, exports, imports).
+// integrations (flows, connections, exports, imports).
 type ResourceListOptions struct {
 	ListOptions
 	// IntegrationID lists the documents of one integration

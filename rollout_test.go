@@ -278,7 +278,7 @@ func TestRolloutOnResultIsNeverConcurrent(t *testing.T) {
 func TestRolloutPacedForTheBucketDrawsNo429(t *testing.T) {
 	t.Parallel()
 	const burst, perSecond = 100, 1500.0
-	srv := integratoriotest.NewServer(integratoriotest.WithRateLimit(burst, perSecond), integratoriotest.WithLatency(time.Millisecond))
+	srv := integratoriotest.NewServer(integratoriotest.WithRateLimit(perSecond, burst), integratoriotest.WithLatency(time.Millisecond))
 	defer srv.Close()
 	ids := fleet(t, srv, 250, "1.0.0")
 	report, err := srv.Client(integratorio.WithRateLimit(perSecond, burst)).Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", markUpdated,

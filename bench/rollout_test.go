@@ -39,7 +39,7 @@ func BenchmarkRollout(b *testing.B) {
 			var ratio, limited, locked float64
 			for range b.N {
 				b.StopTimer()
-				srv := integratoriotest.NewServer(integratoriotest.WithRateLimit(burst, perSecond), integratoriotest.WithLatency(latency))
+				srv := integratoriotest.NewServer(integratoriotest.WithRateLimit(perSecond, burst), integratoriotest.WithLatency(latency))
 				ids := seedFleet(b, srv, installs)
 				pace := integratorio.WithRateLimit(perSecond, burst)
 				if impl == "pool" {

@@ -47,7 +47,7 @@ func control(t *testing.T, srv *integratoriotest.Server, method, path, body stri
 // log and reports the counters; its own requests are never logged.
 func TestControlAPI(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, integratoriotest.WithControlAPI(), integratoriotest.WithClock(newFakeClock().Now), integratoriotest.WithRateLimit(100, 1))
+	srv := newServer(t, integratoriotest.WithControlAPI(), integratoriotest.WithClock(newFakeClock().Now), integratoriotest.WithRateLimit(1, 100))
 
 	a := control(t, srv, "POST", "/faults", `{"kind":"fail","status":503,"n":2,"method":"get","path":"/v1/integrations/*"}`)
 	require.Equal(t, http.StatusOK, a.status, "body: %s", a.body)

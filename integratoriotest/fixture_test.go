@@ -113,7 +113,7 @@ func walkthrough(ctx context.Context, c *integratorio.Client, beforeRetryStep fu
 	if err != nil {
 		return out, err
 	}
-	out = append(out, "clone: "+res.Integration.Name+" uses "+res.Integration.Install[0].ConnectionID)
+	out = append(out, "clone: "+res.Document.Name+" uses "+res.Document.Install[0].ConnectionID)
 
 	if beforeRetryStep != nil {
 		beforeRetryStep()

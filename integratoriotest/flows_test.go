@@ -92,14 +92,14 @@ func TestFlowsLifecycle(t *testing.T) {
 	require.ErrorIs(t, err, integratorio.ErrBadRequest)
 	assert.Equal(t, "invalid_field", apiCode(t, err), "only some members may be patched")
 
-	of1, err := c.Flows.List(ctx, &integratorio.FlowListOptions{IntegrationID: in1})
+	of1, err := c.Flows.List(ctx, &integratorio.ResourceListOptions{IntegrationID: in1})
 	require.NoError(t, err)
 	require.Len(t, of1, 1)
 	assert.Equal(t, f.ID, of1[0].ID)
-	_, err = c.Flows.List(ctx, &integratorio.FlowListOptions{IntegrationID: "5f0000000000000000000000"})
+	_, err = c.Flows.List(ctx, &integratorio.ResourceListOptions{IntegrationID: "5f0000000000000000000000"})
 	assert.ErrorIs(t, err, integratorio.ErrNotFound, "the flows of an unknown integration")
 
-	all, err := c.Flows.List(ctx, &integratorio.FlowListOptions{ListOptions: integratorio.ListOptions{Include: []string{"name"}}})
+	all, err := c.Flows.List(ctx, &integratorio.ResourceListOptions{ListOptions: integratorio.ListOptions{Include: []string{"name"}}})
 	require.NoError(t, err)
 	require.Len(t, all, 2)
 	assert.Empty(t, all[0].IntegrationID, "include projects the list")
@@ -125,7 +125,7 @@ func TestFlowsOfIntegrationPage(t *testing.T) {
 		}
 	}
 	var got []string
-	for f, err := range srv.Client().Flows.All(context.Background(), &integratorio.FlowListOptions{IntegrationID: in}) {
+	for f, err := range srv.Client().Flows.All(context.Background(), &integratorio.ResourceListOptions{IntegrationID: in}) {
 		require.NoError(t, err)
 		got = append(got, f.ID)
 	}

@@ -17,8 +17,8 @@ import (
 // 429 at once, without running, with the error code rate_limited and
 // Retry-After set to the whole seconds, rounded up and at least 1, until
 // the bucket has room for it again. The real service's documented bucket
-// is WithRateLimit(1000, 300). (The burst comes first here; the client's
-// integratorio.WithRateLimit takes the rate first.)
+// is WithRateLimit(300, 1000). The arguments come in the order of the
+// client's integratorio.WithRateLimit(perSecond, burst).
 //
 // A request is counted when it arrives, before its token is checked and
 // before it is routed, so unauthorized requests and requests for unknown
@@ -34,7 +34,7 @@ import (
 //
 // burst below 1 or perSecond not positive leaves the server unlimited, the
 // default.
-func WithRateLimit(burst int, perSecond float64) Option {
+func WithRateLimit(perSecond float64, burst int) Option {
 	return func(o *options) {
 		if burst < 1 || !(perSecond > 0) || math.IsInf(perSecond, 0) {
 			o.rateBurst, o.ratePerSecond = 0, 0

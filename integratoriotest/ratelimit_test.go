@@ -43,7 +43,7 @@ func rateLimited(t *testing.T, a answer, retryAfter string) {
 func TestRateLimitBucket(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	srv := newServer(t, integratoriotest.WithClock(clock.Now), integratoriotest.WithRateLimit(3, 2))
+	srv := newServer(t, integratoriotest.WithClock(clock.Now), integratoriotest.WithRateLimit(2, 3)) // 2 a second, a burst of 3
 
 	for range 3 {
 		assert.Equal(t, http.StatusNoContent, rawReq(t, srv, "GET", "/integrations", "").status)
@@ -79,7 +79,7 @@ func TestRateLimitBucket(t *testing.T) {
 func TestRateLimitRetryAfterRoundsUp(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	srv := newServer(t, integratoriotest.WithClock(clock.Now), integratoriotest.WithRateLimit(2, 0.4)) // one drains in 2.5 s
+	srv := newServer(t, integratoriotest.WithClock(clock.Now), integratoriotest.WithRateLimit(0.4, 2)) // one drains in 2.5 s
 	for range 2 {
 		assert.Equal(t, http.StatusNoContent, rawReq(t, srv, "GET", "/integrations", "").status)
 	}
@@ -98,7 +98,7 @@ func TestRateLimitRetryAfterRoundsUp(t *testing.T) {
 func TestRateLimitPerToken(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	srv := newServer(t, integratoriotest.WithClock(clock.Now), integratoriotest.WithRateLimit(2, 1))
+	srv := newServer(t, integratoriotest.WithClock(clock.Now), integratoriotest.WithRateLimit(1, 2))
 	for range 2 {
 		assert.Equal(t, http.StatusNoContent, rawReq(t, srv, "GET", "/integrations", "").status)
 	}
@@ -122,7 +122,7 @@ func TestRateLimitPerToken(t *testing.T) {
 func TestRateLimitAndFaults(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	srv := newServer(t, integratoriotest.WithClock(clock.Now), integratoriotest.WithRateLimit(2, 1))
+	srv := newServer(t, integratoriotest.WithClock(clock.Now), integratoriotest.WithRateLimit(1, 2))
 	srv.FailNext(2, http.StatusServiceUnavailable)
 	srv.RateLimitNext(1, 0)
 	for range 2 {
@@ -151,7 +151,7 @@ func TestRateLimitAndFaults(t *testing.T) {
 func TestRateLimitConcurrent(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	srv := newServer(t, integratoriotest.WithClock(clock.Now), integratoriotest.WithRateLimit(10, 1))
+	srv := newServer(t, integratoriotest.WithClock(clock.Now), integratoriotest.WithRateLimit(1, 10))
 	var wg sync.WaitGroup
 	var ok, limited atomic.Int64
 	for range 50 {
@@ -186,7 +186,7 @@ func TestRateLimitConcurrent(t *testing.T) {
 // limited.
 func TestRateLimitOff(t *testing.T) {
 	t.Parallel()
-	for _, opt := range []integratoriotest.Option{nil, integratoriotest.WithRateLimit(0, 10), integratoriotest.WithRateLimit(5, 0), integratoriotest.WithRateLimit(5, -1)} {
+	for _, opt := range []integratoriotest.Option{nil, integratoriotest.WithRateLimit(10, 0), integratoriotest.WithRateLimit(0, 5), integratoriotest.WithRateLimit(-1, 5)} {
 		srv := newServer(t, integratoriotest.WithClock(newFakeClock().Now), opt)
 		for range 20 {
 			require.Equal(t, http.StatusNoContent, rawReq(t, srv, "GET", "/integrations", "").status)
@@ -203,7 +203,7 @@ func TestRateLimitSDKRetriesTransparently(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
 	steps := func() time.Time { return start.Add(time.Since(start).Truncate(time.Second)) }
-	srv := newServer(t, integratoriotest.WithClock(steps), integratoriotest.WithRateLimit(5, 1000))
+	srv := newServer(t, integratoriotest.WithClock(steps), integratoriotest.WithRateLimit(1000, 5))
 	id := seed(t, srv, `{"name":"n"}`)
 	c := srv.Client()
 	for i := range 20 {

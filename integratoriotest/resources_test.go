@@ -90,7 +90,7 @@ func TestLoadDirSubfolders(t *testing.T) {
 
 	c := srv.Client()
 	ctx := context.Background()
-	flows, err := c.Flows.List(ctx, &integratorio.FlowListOptions{IntegrationID: "i1"})
+	flows, err := c.Flows.List(ctx, &integratorio.ResourceListOptions{IntegrationID: "i1"})
 	require.NoError(t, err)
 	require.Len(t, flows, 2)
 	assert.Equal(t, "first", flows[0].Name)

@@ -186,7 +186,7 @@ func TestSDKCloneMapsConnections(t *testing.T) {
 		ConnectionMap: map[string]string{"c-shop": "n-shop", "c-ns": "n-ns"},
 	})
 	require.NoError(t, err)
-	in := res.Integration
+	in := res.Document
 	require.NotNil(t, in)
 	assert.Empty(t, res.Created)
 	assert.Regexp(t, hexID, in.ID)
@@ -240,8 +240,8 @@ func TestSDKCloneWithoutMapKeepsIDs(t *testing.T) {
 
 	res, err := srv.Client().Integrations.Clone(context.Background(), integratoriotest.SampleSmartConnectorID, nil)
 	require.NoError(t, err)
-	assert.Equal(t, "Clone - BigCommerce - NetSuite Connector", res.Integration.Name)
-	assert.Equal(t, integratoriotest.SampleNetSuiteConnectionID, res.Integration.Install[0].ConnectionID)
+	assert.Equal(t, "Clone - BigCommerce - NetSuite Connector", res.Document.Name)
+	assert.Equal(t, integratoriotest.SampleNetSuiteConnectionID, res.Document.Install[0].ConnectionID)
 }
 
 // With CloneReturnsCreated the answer is the created-resources list, and
@@ -254,11 +254,11 @@ func TestSDKCloneCreatedResourcesAnswer(t *testing.T) {
 	res, err := srv.Client().Integrations.Clone(context.Background(), src, &integratorio.CloneOptions{Name: "Copy"})
 	require.NoError(t, err)
 	require.Len(t, res.Created, 1)
-	assert.Equal(t, integratorio.ClonedResource{Model: "Integration", ID: res.Integration.ID, Name: "Copy"}, res.Created[0])
-	assert.Equal(t, "Copy", res.Integration.Name)
+	assert.Equal(t, integratorio.ClonedResource{Model: "Integration", ID: res.Document.ID, Name: "Copy"}, res.Created[0])
+	assert.Equal(t, "Copy", res.Document.Name)
 	assert.Equal(t, []string{
 		"POST /integrations/" + src + "/clone 201",
-		"GET /integrations/" + res.Integration.ID + " 200",
+		"GET /integrations/" + res.Document.ID + " 200",
 	}, statuses(srv))
 }
 
@@ -327,7 +327,7 @@ func TestLastModifiedStrictlyIncreasing(t *testing.T) {
 	cl, err := c.Integrations.Clone(ctx, a.ID, nil)
 	require.NoError(t, err)
 
-	times := []time.Time{a.LastModified, b.LastModified, p.LastModified, cl.Integration.LastModified}
+	times := []time.Time{a.LastModified, b.LastModified, p.LastModified, cl.Document.LastModified}
 	for i := 1; i < len(times); i++ {
 		assert.Equal(t, times[i-1].Add(time.Millisecond), times[i], "write %d", i)
 	}

@@ -176,7 +176,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 		integratoriotest.WithLatency(*latency),
 	}
 	if *ratePerSecond > 0 {
-		opts = append(opts, integratoriotest.WithRateLimit(*rateBurst, *ratePerSecond))
+		opts = append(opts, integratoriotest.WithRateLimit(*ratePerSecond, *rateBurst))
 	}
 	switch *cloneResp {
 	case "document":

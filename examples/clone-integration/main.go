@@ -105,7 +105,7 @@ func run(ctx context.Context, w io.Writer, customer string) error {
 	if err != nil {
 		return err
 	}
-	in := res.Integration
+	in := res.Document
 	fmt.Fprintf(w, "  created %q (id %s, tag %s)\n", in.Name, in.ID, in.Tag)
 	fmt.Fprintf(w, "  registered connections: %s\n", strings.Join(in.RegisteredConnectionIDs, ", "))
 	for _, st := range in.InstallSteps {

@@ -49,7 +49,7 @@ func run(ctx context.Context, w io.Writer, client *integratorio.Client, id strin
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	defer tw.Flush()
 	fmt.Fprintln(tw, "\nKIND\tNAME\tID\tDETAIL")
-	err = each(client.Flows.All(ctx, &integratorio.FlowListOptions{IntegrationID: id}), func(f *integratorio.Flow) error {
+	err = each(client.Flows.All(ctx, &integratorio.ResourceListOptions{IntegrationID: id}), func(f *integratorio.Flow) error {
 		state := "enabled"
 		if f.Disabled {
 			state = "disabled"

@@ -152,7 +152,7 @@ func tour(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	clone := res.Integration
+	clone := res.Document
 	fmt.Fprintf(w, "  clone %q has id %s\n", clone.Name, clone.ID)
 	fmt.Fprintln(w, "  (the documentation's sample gives both connection steps one connection id, so both map alike)")
 	for _, st := range clone.Install {

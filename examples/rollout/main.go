@@ -83,7 +83,7 @@ func update(in *integratorio.Integration) error {
 func run(ctx context.Context, w io.Writer, cfg config) (*integratorio.RolloutReport, error) {
 	srv := integratoriotest.NewServer(
 		integratoriotest.WithLatency(cfg.latency),
-		integratoriotest.WithRateLimit(cfg.burst, cfg.perSecond))
+		integratoriotest.WithRateLimit(cfg.perSecond, cfg.burst))
 	defer srv.Close()
 	if err := seed(srv, cfg); err != nil {
 		return nil, err
