@@ -177,7 +177,9 @@ func TestRunServesUntilItsContextEnds(t *testing.T) {
 	defer cancel()
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- Run(ctx, []string{"-addr", "127.0.0.1:0", "-quiet", "-token", "run-token"}, &stdout, &stderr) }()
+	go func() {
+		done <- Run(ctx, []string{"-addr", "127.0.0.1:0", "-quiet", "-token", "run-token"}, &stdout, &stderr)
+	}()
 	var url string
 	require.Eventually(t, func() bool {
 		out := stdout.String()
