@@ -3,6 +3,7 @@ package integratoriotest_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -177,4 +178,61 @@ func TestRequestLogKeepsWhatDoesNotHoldTheToken(t *testing.T) {
 	assert.Equal(t, "include=name%2Cversion&x=%7E", reqs[0].Query)
 	assert.Equal(t, "/integrations", reqs[0].Path)
 	assert.Equal(t, []string{"t-1"}, reqs[0].Header.Values("X-Trace"))
+}
+
+// encodedTokenForms are ways a client may write logToken in a header value
+// or a body other than as itself: percent-encoded (upper- or lower-case
+// hex, every byte or only some, the letters in another case), JSON-escaped
+// (\u0074, upper-case hex digits), percent signs themselves JSON-escaped,
+// and mixes of these.
+func encodedTokenForms(tok string) map[string]string {
+	pct := func(s, format string) string {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			fmt.Fprintf(&b, format, s[i])
+		}
+		return b.String()
+	}
+	uEsc := func(s, format string) string {
+		var b strings.Builder
+		for _, r := range s {
+			fmt.Fprintf(&b, format, r)
+		}
+		return b.String()
+	}
+	return map[string]string{
+		"percent, upper-case hex":      pct(tok, "%%%02X"),
+		"percent, lower-case hex":      pct(tok, "%%%02x"),
+		"percent, some bytes":          pct(tok[:3], "%%%02X") + tok[3:8] + pct(tok[8:], "%%%02x"),
+		"percent, letters upper-cased": pct(strings.ToUpper(tok), "%%%02X"),
+		"raw, letters upper-cased":     strings.ToUpper(tok),
+		"JSON escapes":                 uEsc(tok, `\u%04x`),
+		"JSON escapes, upper-case hex": uEsc(tok, `\u%04X`),
+		"JSON-escaped percent signs":   uEsc(tok[:2], `\u0025%02x`) + tok[2:],
+		"mixed":                        uEsc(tok[:1], `\u%04x`) + pct(tok[1:5], "%%%02X") + tok[5:],
+	}
+}
+
+// A token written in any encoding is kept out of header values and bodies
+// (JSON, form-encoded, plain text) of the request log, and the rest of each
+// is kept.
+func TestRequestLogNeverHoldsAnEncodedTokenInHeaderValuesOrBodies(t *testing.T) {
+	t.Parallel()
+	for name, form := range encodedTokenForms(logToken) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, integratoriotest.WithToken(logToken))
+			send(t, srv, http.MethodGet, "/integrations", "", map[string]string{"X-Echo": "id=" + form + ";x=1"})
+			send(t, srv, http.MethodPost, "/integrations", `{"url":"https://h.example/?t=`+form+`","n":1}`, nil)
+			send(t, srv, http.MethodPost, "/integrations", "token "+form+" end", map[string]string{"Content-Type": "text/plain"})
+			send(t, srv, http.MethodPost, "/integrations", "a=1&b="+form, map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+			reqs := srv.Requests()
+			require.Len(t, reqs, 4)
+			assertLogHasNoToken(t, reqs, logToken)
+			assert.Equal(t, []string{"id=REDACTED;x=1"}, reqs[0].Header.Values("X-Echo"))
+			assert.JSONEq(t, `{"url":"https://h.example/?t=REDACTED","n":1}`, string(reqs[1].Body))
+			assert.Equal(t, "token REDACTED end", string(reqs[2].Body))
+			assert.Equal(t, "a=1&b=REDACTED", string(reqs[3].Body))
+		})
+	}
 }

@@ -9,9 +9,10 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/integratorio-go/integratorio/internal/redact"
 )
 
 // Request is a request the server received, as listed by Requests. It never
@@ -62,9 +63,6 @@ func (s *Server) ResetRequests() {
 	s.requests = nil
 }
 
-// redactedText replaces the server's token in the request log.
-const redactedText = "REDACTED"
-
 // logRequest appends r to the request log. The token is taken out of every
 // part of it first; see Request.
 func (s *Server) logRequest(r *http.Request, body []byte, status int, dropped bool) {
@@ -112,36 +110,21 @@ func (s *Server) logRedactor() *tokenRedactor {
 // tokenRedactor takes one token out of the parts of a logged request.
 type tokenRedactor struct {
 	token string
-	// re matches the token plain, path-escaped and query-escaped, in any
-	// case: header names reach the server canonicalized ("X-Tok-..."), and
-	// percent escapes may be written in either case. nil for no token.
-	re *regexp.Regexp
+	// red finds the token raw, JSON-escaped, percent-encoded or a mix of
+	// these, with its letters in any case: header names reach the server
+	// canonicalized ("X-Tok-..."). It is the SDK's own redaction.
+	red redact.Token
 }
 
 func newTokenRedactor(tok string) *tokenRedactor {
-	t := &tokenRedactor{token: tok}
-	var alts []string
-	for _, form := range []string{tok, url.PathEscape(tok), url.QueryEscape(tok)} {
-		if form != "" && !slices.Contains(alts, regexp.QuoteMeta(form)) {
-			alts = append(alts, regexp.QuoteMeta(form))
-		}
-	}
-	if len(alts) > 0 {
-		t.re = regexp.MustCompile("(?i)(?:" + strings.Join(alts, "|") + ")")
-	}
-	return t
+	return &tokenRedactor{token: tok, red: redact.NewFold(tok)}
 }
 
 // holds reports whether s holds the token in any form text replaces.
-func (t *tokenRedactor) holds(s string) bool { return t.re != nil && t.re.MatchString(s) }
+func (t *tokenRedactor) holds(s string) bool { return t.red.Holds([]byte(s)) }
 
 // text replaces the token in s.
-func (t *tokenRedactor) text(s string) string {
-	if !t.holds(s) {
-		return s
-	}
-	return t.re.ReplaceAllLiteralString(s, redactedText)
-}
+func (t *tokenRedactor) text(s string) string { return t.red.RedactString(s) }
 
 // path redacts an escaped path: each segment that holds the token once
 // unescaped (however its characters were escaped) is unescaped, redacted
@@ -160,7 +143,7 @@ func (t *tokenRedactor) path(p string) string {
 // query redacts a raw query (or a form-encoded body) as path does a path,
 // name and value of each parameter apart.
 func (t *tokenRedactor) query(q string) string {
-	if q == "" || t.re == nil {
+	if q == "" || t.token == "" {
 		return q
 	}
 	pairs := strings.Split(q, "&")
@@ -206,16 +189,15 @@ func (t *tokenRedactor) header(h http.Header) http.Header {
 	return out
 }
 
-// body redacts a body: the token as written, and, in a JSON body, in a
-// string or member name that holds it only once decoded ("\u0074ok..."),
-// the body then being logged re-encoded; in a form-encoded body, as query
-// does. A body that does not hold the token is logged as sent.
+// body redacts a body: the token as written (raw, JSON-escaped,
+// percent-encoded or a mix), and, in a JSON body, in a string or member
+// name that holds it only once decoded ("\u0025\u0037\u0034ok..."), the
+// body then being logged re-encoded; in a form-encoded body, as query does. A body that does not hold the token is logged as sent.
 func (t *tokenRedactor) body(b []byte, contentType string) []byte {
-	out := slices.Clone(b)
-	if t.re == nil {
+	out := slices.Clone(t.red.Redact(b))
+	if t.token == "" {
 		return out
 	}
-	out = t.re.ReplaceAllLiteral(out, []byte(redactedText))
 	if bytes.IndexByte(out, '\\') >= 0 && json.Valid(out) {
 		dec := json.NewDecoder(bytes.NewReader(out))
 		dec.UseNumber()

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -178,7 +180,7 @@ func TestServerOptions(t *testing.T) {
 		return srv.IntegrationIDs()
 	}
 	a, b := ids(), ids()
-	assert.Equal(t, a[1:], b[1:], "same seed, same ids (the first 8 hex digits are the creation second)")
+	assert.Equal(t, a, b, "same seed, same ids")
 	for _, id := range a {
 		assert.Regexp(t, hexID, id)
 	}
@@ -193,6 +195,34 @@ func TestServerOptions(t *testing.T) {
 	_, err := c.Integrations.List(context.Background(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, "integratorio-go/"+integratorio.Version+" suite", srv.Requests()[0].Header.Get("User-Agent"))
+}
+
+// Ids from WithIDSeed depend on the seed and the order of creations only,
+// never on the clock: servers whose clocks are years apart, or a clock that
+// moves between creations, assign the same ids.
+func TestSeededIDsDoNotDependOnTheClock(t *testing.T) {
+	t.Parallel()
+	ids := func(clock func() time.Time) []string {
+		srv := newServer(t, integratoriotest.WithIDSeed(42), integratoriotest.WithClock(clock))
+		for range 3 {
+			seed(t, srv, `{"name":"n"}`)
+		}
+		return srv.IntegrationIDs()
+	}
+	at := func(sec int64) func() time.Time { return func() time.Time { return time.Unix(sec, 0) } }
+	var n atomic.Int64
+	moving := func() time.Time { return time.Unix(1_700_000_000+n.Add(1)*3601, 0) }
+	a := ids(at(1_000_000_000))
+	assert.Equal(t, a, ids(at(2_000_000_000)), "clocks years apart")
+	assert.Equal(t, a, ids(moving), "a clock that moves between creations")
+	assert.Equal(t, a, ids(time.Now), "the wall clock")
+	assert.NotEqual(t, a, func() []string {
+		srv := newServer(t, integratoriotest.WithIDSeed(43))
+		seed(t, srv, `{"name":"n"}`)
+		seed(t, srv, `{"name":"n"}`)
+		seed(t, srv, `{"name":"n"}`)
+		return srv.IntegrationIDs()
+	}(), "another seed, other ids")
 }
 
 // LoadDir takes the directory's name literally and refuses a file.

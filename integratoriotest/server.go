@@ -210,8 +210,13 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithIDSeed makes the ids the server assigns deterministic: two servers
-// with the same seed, clock and sequence of requests assign the same ids.
-// Without it ids are random. Ids are always 24 lowercase hex digits.
+// with the same seed and sequence of creations assign the same ids,
+// whatever their clocks say (the ids' leading 8 hex digits, the creation
+// second of a MongoDB ObjectID, are then a constant, 5e0be100). Without it
+// ids are random and start with the creation second. Ids are always 24
+// lowercase hex digits. A recording stays the same when it is made again
+// only with WithIDSeed and a fixed clock (WithClock), since documents
+// carry createdAt and lastModified.
 func WithIDSeed(seed uint64) Option {
 	return func(o *options) { o.idSeed = &seed }
 }
@@ -258,11 +263,11 @@ func NewServer(opts ...Option) *Server {
 	}
 	s.initResources()
 	if o.idSeed != nil {
-		s.ids = newIDSource(*o.idSeed)
+		s.ids = newIDSource(*o.idSeed, true)
 	} else {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
-		s.ids = newIDSource(binary.LittleEndian.Uint64(b[:]))
+		s.ids = newIDSource(binary.LittleEndian.Uint64(b[:]), false)
 	}
 	s.routes()
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))

@@ -64,17 +64,31 @@ func (c *collection) ids() []string { return slices.Clone(c.order) }
 type idSource struct {
 	rnd     *rand.PCG
 	counter uint32
+	// seeded makes the seconds a constant (seededIDSecond) instead of the
+	// creation time, so that the ids depend on the seed and the sequence
+	// of creations only, never on the clock.
+	seeded bool
 }
 
-func newIDSource(seed uint64) idSource {
-	return idSource{rnd: rand.NewPCG(seed, seed^0x9e3779b97f4a7c15), counter: uint32(seed)}
+// seededIDSecond is the seconds part of every id of a server made with
+// WithIDSeed: 2020-01-01T00:00:00Z.
+const seededIDSecond = 1577836800
+
+// newIDSource returns a source of ids from seed; seeded tells that the
+// seed was chosen (WithIDSeed) rather than drawn at random.
+func newIDSource(seed uint64, seeded bool) idSource {
+	return idSource{rnd: rand.NewPCG(seed, seed^0x9e3779b97f4a7c15), counter: uint32(seed), seeded: seeded}
 }
 
 // next returns a new id for a document created at t. The caller holds
 // Server.mu.
 func (g *idSource) next(t time.Time) string {
 	var b [12]byte
-	binary.BigEndian.PutUint32(b[0:4], uint32(t.Unix()))
+	sec := uint32(t.Unix())
+	if g.seeded {
+		sec = seededIDSecond
+	}
+	binary.BigEndian.PutUint32(b[0:4], sec)
 	var r [8]byte
 	binary.LittleEndian.PutUint64(r[:], g.rnd.Uint64())
 	copy(b[4:9], r[:5])

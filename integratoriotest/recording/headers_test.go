@@ -32,11 +32,11 @@ var secretHeaders = map[string]string{
 	"X-Client-Password": "plain-password-8",
 	"X-Passwd":          "plain-passwd-9",
 	"X-Auth":            "plain-auth-10",
-	"X-Auth-User":       "plain-auth-11",
+	"X-Auth-Secret":     "plain-auth-11",
 	"X-Credential":      "plain-credential-12",
 	"X-Hub-Signature":   "plain-signature-13",
 	"X-Csrf-Token":      "plain-csrf-14",
-	"X-Cookie-Jar":      "plain-cookie-15",
+	"X-Session-Cookie":  "plain-cookie-15",
 	"x-lower-api-key":   "plain-lower-16",
 }
 

@@ -31,17 +31,39 @@ var neverRecorded = []string{"Authorization", "Proxy-Authorization", "Cookie", "
 //     they appear;
 //   - so are values that look like tokens: a Bearer or Basic credential, a
 //     run of 32 or more hex digits (even inside a word), a JSON Web Token;
-//   - and values named like secrets (a name holding, in any case, token,
-//     secret, password, passwd, key, auth, cookie, session, credential or
-//     signature): every value under a JSON member so named, at any depth;
-//     the value of a name/value pair whose name is one (an HTTP header list
-//     in a connection); query parameters so named, in the request's URL and
-//     in URLs anywhere in the text; every value of a kept header so named
-//     (KeepRequestHeaders("X-Api-Key") records "REDACTED").
+//   - and values named like secrets: every string and number under a JSON
+//     member so named, at any depth; the value of a name/value pair whose
+//     name is one (an HTTP header list in a connection); query parameters
+//     so named, in the request's URL and in URLs anywhere in the text;
+//     every value of a kept header so named (KeepRequestHeaders("X-Api-Key")
+//     records "REDACTED"). A name is a secret's when, in lower case with
+//     an "X-" prefix, separators and trailing digits taken out, it ends
+//     with password, passwd, passphrase, secret, token, credential,
+//     cookie, signature, authorization, authcode, apikey, accesskey,
+//     accesskeyid, privatekey, secretkey, signingkey, encryptionkey,
+//     hmackey, masterkey, sessionkey or sessionid (or a plural), or is
+//     encrypted: everything under it is redacted; or when it is key, auth,
+//     session, sig, pwd or pass: a string or number under it is redacted,
+//     an object is redacted member by member ("auth": {"type": "basic"}
+//     keeps its type). Celigo's own members that merely hold such a word
+//     ("retryDataKey", "reqAndResKey", "traceKey", "author",
+//     "sessionNumber", "tokenCount")
+//     are kept; ExemptNames keeps others.
 //
-// JSON bodies are re-encoded compactly; a body that is not UTF-8 is kept as
-// bytes (BodyBytes). Values given to RedactValues are redacted everywhere,
-// JSON numbers included.
+// A redacted value keeps its JSON type, so that a recording decodes into
+// the same Go types as the answer it was made from: a string becomes
+// "REDACTED" (an empty one stays empty), an integer 0, another number 0.0;
+// booleans and null hold no secret and are kept. JSON bodies are
+// re-encoded compactly; a body that is not UTF-8 is kept as bytes
+// (BodyBytes). Values given to RedactValues are redacted everywhere, JSON
+// numbers included.
+//
+// Recording the same requests against the fake again gives the same file
+// when the fake assigns the same ids and times: give it
+// integratoriotest.WithIDSeed and a fixed integratoriotest.WithClock (and,
+// when the client's token may appear, any token: it is redacted). URLs of
+// the recorded host are made host-relative, so the fake's port does not
+// matter, and only the headers asked for are kept (not Date).
 //
 // A Recorder is safe for concurrent use; exchanges are kept in the order
 // their responses arrived.
@@ -50,6 +72,7 @@ type Recorder struct {
 	reqHeaders []string
 	resHeaders []string
 	secrets    []string
+	keep       []string // ExemptNames, normalized
 
 	mu        sync.Mutex
 	exchanges []Exchange
@@ -80,6 +103,21 @@ func RedactValues(values ...string) RecorderOption {
 		for _, v := range values {
 			if v != "" {
 				r.secrets = append(r.secrets, v)
+			}
+		}
+	}
+}
+
+// ExemptNames keeps the values of members, query parameters and headers
+// with these names (compared as the name rule does: case, separators and
+// trailing digits aside) even where their names would make them secrets',
+// for names of an application's own that are not secrets ("sessionKey" of
+// a game, say). Values that look like tokens are still redacted.
+func ExemptNames(names ...string) RecorderOption {
+	return func(r *Recorder) {
+		for _, n := range names {
+			if n := normalName(n); n != "" {
+				r.keep = append(r.keep, n)
 			}
 		}
 	}
@@ -133,6 +171,7 @@ func (r *Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 
 	red := newRedactor(append(slices.Clone(r.secrets), requestSecrets(req.Header)...))
+	red.keep = r.keep
 	ex := Exchange{Request: Request{
 		Method: req.Method,
 		URL:    red.requestURL(req.URL),
@@ -215,7 +254,7 @@ func keepHeaders(h http.Header, names []string, red *redactor, u *url.URL) http.
 		}
 		// A header named like a secret (X-Api-Key, X-Session-Token) is
 		// one whatever its value looks like.
-		secret := secretNamed(n)
+		secret := red.named(n)
 		for _, v := range vs {
 			if secret {
 				out[n] = append(out[n], Redacted)

@@ -13,22 +13,85 @@ import (
 // Redacted replaces every secret the recorder removes.
 const Redacted = "REDACTED"
 
-// secretName is the part of a name (a JSON member, a query parameter, the
-// "name" of a name/value pair, a recorded header) that marks its value as a
-// secret, whatever the value looks like. It is matched case-insensitively
-// anywhere in the name: "key" covers api-key, apikey, accessKey and
-// private_key, "auth" covers Authorization and X-Auth-Token, "passw(or)d"
-// both spellings. It is the one name rule of the recorder; it errs on the
-// side of redacting ("monkey", "author" are redacted too).
-const secretName = `token|secret|passw(?:or)?d|key|auth|cookie|session|credential|signature`
+// A name (a JSON member, a query parameter, the "name" of a name/value
+// pair, a recorded header) marks its value as a secret when, in lower case
+// with an "X-" prefix, its separators (anything but letters and digits) and
+// trailing digits taken out, it ends with one of secretSuffixes or is one
+// of secretExactNames: "client_secret", "X-Auth-Token", "refreshToken",
+// "private-key", "X-Key" and "password2" name secrets; Celigo's own
+// "retryDataKey", "reqAndResKey", "traceKey", "author", "sessionNumber"
+// and "tokenCount" do not.
+var (
+	// secretSuffixes make every value under the member a secret, at any
+	// depth ("credentials": {"user": …, "pass": …}).
+	secretSuffixes = []string{
+		"password", "passwords", "passwd", "passphrase",
+		"secret", "secrets", "token", "tokens",
+		"credential", "credentials", "cookie", "cookies",
+		"signature", "authorization", "authcode", "authorizationcode",
+		"apikey", "accesskey", "accesskeyid", "privatekey", "secretkey",
+		"signingkey", "encryptionkey", "hmackey", "masterkey", "sessionkey",
+		"sessionid",
+	}
+	// secretWholeNames are secrets whole and at any depth too: a
+	// connection's "encrypted" members ("unencrypted" are not secrets).
+	secretWholeNames = []string{"encrypted"}
+	// secretExactNames are secrets when the name is the whole word and
+	// holds a string or a number: a webhook's "key" (Celigo masks it), an
+	// "auth" or "session" value, a shared access signature's "sig". An
+	// object under such a name ("auth": {"type": "basic", …}) is settings,
+	// redacted member by member.
+	secretExactNames = []string{"key", "auth", "session", "sig", "pwd", "pass"}
+)
 
-// secretKey matches the names of JSON members, query parameters and
-// headers whose values are secrets.
-var secretKey = regexp.MustCompile(`(?i)(` + secretName + `)`)
+// Kinds of secret names, as nameKind tells them.
+const (
+	notSecret     = iota
+	secretScalar  // a string or number under the name is a secret
+	secretSubtree // every value under the name, at any depth, is a secret
+)
 
-// secretNamed reports whether name (a JSON member, a query parameter, a
-// header) names a secret.
-func secretNamed(name string) bool { return secretKey.MatchString(name) }
+// normalName returns name as nameKind compares it: lower case, only
+// letters and digits, without an "X-" prefix or trailing digits.
+func normalName(name string) string {
+	if len(name) > 2 && (name[0] == 'x' || name[0] == 'X') && (name[1] == '-' || name[1] == '_') {
+		name = name[2:]
+	}
+	b := make([]byte, 0, len(name))
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			b = append(b, c)
+		case 'A' <= c && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		}
+	}
+	return strings.TrimRight(string(b), "0123456789")
+}
+
+// nameKind tells whether name (a JSON member, a query parameter, a header)
+// names a secret, and how much of what it holds is secret.
+func nameKind(name string) int {
+	n := normalName(name)
+	switch {
+	case n == "":
+		return notSecret
+	case slices.Contains(secretWholeNames, n):
+		return secretSubtree
+	case slices.Contains(secretExactNames, n):
+		return secretScalar
+	}
+	for _, suf := range secretSuffixes {
+		if strings.HasSuffix(n, suf) {
+			return secretSubtree
+		}
+	}
+	return notSecret
+}
+
+// secretNamed reports whether name names a secret of either kind.
+func secretNamed(name string) bool { return nameKind(name) != notSecret }
 
 // Values that look like tokens wherever they appear: a long run of hex
 // digits, even inside a word such as "shpat_<hex>" (integrator.io API
@@ -44,11 +107,33 @@ var tokenPatterns = []*regexp.Regexp{
 var credential = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]+)`)
 
 // Name-based rules for text that is not decoded JSON: a query parameter
-// (in a URL anywhere in the text) or a JSON member named like a secret.
+// (in a URL anywhere in the text) or a JSON member, redacted when
+// secretNamed says its name is a secret's.
 var (
-	secretParam  = regexp.MustCompile(`(?i)([?&;][^=&;#\s<>"']*(?:` + secretName + `)[^=&;#\s<>"']*=)([^&;#\s<>"']+)`)
-	secretMember = regexp.MustCompile(`(?i)("(?:[^"\\]|\\.)*(?:` + secretName + `)(?:[^"\\]|\\.)*"\s*:\s*)("(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*)`)
+	textParam  = regexp.MustCompile(`([?&;])([^=&;#\s<>"']+)=([^&;#\s<>"']+)`)
+	textMember = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"(\s*:\s*)("(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*)`)
 )
+
+// placeholder returns what replaces a secret JSON value: a value of the
+// same JSON type, so that a recording decodes into the same Go types as
+// the answer it was made from. A string becomes "REDACTED" (an empty one
+// stays empty), an integer 0, another number 0.0; booleans and null hold
+// no secret and are kept.
+func placeholder(v any) any {
+	switch v := v.(type) {
+	case string:
+		if v == "" {
+			return v
+		}
+		return Redacted
+	case json.Number:
+		if strings.ContainsAny(v.String(), ".eE") {
+			return json.Number("0.0")
+		}
+		return json.Number("0")
+	}
+	return v
+}
 
 // looksLikeCredential tells a credential from a word: long, or holding a
 // digit or a padding '='.
@@ -60,7 +145,19 @@ func looksLikeCredential(s string) bool {
 type redactor struct {
 	secrets []string // exact values, e.g. the bearer token of the request
 	forms   []string // the secrets, plain and URL-escaped, without repeats
+	keep    []string // names never taken for secrets' (ExemptNames), normalized
 }
+
+// kind is nameKind, but notSecret for a name the user kept (ExemptNames).
+func (r *redactor) kind(name string) int {
+	if slices.Contains(r.keep, normalName(name)) {
+		return notSecret
+	}
+	return nameKind(name)
+}
+
+// named reports whether name names a secret and is not one the user kept.
+func (r *redactor) named(name string) bool { return r.kind(name) != notSecret }
 
 // newRedactor returns a redactor for the exact secrets given (empty ones
 // are ignored).
@@ -93,8 +190,32 @@ func (r *redactor) text(s string) string {
 	for _, re := range tokenPatterns {
 		s = re.ReplaceAllString(s, Redacted)
 	}
-	s = secretParam.ReplaceAllString(s, "${1}"+Redacted)
-	return secretMember.ReplaceAllString(s, `${1}"`+Redacted+`"`)
+	s = textParam.ReplaceAllStringFunc(s, func(m string) string {
+		sub := textParam.FindStringSubmatch(m)
+		name, err := url.QueryUnescape(sub[2])
+		if err != nil {
+			name = sub[2]
+		}
+		if !r.named(name) {
+			return m
+		}
+		return sub[1] + sub[2] + "=" + Redacted
+	})
+	return textMember.ReplaceAllStringFunc(s, func(m string) string {
+		sub := textMember.FindStringSubmatch(m)
+		if !r.named(sub[1]) {
+			return m
+		}
+		val := sub[3]
+		switch {
+		case val == `""`:
+		case strings.HasPrefix(val, `"`):
+			val = `"` + Redacted + `"`
+		default:
+			val = string(placeholder(json.Number(val)).(json.Number))
+		}
+		return `"` + sub[1] + `"` + sub[2] + val
+	})
 }
 
 // isSecret reports whether v is one of the exact secrets.
@@ -107,32 +228,45 @@ func (r *redactor) isSecret(v string) bool {
 	return false
 }
 
-// value redacts a decoded JSON value and returns it. Every scalar under a
-// member named like a secret is redacted, at any depth.
+// value redacts a decoded JSON value and returns it. Every string and
+// number under a member named like a secret is replaced by its
+// placeholder, at any depth.
 func (r *redactor) value(v any, secret bool) any {
 	switch v := v.(type) {
 	case string:
-		if secret && v != "" {
-			return Redacted
+		if secret {
+			return placeholder(v)
 		}
 		return r.text(v)
 	case json.Number:
 		if secret || r.isSecret(v.String()) {
-			return Redacted
+			return placeholder(v)
 		}
 		return v
 	case map[string]any:
 		// A name/value pair such as {"name":"Authorization","value":"..."}
-		// (integrator.io's HTTP headers) names its secret in a sibling.
+		// (integrator.io's HTTP headers) names its secret in a sibling;
+		// its "key" is then that name, not a secret.
+		_, isPair := v["value"]
 		pairSecret := false
 		for _, k := range []string{"name", "key", "header"} {
-			if n, ok := v[k].(string); ok && secretNamed(n) {
+			if n, ok := v[k].(string); ok && isPair && r.named(n) {
 				pairSecret = true
 			}
 		}
 		out := make(map[string]any, len(v))
 		for k, e := range v {
-			s := secret || secretNamed(k) || (pairSecret && k == "value")
+			kind := r.kind(k)
+			if isPair && k == "key" {
+				kind = notSecret
+			}
+			s := secret || kind == secretSubtree || (pairSecret && k == "value")
+			if kind == secretScalar {
+				switch e.(type) {
+				case string, json.Number:
+					s = true
+				}
+			}
 			// Member names are redacted too: a server may key by a secret.
 			out[r.text(k)] = r.value(e, s)
 		}
@@ -209,7 +343,7 @@ func (r *redactor) requestURL(u *url.URL) string {
 	red := url.Values{}
 	for k, vs := range q {
 		for _, v := range vs {
-			if secretNamed(k) && v != "" {
+			if r.named(k) && v != "" {
 				v = Redacted
 			}
 			// Parameter names are redacted too.

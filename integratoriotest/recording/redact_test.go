@@ -58,6 +58,7 @@ func TestRecorderRedactsSecretsInEveryPlace(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name, secret string
+		placeholder  string // what replaces the secret; "REDACTED" when empty
 		h            http.HandlerFunc
 		target, body string
 		opts         []recording.RecorderOption
@@ -74,11 +75,11 @@ func TestRecorderRedactsSecretsInEveryPlace(t *testing.T) {
 			h: answer(`{"http":{"headers":[{"name":"Authorization","value":"Basic dXNlcjpodW50ZXIy"}]}}`)},
 		{name: "api key in a name/value header pair", secret: "k-live-42",
 			h: answer(`{"http":{"headers":[{"name":"x-api-key","value":"k-live-42"}]}}`)},
-		{name: "RedactValues value held as a number", secret: "987654321",
+		{name: "RedactValues value held as a number", secret: "987654321", placeholder: `"accountPin": 0`,
 			h: answer(`{"accountPin":987654321}`), opts: []recording.RecorderOption{recording.RedactValues("987654321")}},
 		{name: "hyphenated member name", secret: "pk-value-1", h: answer(`{"private-key":"pk-value-1"}`)},
 		{name: "hyphenated query name", secret: "k-value-1", h: answer(""), target: "/v1/x?api-key=k-value-1"},
-		{name: "secret-named member holding a number", secret: "4242", h: answer(`{"password":4242}`)},
+		{name: "secret-named member holding a number", secret: "4242", placeholder: `"password": 0`, h: answer(`{"password":4242}`)},
 		{name: "secret-named member holding an object", secret: "inner-pass",
 			h: answer(`{"credentials":{"user":"u","pass":"inner-pass"}}`)},
 		{name: "JSON body after a byte-order mark", secret: "hunter2", h: answer("\ufeff{\"password\":\"hunter2\"}")},
@@ -92,7 +93,11 @@ func TestRecorderRedactsSecretsInEveryPlace(t *testing.T) {
 			}
 			file, _ := recordRaw(t, tc.h, "GET", target, tc.body, tc.opts...)
 			assert.NotContains(t, file, tc.secret)
-			assert.Contains(t, file, recording.Redacted)
+			want := tc.placeholder
+			if want == "" {
+				want = recording.Redacted
+			}
+			assert.Contains(t, file, want)
 		})
 	}
 }
@@ -290,7 +295,7 @@ func TestRecorderRedactsMoreSecretShapes(t *testing.T) {
 		{"Bearer credential of 16 letters", "abcdefghijklmnop", `{"note":"Bearer abcdefghijklmnop"}`},
 		{"Basic credential with padding", "YWJjOmRlZg==", `{"note":"Basic YWJjOmRlZg=="}`},
 		{"Basic credential with a digit", "dXNlcjpwYXNz1", `{"note":"basic dXNlcjpwYXNz1"}`},
-		{"secret-named number in text", "12345", "{\"a\":1}\n{\"password\": 12345}\n"},
+		{"secret-named string in NDJSON text", "hunter5", "{\"a\":1}\n{\"password\": \"hunter5\"}\n"},
 		{"secret-named string in text", "hunter4", "not json: {\"apiKey\": \"hunter4\"}"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package main
+package fakecli
 
 import (
 	"bytes"
@@ -168,4 +168,33 @@ func TestCloseWithinGivesUpOnAStalledClient(t *testing.T) {
 	}
 	assert.Contains(t, stderr.String(), "requests still open")
 	conn.Close() // lets the abandoned Close finish before the leak check
+}
+
+// Run, the entry point other commands call, serves until its context ends
+// and then returns 0 with the server closed.
+func TestRunServesUntilItsContextEnds(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, []string{"-addr", "127.0.0.1:0", "-quiet", "-token", "run-token"}, &stdout, &stderr)
+	}()
+	var url string
+	require.Eventually(t, func() bool {
+		out := stdout.String()
+		const prefix = "serving the integrator.io API at "
+		i := strings.Index(out, prefix)
+		if i < 0 || !strings.Contains(out[i:], "\n") {
+			return false
+		}
+		url = strings.TrimSpace(strings.SplitN(out[i+len(prefix):], "\n", 2)[0])
+		return true
+	}, 10*time.Second, 10*time.Millisecond, "Run never said where it serves; stderr: %s", &stderr)
+	status, _ := get(t, url+"/integrations", "run-token")
+	assert.Equal(t, http.StatusNoContent, status)
+	cancel()
+	assert.Equal(t, 0, <-done)
+	_, err := http.Get(url + "/integrations")
+	assert.Error(t, err, "the server is closed after Run returns")
 }
