@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -84,13 +85,30 @@ func TestRolloutUpdatesEveryInstall(t *testing.T) {
 	slices.Sort(want)
 	assert.Equal(t, want, seen, "OnResult once per install")
 
-	// Exactly which requests: one install-base read, pushes of five, then
-	// per install one read and one final write (the push locked it).
+	// Exactly which requests: one install-base read, pushes of at most
+	// five naming each install once, then per install one read and one
+	// final write (the push locked it).
 	count := map[string]int{}
+	pushed := map[string]int{}
 	for _, r := range srv.Requests() {
 		count[r.Method]++
+		if r.Method == http.MethodPut && strings.HasSuffix(r.Path, "/update") {
+			count["push"]++
+			var body struct{ IntegrationIDs []string `json:"_integrationIds"` }
+			require.NoError(t, json.Unmarshal(r.Body, &body))
+			assert.LessOrEqual(t, len(body.IntegrationIDs), 5, "PushBatchSize caps a push")
+			for _, id := range body.IntegrationIDs {
+				pushed[id]++
+			}
+		}
 	}
-	assert.Equal(t, map[string]int{http.MethodGet: 1 + len(ids), http.MethodPut: 3 + len(ids)}, count)
+	assert.Equal(t, len(ids), len(pushed))
+	for _, id := range ids {
+		assert.Equal(t, 1, pushed[id], "install %s pushed once", id)
+	}
+	assert.Equal(t, 1+len(ids), count[http.MethodGet])
+	assert.Equal(t, len(ids), count[http.MethodPut]-count["push"], "one final write per install")
+	assert.Len(t, count, 3, "GET and PUT only: %v", count)
 }
 
 func TestRolloutLeavesCurrentInstallsAloneAndResumes(t *testing.T) {
@@ -145,7 +163,7 @@ func TestRolloutIsolatesAStaleIDInThePush(t *testing.T) {
 	assert.Equal(t, stale, bad.IntegrationID)
 	var mue *integratorio.ManagedUpdateError
 	require.ErrorAs(t, bad.Err, &mue)
-	assert.Equal(t, integratorio.StepPush, mue.Step)
+	assert.Equal(t, integratorio.PhasePush, mue.Phase)
 	assert.ErrorIs(t, bad.Err, integratorio.ErrNotFound)
 	assert.False(t, bad.Locked)
 	require.ErrorAs(t, err, &mue, "the rollout's error reaches the first failure")
@@ -175,13 +193,13 @@ func TestRolloutFailuresAreUnlocked(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, integratorio.ErrBadRequest, "errors.As reaches the first failure")
 	assert.Equal(t, 3, report.Count(integratorio.RolloutFailed))
-	steps := map[int]string{1: integratorio.StepFinalWrite, 3: integratorio.StepRead, 4: integratorio.StepUpdateFunction}
+	steps := map[int]integratorio.Phase{1: integratorio.PhaseFinalWrite, 3: integratorio.PhaseRead, 4: integratorio.PhaseUpdateFunction}
 	for n, want := range steps {
 		r := report.Results[n]
 		assert.Equal(t, integratorio.RolloutFailed, r.Status, n)
 		var mue *integratorio.ManagedUpdateError
 		require.ErrorAs(t, r.Err, &mue, n)
-		assert.Equal(t, want, mue.Step, n)
+		assert.Equal(t, want, mue.Phase, n)
 		assert.False(t, r.Locked, "install %d is unlocked", n)
 	}
 	assert.ErrorIs(t, report.Results[4].Err, boom)
@@ -209,7 +227,11 @@ func TestRolloutCancelledMidwayLeavesNothingLocked(t *testing.T) {
 	require.Len(t, report.Results, len(ids))
 	assert.Equal(t, 2, report.Count(integratorio.RolloutUpdated))
 	assert.Positive(t, report.Count(integratorio.RolloutNotStarted))
-	assert.Equal(t, len(ids), report.Count(integratorio.RolloutUpdated)+report.Count(integratorio.RolloutFailed)+report.Count(integratorio.RolloutNotStarted))
+	// The install whose update the cancel cut short is cancelled, not
+	// failed: nothing failed.
+	assert.Zero(t, report.Count(integratorio.RolloutFailed))
+	assert.Equal(t, 1, report.Count(integratorio.RolloutCancelled))
+	assert.Equal(t, len(ids), report.Count(integratorio.RolloutUpdated)+report.Count(integratorio.RolloutCancelled)+report.Count(integratorio.RolloutNotStarted))
 	assert.Empty(t, report.LeftLocked())
 	requireUnlocked(t, srv, ids)
 	for _, r := range report.Results {

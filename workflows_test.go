@@ -140,7 +140,7 @@ func TestManagedUpdateFailingFunctionUnlocks(t *testing.T) {
 	require.ErrorIs(t, err, boom)
 	var mue *integratorio.ManagedUpdateError
 	require.ErrorAs(t, err, &mue)
-	assert.Equal(t, "update function", mue.Step)
+	assert.Equal(t, integratorio.Phase("update function"), mue.Phase)
 	assert.True(t, mue.Unlocked)
 	assert.Contains(t, err.Error(), "unlocked")
 
@@ -169,7 +169,7 @@ func TestManagedUpdateFailingFinalWriteUnlocks(t *testing.T) {
 	require.ErrorIs(t, err, integratorio.ErrBadRequest)
 	var mue *integratorio.ManagedUpdateError
 	require.ErrorAs(t, err, &mue)
-	assert.Equal(t, "final write", mue.Step)
+	assert.Equal(t, integratorio.Phase("final write"), mue.Phase)
 	assert.True(t, mue.Unlocked)
 	doc := stored(t, srv, id)
 	assert.Equal(t, "1.0.1", doc["version"])
@@ -226,7 +226,7 @@ func TestManagedUpdateRefusesBadVersionsBeforeWriting(t *testing.T) {
 			assert.Equal(t, id, vn.IntegrationID)
 			var mue *integratorio.ManagedUpdateError
 			require.ErrorAs(t, err, &mue, v)
-			assert.Equal(t, integratorio.StepVersionCheck, mue.Step)
+			assert.Equal(t, integratorio.PhaseVersionCheck, mue.Phase)
 			assert.False(t, mue.Unlocked, "nothing was locked or unlocked")
 		} else {
 			require.ErrorIs(t, err, integratorio.ErrInvalidArgument, v)
@@ -464,7 +464,7 @@ func TestManagedUpdateLostFinalAnswerAndFailedReadIsAnUnknownOutcome(t *testing.
 	})
 	var mue *integratorio.ManagedUpdateError
 	require.ErrorAs(t, err, &mue)
-	assert.Equal(t, "final write", mue.Step)
+	assert.Equal(t, integratorio.Phase("final write"), mue.Phase)
 	assert.True(t, mue.OutcomeUnknown)
 	assert.False(t, mue.Unlocked)
 	require.ErrorIs(t, err, integratorio.ErrUnknownOutcome)
@@ -593,7 +593,7 @@ func TestManagedUpdateFailingLockUnlocks(t *testing.T) {
 	})
 	var mue *integratorio.ManagedUpdateError
 	require.ErrorAs(t, err, &mue)
-	assert.Equal(t, "lock", mue.Step)
+	assert.Equal(t, integratorio.Phase("lock"), mue.Phase)
 	assert.True(t, mue.Unlocked)
 	assert.False(t, ran, "the function does not run without the lock")
 	assertLockedThenUnlocked(t, srv, id)
