@@ -94,7 +94,9 @@ func TestRolloutUpdatesEveryInstall(t *testing.T) {
 		count[r.Method]++
 		if r.Method == http.MethodPut && strings.HasSuffix(r.Path, "/update") {
 			count["push"]++
-			var body struct{ IntegrationIDs []string `json:"_integrationIds"` }
+			var body struct {
+				IntegrationIDs []string `json:"_integrationIds"`
+			}
 			require.NoError(t, json.Unmarshal(r.Body, &body))
 			assert.LessOrEqual(t, len(body.IntegrationIDs), 5, "PushBatchSize caps a push")
 			for _, id := range body.IntegrationIDs {
