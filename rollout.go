@@ -256,9 +256,13 @@ func (r *rollout) plan(ctx context.Context) error {
 		ids = base
 	}
 	r.index = make(map[string]int, len(ids))
-	for _, id := range ids {
+	for n, id := range ids {
 		if err := validateID(id); err != nil {
-			return fmt.Errorf("Rollout: integration %w", err)
+			from := "the install base"
+			if r.opts.IntegrationIDs != nil {
+				from = "IntegrationIDs"
+			}
+			return fmt.Errorf("integratorio: Rollout: integration %d of %s, nothing written: %w", n+1, from, err)
 		}
 		if _, dup := r.index[id]; dup {
 			continue
