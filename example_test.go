@@ -203,7 +203,7 @@ func ExampleIntegrationsService_ManagedUpdate() {
 	var mue *integratorio.ManagedUpdateError
 	switch {
 	case errors.As(err, &mue):
-		fmt.Println("failed at", mue.Step, "unlocked:", mue.Unlocked)
+		fmt.Println("failed at", mue.Phase, "unlocked:", mue.Unlocked)
 	case err != nil:
 		log.Fatal(err)
 	}

@@ -57,6 +57,12 @@ type IntegrationsService interface {
 	// when the integration is not locked. Use it to release an install
 	// that a push locked but that will not be updated (ManagedUpdate
 	// refuses a version that is not newer without writing anything).
+	//
+	// The unlock is always sendable: when the document holds a mask-like
+	// string ("******"), which the masked-secret guard keeps from being
+	// written back whole (ErrMaskedSecret), Unlock sends only
+	// updateInProgress, as a PATCH replacing /updateInProgress with false.
+	// ManagedUpdate and Rollout unlock the same way.
 	Unlock(ctx context.Context, id string) (*Integration, error)
 }
 

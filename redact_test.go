@@ -227,3 +227,44 @@ func TestRedactorMatchesEveryEncodingAndOnlyTheToken(t *testing.T) {
 	assert.Equal(t, "xxab/yyy", string(r.redactCut([]byte("xxab/yyy"), 8, false)), "nothing is cut, nothing is dropped")
 	assert.Equal(t, "xxREDACTED", string(r.redactCut([]byte("xxab/"), 8, true)), "a source cut short drops a tail that may start the token")
 }
+
+// requireNoTokenPiece fails if err's message holds the token or a half of it.
+func requireNoTokenPiece(t *testing.T, err error) {
+	t.Helper()
+	require.Error(t, err)
+	for _, p := range tokenPieces {
+		assert.NotContains(t, err.Error(), p)
+	}
+}
+
+// The id check never quotes the id it refuses: ids come from servers that
+// may echo the token, and the check has no client to redact with. A job id
+// answered by Run, and an install base's integration id, are refused
+// without the token.
+func TestRefusedIDsDoNotQuoteTheToken(t *testing.T) {
+	t.Parallel()
+	c, mt := regressionClient(t)
+	mt.RegisterResponder("POST", "=~/flows/f1/run$", httpmock.NewStringResponder(201, `{"_jobId":"job `+testToken+`"}`))
+	mt.RegisterResponder("GET", "=~/connectors/c1/installBase$", httpmock.NewStringResponder(200,
+		`[{"_id":"in1","_integrationId":"x/`+testToken+`","version":"1.0.0","updateInProgress":false}]`))
+
+	run, err := c.Flows.Run(context.Background(), "f1", nil)
+	if err == nil {
+		_, err = c.Jobs.Wait(context.Background(), run.JobID, nil)
+	}
+	requireNoTokenPiece(t, err)
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	assert.Contains(t, err.Error(), `' '`, "names the character refused")
+
+	_, err = c.Connectors.Rollout(context.Background(), "c1", "1.1.0", func(*Integration) error { return nil }, nil)
+	requireNoTokenPiece(t, err)
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	assert.Contains(t, err.Error(), `'/'`)
+	assert.Equal(t, 2, mt.GetTotalCallCount(), "only the run and the install base: nothing pushed")
+
+	for _, id := range []string{"a " + testToken, testToken + "?", "x\x00" + testToken} {
+		requireNoTokenPiece(t, validateID(id))
+		_, err := c.Integrations.Get(context.Background(), id)
+		requireNoTokenPiece(t, err)
+	}
+}

@@ -58,7 +58,7 @@ func TestManagedUpdateAFinalWriteThePacerHeldBackIsNotAnUnknownOutcome(t *testin
 	if !errors.As(err, &mue) {
 		t.Fatal(err)
 	}
-	t.Logf("puts=%d step=%s err=%v", puts.Load(), mue.Step, err)
+	t.Logf("puts=%d step=%s err=%v", puts.Load(), mue.Phase, err)
 	if puts.Load() == 0 && (mue.OutcomeUnknown || errors.Is(err, ErrUnknownOutcome)) {
 		t.Errorf("no PUT was sent, yet OutcomeUnknown=%v and errors.Is(err, ErrUnknownOutcome)=%v", mue.OutcomeUnknown, errors.Is(err, ErrUnknownOutcome))
 	}

@@ -447,6 +447,10 @@ func idPath(prefix, id string) (string, error) {
 
 const maxIDLength = 512
 
+// validateID refuses an id that cannot name a document in a path. The
+// error never quotes the id: ids come from servers (an install base, a
+// job's answer) that may echo the token, and this check has no client to
+// redact it with. It names the offending character and where it is.
 func validateID(id string) error {
 	switch {
 	case id == "":
@@ -455,11 +459,12 @@ func validateID(id string) error {
 		return invalidArgf("id is %d bytes long, more than %d", len(id), maxIDLength)
 	case id == "." || id == "..":
 		return invalidArgf("id %q is not a valid id", id)
-	case strings.ContainsFunc(id, func(r rune) bool {
-		return unicode.IsControl(r) || unicode.IsSpace(r) || strings.ContainsRune("/?#%\\", r) ||
-			r == utf8.RuneError || r == 0x200b || r == 0xfeff || unicode.Is(unicode.Cf, r)
-	}):
-		return invalidArgf("id %q contains whitespace, control characters or one of / ? # %% \\", id)
+	}
+	for i, r := range id {
+		if unicode.IsControl(r) || unicode.IsSpace(r) || strings.ContainsRune("/?#%\\", r) ||
+			r == utf8.RuneError || r == 0x200b || r == 0xfeff || unicode.Is(unicode.Cf, r) {
+			return invalidArgf("id (%d bytes) has %q (%U) at byte %d: an id must not contain whitespace, control or invisible characters, or one of / ? # %% \\", len(id), r, r, i)
+		}
 	}
 	return nil
 }

@@ -25,23 +25,38 @@ const (
 	// RolloutFailed: the push or the managed update of the install failed;
 	// RolloutResult.Err says where.
 	RolloutFailed RolloutStatus = "failed"
-	// RolloutNotStarted: the rollout stopped before reaching the install.
+	// RolloutNotStarted: the rollout stopped before reaching the install
+	// (or, with DryRun, would update it).
 	RolloutNotStarted RolloutStatus = "not started"
+	// RolloutCancelled: the rollout stopped (ctx ended, or it stopped
+	// itself after failures) while the install was being updated. Its
+	// version is unchanged and it was unlocked, unless Locked says
+	// otherwise or Err says the final write's outcome is unknown.
+	RolloutCancelled RolloutStatus = "cancelled"
 )
 
 // RolloutOptions configures a rollout. The zero value (or nil) updates the
 // whole install base, pushing first, eight installs at a time.
+//
+// A rollout pushes only a small window ahead of its workers: at no moment
+// are more than 2 × Concurrency installs pushed (or being updated) and not
+// yet finished. A process killed at any moment, which cannot unlock
+// anything, so leaves at most 2 × Concurrency installs locked; running the
+// rollout again unlocks them (or Integrations.Unlock does).
 type RolloutOptions struct {
 	// IntegrationIDs are the installs to update, by integration id; nil
 	// means the connector's whole install base.
 	IntegrationIDs []string
 	// Concurrency is how many installs are updated at once (default 8).
-	// Pacing (WithRateLimit) applies across all of them.
+	// Pacing (WithRateLimit) applies across all of them. It also sets the
+	// window: at most 2 × Concurrency installs pushed and not finished.
 	Concurrency int
 	// NoPush skips pushing the update first (for installs already pushed).
 	NoPush bool
-	// PushBatchSize is how many installs one push names (default 100). A
-	// refused push is split until the ids it refuses are isolated.
+	// PushBatchSize caps how many installs one push names (default 100).
+	// A push names no more than the window has room for, so with the
+	// default it names about Concurrency installs. A refused push is
+	// split until the ids it refuses are isolated.
 	PushBatchSize int
 	// StopAfterFailures stops the rollout once this many installs have
 	// failed (0: never). A 401 or 403 always stops it.
@@ -52,9 +67,17 @@ type RolloutOptions struct {
 	// UpdateOptions are passed to each install's managed update.
 	UpdateOptions []ManagedUpdateOption
 	// UnlockTimeout bounds the final unlock of the installs left locked
-	// when the rollout stops or fails (default 2 minutes). It runs on a
-	// context of its own, so a cancelled ctx does not cut it short.
+	// when the rollout stops or fails (default 2 minutes), and a push that
+	// was sent when ctx ended: both run on a context of their own, so a
+	// cancelled ctx does not cut them short (a push cut short might be
+	// applied after the unlock looked). Negative is refused
+	// (ErrInvalidArgument).
 	UnlockTimeout time.Duration
+	// DryRun reads the install base and reports what the rollout would do,
+	// writing nothing: installs the update would skip end
+	// RolloutAlreadyCurrent, the others RolloutNotStarted (Locked reports
+	// those the install base shows locked). OnResult is called for each.
+	DryRun bool
 }
 
 // RolloutResult is how one install ended.
@@ -65,13 +88,17 @@ type RolloutResult struct {
 	FromVersion string
 	// Status is how it ended.
 	Status RolloutStatus
-	// Err is why it failed (a *ManagedUpdateError, at StepPush for a
-	// refused push) or did not start.
+	// Err is why it failed (a *ManagedUpdateError, at PhasePush for a
+	// refused push), was cancelled, or did not start.
 	Err error
 	// Locked reports that updateInProgress is, as far as known, still true:
 	// the user cannot change the integration. Unlock it with
 	// Integrations.Unlock, or run the rollout again.
 	Locked bool
+	// Total is the number of installs in the rollout, the same on every
+	// result: with OnResult, a count of the calls over Total is the
+	// rollout's progress.
+	Total int
 }
 
 // RolloutReport is the outcome of a rollout: one result per install, in
@@ -122,12 +149,22 @@ type rollout struct {
 	results []RolloutResult
 	ids     []string // the integration ids, as given (results hold them redacted)
 	pushed  []bool   // the push named the install: it may be locked
+	// unknown: the push naming the install was sent but failed: the server
+	// may apply it after the install was read, so its unlock is written
+	// whatever the read shows.
+	unknown []bool
 	// baseLocked: the install base showed the install locked (an earlier
 	// push, an update that stopped).
 	baseLocked []bool
 	index      map[string]int
 
-	mu       sync.Mutex // guards failures, first and OnResult calls
+	// slots holds one token per install of the window: pushed, or handed
+	// to a worker, and not yet finished. held marks the installs holding
+	// one, released when they finish.
+	slots chan struct{}
+	held  []bool
+
+	mu       sync.Mutex // guards failures, first, held and OnResult calls
 	failures int
 	first    error
 	stop     context.CancelCauseFunc
@@ -152,20 +189,26 @@ func (s *connectors) Rollout(ctx context.Context, connectorID, version string, f
 	if opts != nil {
 		r.opts = *opts
 	}
+	if r.opts.Concurrency < 0 || r.opts.PushBatchSize < 0 || r.opts.StopAfterFailures < 0 || r.opts.UnlockTimeout < 0 {
+		return report, invalidArgf("Rollout: Concurrency, PushBatchSize, StopAfterFailures and UnlockTimeout must not be negative")
+	}
 	r.opts.Concurrency = cmpOr(r.opts.Concurrency, 8)
 	r.opts.PushBatchSize = cmpOr(r.opts.PushBatchSize, 100)
 	r.opts.UnlockTimeout = cmpOr(r.opts.UnlockTimeout, 2*time.Minute)
-	if r.opts.Concurrency < 0 || r.opts.PushBatchSize < 0 || r.opts.StopAfterFailures < 0 {
-		return report, invalidArgf("Rollout: Concurrency, PushBatchSize and StopAfterFailures must not be negative")
-	}
 	if err := r.plan(ctx); err != nil {
 		return report, err
 	}
 	report.Results = r.results
+	if r.opts.DryRun {
+		r.dryRun()
+		return report, nil
+	}
 
 	ctx, r.stop = context.WithCancelCause(ctx)
 	defer r.stop(nil)
-	work := make(chan int, r.opts.PushBatchSize)
+	window := 2 * r.opts.Concurrency
+	r.slots = make(chan struct{}, window)
+	work := make(chan int, window) // never full: it holds only installs holding a slot
 	var wg sync.WaitGroup
 	for range r.opts.Concurrency {
 		wg.Add(1)
@@ -213,9 +256,13 @@ func (r *rollout) plan(ctx context.Context) error {
 		ids = base
 	}
 	r.index = make(map[string]int, len(ids))
-	for _, id := range ids {
+	for n, id := range ids {
 		if err := validateID(id); err != nil {
-			return fmt.Errorf("Rollout: integration %w", err)
+			from := "the install base"
+			if r.opts.IntegrationIDs != nil {
+				from = "IntegrationIDs"
+			}
+			return fmt.Errorf("integratorio: Rollout: integration %d of %s, nothing written: %w", n+1, from, err)
 		}
 		if _, dup := r.index[id]; dup {
 			continue
@@ -225,8 +272,24 @@ func (r *rollout) plan(ctx context.Context) error {
 		r.ids = append(r.ids, id)
 		r.baseLocked = append(r.baseLocked, baseLocked[id])
 	}
+	for i := range r.results {
+		r.results[i].Total = len(r.results)
+	}
 	r.pushed = make([]bool, len(r.results))
+	r.unknown = make([]bool, len(r.results))
+	r.held = make([]bool, len(r.results))
 	return nil
+}
+
+// dryRun reports what the rollout would do, writing nothing.
+func (r *rollout) dryRun() {
+	for i := range r.results {
+		res := RolloutResult{Status: RolloutNotStarted, Locked: r.baseLocked[i]}
+		if r.current(i) {
+			res.Status = RolloutAlreadyCurrent
+		}
+		r.finish(i, res)
+	}
 }
 
 // current reports whether the install base already shows the install
@@ -249,58 +312,103 @@ func (r *rollout) current(i int) bool {
 }
 
 // feed pushes the installs batch by batch, just ahead of the workers, and
-// hands each to them; it stops when ctx ends.
+// hands each to them; it stops when ctx ends. Installs the install base
+// shows current are settled first, without a push.
 func (r *rollout) feed(ctx context.Context, work chan<- int) {
-	var batch []int
-	flush := func() {
-		ok := batch
-		if !r.opts.NoPush && len(batch) > 0 {
-			ok = r.push(ctx, batch)
-		}
-		for _, i := range ok {
-			select {
-			case work <- i:
-			case <-ctx.Done():
-				return
-			}
-		}
-		batch = batch[:0]
-	}
+	var todo []int
 	for i := range r.results {
 		if ctx.Err() != nil {
 			return
 		}
-		if r.current(i) {
-			res := RolloutResult{Status: RolloutAlreadyCurrent}
-			if r.baseLocked[i] { // current, but locked by an earlier push: release it
-				res.Locked = r.unlock(ctx, r.ids[i]) != nil
-			}
-			r.finish(i, res)
+		if !r.current(i) {
+			todo = append(todo, i)
 			continue
 		}
-		if batch = append(batch, i); len(batch) == r.opts.PushBatchSize {
-			flush()
+		res := RolloutResult{Status: RolloutAlreadyCurrent}
+		if r.baseLocked[i] { // current, but locked by an earlier push: release it
+			res.Locked = r.unlock(ctx, r.ids[i], false) != nil
+		}
+		r.finish(i, res)
+	}
+	// A push waits for room for half the workers' worth of installs, so
+	// that the workers still have installs queued while it is in flight,
+	// and then names all the window has room for.
+	least := max(1, (r.opts.Concurrency+1)/2)
+	for len(todo) > 0 {
+		most := min(r.opts.PushBatchSize, len(todo))
+		n := r.acquire(ctx, min(least, most), most)
+		if n == 0 {
+			return
+		}
+		batch := todo[:n]
+		todo = todo[n:]
+		r.mu.Lock()
+		for _, i := range batch {
+			r.held[i] = true
+		}
+		r.mu.Unlock()
+		reached := batch
+		if !r.opts.NoPush {
+			reached = r.push(ctx, batch)
+		}
+		for _, i := range reached {
+			work <- i
 		}
 	}
-	if ctx.Err() == nil {
-		flush()
+}
+
+// acquire takes room in the window for the next batch: least slots,
+// waiting for them, then as many more, up to most, as are free. It returns
+// how many it took; 0 when ctx ended first.
+func (r *rollout) acquire(ctx context.Context, least, most int) int {
+	n := 0
+	for n < least {
+		select {
+		case r.slots <- struct{}{}:
+			n++
+		case <-ctx.Done():
+			for range n {
+				<-r.slots
+			}
+			return 0
+		}
 	}
+	for n < most {
+		select {
+		case r.slots <- struct{}{}:
+			n++
+		default:
+			return n
+		}
+	}
+	return n
 }
 
 // push pushes the update to the installs of batch and returns those it
 // reached. A refused push is split in halves until each refused id stands
-// alone; those end failed at StepPush.
+// alone; those end failed at PhasePush.
+//
+// A push that has left runs to its end on a context of its own (bounded by
+// UnlockTimeout), so that a cancel landing while it is in flight does not
+// leave the server to apply it after the sweep read the installs.
 func (r *rollout) push(ctx context.Context, batch []int) []int {
+	if ctx.Err() != nil {
+		return nil // not sent: not started
+	}
 	ids := make([]string, len(batch))
 	for n, i := range batch {
 		ids[n] = r.ids[i]
 	}
-	err := r.s.PushUpdate(ctx, r.conn, ids...)
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.UnlockTimeout)
+	err := r.s.PushUpdate(pctx, r.conn, ids...)
+	cancel()
 	var apiErr *APIError
 	refused := errors.As(err, &apiErr) && apiErr.StatusCode < 500 && apiErr.StatusCode != http.StatusTooManyRequests
 	for _, i := range batch {
-		// A push that failed other than by refusal may have locked some.
-		r.pushed[i] = !refused
+		// A push that failed other than by refusal may have locked some,
+		// or may still lock them.
+		r.pushed[i] = !refused && !notSent(err)
+		r.unknown[i] = err != nil && r.pushed[i]
 	}
 	switch {
 	case err == nil:
@@ -314,10 +422,9 @@ func (r *rollout) push(ctx context.Context, batch []int) []int {
 		return append(r.push(ctx, batch[:half]), r.push(ctx, batch[half:])...)
 	}
 	for _, i := range batch {
-		id := r.ids[i]
-		res := RolloutResult{Status: RolloutFailed, Err: r.s.c.redactError(&ManagedUpdateError{IntegrationID: id, Version: r.version, Step: StepPush, Err: err})}
-		if !refused {
-			uerr := r.unlock(ctx, id)
+		res := RolloutResult{Status: RolloutFailed, Err: &ManagedUpdateError{IntegrationID: r.results[i].IntegrationID, Version: r.version, Phase: PhasePush, Err: r.s.c.redactError(err)}}
+		if r.pushed[i] {
+			uerr := r.unlock(ctx, r.ids[i], true)
 			res.Locked = uerr != nil && !errors.Is(uerr, ErrNotFound)
 		}
 		r.finish(i, res)
@@ -331,52 +438,84 @@ func (r *rollout) update(ctx context.Context, i int) {
 		return // not started: the sweep unlocks it
 	}
 	id := r.ids[i]
-	_, read, err := r.in.managedUpdateFrom(ctx, id, r.version, r.fn, r.opts.UpdateOptions...)
+	read, returned, err := r.managedUpdate(ctx, id)
 	res := RolloutResult{FromVersion: read.version, Status: RolloutUpdated}
 	locked := r.pushed[i] || read.locked // the push, or an earlier one, locked it
+	// Stopped by the rollout's end: not a failure of the install.
+	cancelled := ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 	var mue *ManagedUpdateError
-	if err != nil && ctx.Err() != nil && (!errors.As(err, &mue) || mue.Step == StepRead) {
-		return // stopped before anything was done: not started
-	}
+	isMUE := errors.As(err, &mue)
 	switch {
+	case !returned:
+		// The update function ended its goroutine: the managed update
+		// unlocked the install on its way out; check, and go on.
+		res.Status = RolloutFailed
+		res.Err = &ManagedUpdateError{IntegrationID: r.results[i].IntegrationID, Version: r.version, Phase: PhaseUpdateFunction, Err: errGoexit}
+		res.Locked = r.unlock(ctx, id, false) != nil
 	case err == nil:
+	case cancelled && (!isMUE || mue.Phase == PhaseRead):
+		return // stopped before anything was done: not started
 	case errors.Is(err, ErrVersionNotNewer):
 		res.Status = RolloutAlreadyCurrent
 		if locked {
-			res.Locked = r.unlock(ctx, id) != nil
+			res.Locked = r.unlock(ctx, id, false) != nil
 		}
-	case errors.As(err, &mue):
+	case isMUE:
 		res.Status, res.Err = RolloutFailed, err
 		res.Locked = mue.OutcomeUnknown || mue.UnlockErr != nil || (!mue.Unlocked && locked)
 		if res.Locked {
-			res.Locked = r.unlock(ctx, id) != nil // a second try
+			res.Locked = r.unlock(ctx, id, false) != nil // a second try
 		}
 	default:
 		res.Status, res.Err, res.Locked = RolloutFailed, err, locked
 		if locked {
-			res.Locked = r.unlock(ctx, id) != nil
+			res.Locked = r.unlock(ctx, id, false) != nil
 		}
+	}
+	if cancelled && res.Status == RolloutFailed {
+		res.Status = RolloutCancelled
 	}
 	r.finish(i, res)
 }
 
+// managedUpdate runs the managed update of integration id on a goroutine
+// of its own, so that an update function calling runtime.Goexit (as
+// t.FailNow does) ends that goroutine and not the worker: returned is
+// false then.
+func (r *rollout) managedUpdate(ctx context.Context, id string) (read readState, returned bool, err error) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, read, err = r.in.managedUpdateFrom(ctx, id, r.version, r.fn, r.opts.UpdateOptions...)
+		returned = true
+	}()
+	<-done
+	return read, returned, err
+}
+
 // unlock releases an install on a context of its own, bounded, so that a
-// cancelled rollout still unlocks.
-func (r *rollout) unlock(ctx context.Context, id string) error {
+// cancelled rollout still unlocks. With force it writes the unlock even
+// when the install reads unlocked.
+func (r *rollout) unlock(ctx context.Context, id string, force bool) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.UnlockTimeout)
 	defer cancel()
-	_, err := r.in.Unlock(ctx, id)
+	_, err := r.in.unlockWith(ctx, id, force)
 	return err
 }
 
 // finish records install i's result and reports it.
 func (r *rollout) finish(i int, res RolloutResult) {
 	res.IntegrationID = r.results[i].IntegrationID // redacted
+	res.Total = len(r.results)
 	if res.FromVersion == "" {
 		res.FromVersion = r.results[i].FromVersion
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.held[i] { // the install leaves the window
+		r.held[i] = false
+		<-r.slots
+	}
 	r.results[i] = res
 	if res.Status == RolloutFailed {
 		r.failures++
@@ -418,7 +557,7 @@ func (r *rollout) sweep(ctx context.Context) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := r.unlock(ctx, r.ids[i]); err != nil {
+			if err := r.unlock(ctx, r.ids[i], r.unknown[i]); err != nil {
 				res.Locked, res.Err = true, fmt.Errorf("integratorio: unlocking after the rollout stopped: %w", err)
 			}
 			r.finish(i, res)
@@ -431,25 +570,22 @@ func (r *rollout) sweep(ctx context.Context) {
 // already current.
 func (r *rollout) err(ctx context.Context) error {
 	failed := r.failures
-	notStarted := 0
-	for _, res := range r.results {
-		if res.Status == RolloutNotStarted {
-			notStarted++
-		}
-	}
-	if failed == 0 && notStarted == 0 {
+	report := &RolloutReport{Results: r.results}
+	notStarted, cancelled := report.Count(RolloutNotStarted), report.Count(RolloutCancelled)
+	if failed == 0 && notStarted == 0 && cancelled == 0 {
 		return nil
 	}
-	return r.s.c.redactError(r.summary(ctx, failed, notStarted))
+	return r.s.c.redactError(r.summary(ctx, failed, cancelled, notStarted))
 }
 
-func (r *rollout) summary(ctx context.Context, failed, notStarted int) error {
-	msg := fmt.Sprintf("integratorio: rollout of connector %s to %s: %d of %d installs failed, %d not started", r.conn, r.version, failed, len(r.results), notStarted)
+// summary says how many installs failed, were cancelled and did not start.
+func (r *rollout) summary(ctx context.Context, failed, cancelled, notStarted int) error {
+	msg := fmt.Sprintf("integratorio: rollout of connector %s to %s: %d of %d installs failed, %d cancelled, %d not started", r.conn, r.version, failed, len(r.results), cancelled, notStarted)
 	if left := (&RolloutReport{Results: r.results}).LeftLocked(); len(left) > 0 {
 		msg += fmt.Sprintf(", %d left locked", len(left))
 	}
 	switch {
-	case r.first != nil && context.Cause(ctx) != nil && notStarted > 0:
+	case r.first != nil && context.Cause(ctx) != nil && cancelled+notStarted > 0:
 		return fmt.Errorf("%s: %w (stopped: %w)", msg, r.first, context.Cause(ctx))
 	case r.first != nil:
 		return fmt.Errorf("%s: %w", msg, r.first)

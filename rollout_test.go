@@ -1,12 +1,16 @@
 package integratorio_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -84,13 +88,32 @@ func TestRolloutUpdatesEveryInstall(t *testing.T) {
 	slices.Sort(want)
 	assert.Equal(t, want, seen, "OnResult once per install")
 
-	// Exactly which requests: one install-base read, pushes of five, then
-	// per install one read and one final write (the push locked it).
+	// Exactly which requests: one install-base read, pushes of at most
+	// five naming each install once, then per install one read and one
+	// final write (the push locked it).
 	count := map[string]int{}
+	pushed := map[string]int{}
 	for _, r := range srv.Requests() {
 		count[r.Method]++
+		if r.Method == http.MethodPut && strings.HasSuffix(r.Path, "/update") {
+			count["push"]++
+			var body struct {
+				IntegrationIDs []string `json:"_integrationIds"`
+			}
+			require.NoError(t, json.Unmarshal(r.Body, &body))
+			assert.LessOrEqual(t, len(body.IntegrationIDs), 5, "PushBatchSize caps a push")
+			for _, id := range body.IntegrationIDs {
+				pushed[id]++
+			}
+		}
 	}
-	assert.Equal(t, map[string]int{http.MethodGet: 1 + len(ids), http.MethodPut: 3 + len(ids)}, count)
+	assert.Equal(t, len(ids), len(pushed))
+	for _, id := range ids {
+		assert.Equal(t, 1, pushed[id], "install %s pushed once", id)
+	}
+	assert.Equal(t, 1+len(ids), count[http.MethodGet])
+	assert.Equal(t, len(ids), count[http.MethodPut]-count["push"], "one final write per install")
+	assert.Len(t, count, 3, "GET and PUT only: %v", count)
 }
 
 func TestRolloutLeavesCurrentInstallsAloneAndResumes(t *testing.T) {
@@ -145,7 +168,7 @@ func TestRolloutIsolatesAStaleIDInThePush(t *testing.T) {
 	assert.Equal(t, stale, bad.IntegrationID)
 	var mue *integratorio.ManagedUpdateError
 	require.ErrorAs(t, bad.Err, &mue)
-	assert.Equal(t, integratorio.StepPush, mue.Step)
+	assert.Equal(t, integratorio.PhasePush, mue.Phase)
 	assert.ErrorIs(t, bad.Err, integratorio.ErrNotFound)
 	assert.False(t, bad.Locked)
 	require.ErrorAs(t, err, &mue, "the rollout's error reaches the first failure")
@@ -175,13 +198,13 @@ func TestRolloutFailuresAreUnlocked(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, integratorio.ErrBadRequest, "errors.As reaches the first failure")
 	assert.Equal(t, 3, report.Count(integratorio.RolloutFailed))
-	steps := map[int]string{1: integratorio.StepFinalWrite, 3: integratorio.StepRead, 4: integratorio.StepUpdateFunction}
+	steps := map[int]integratorio.Phase{1: integratorio.PhaseFinalWrite, 3: integratorio.PhaseRead, 4: integratorio.PhaseUpdateFunction}
 	for n, want := range steps {
 		r := report.Results[n]
 		assert.Equal(t, integratorio.RolloutFailed, r.Status, n)
 		var mue *integratorio.ManagedUpdateError
 		require.ErrorAs(t, r.Err, &mue, n)
-		assert.Equal(t, want, mue.Step, n)
+		assert.Equal(t, want, mue.Phase, n)
 		assert.False(t, r.Locked, "install %d is unlocked", n)
 	}
 	assert.ErrorIs(t, report.Results[4].Err, boom)
@@ -209,7 +232,11 @@ func TestRolloutCancelledMidwayLeavesNothingLocked(t *testing.T) {
 	require.Len(t, report.Results, len(ids))
 	assert.Equal(t, 2, report.Count(integratorio.RolloutUpdated))
 	assert.Positive(t, report.Count(integratorio.RolloutNotStarted))
-	assert.Equal(t, len(ids), report.Count(integratorio.RolloutUpdated)+report.Count(integratorio.RolloutFailed)+report.Count(integratorio.RolloutNotStarted))
+	// The install whose update the cancel cut short is cancelled, not
+	// failed: nothing failed.
+	assert.Zero(t, report.Count(integratorio.RolloutFailed))
+	assert.Equal(t, 1, report.Count(integratorio.RolloutCancelled))
+	assert.Equal(t, len(ids), report.Count(integratorio.RolloutUpdated)+report.Count(integratorio.RolloutCancelled)+report.Count(integratorio.RolloutNotStarted))
 	assert.Empty(t, report.LeftLocked())
 	requireUnlocked(t, srv, ids)
 	for _, r := range report.Results {
@@ -288,4 +315,345 @@ func TestRolloutPacedForTheBucketDrawsNo429(t *testing.T) {
 	requests := len(srv.Requests())
 	assert.LessOrEqual(t, srv.RateLimited()*100, requests, "429s are at most 1%% of %d requests", requests)
 	requireUnlocked(t, srv, ids)
+}
+
+// Re-running a rollout over explicit IntegrationIDs writes nothing to the
+// installs it already updated.
+func TestRolloutRerunWithIntegrationIDsWritesNothing(t *testing.T) {
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	var ids []string
+	for i := range 3 {
+		id, err := srv.AddIntegrationJSON([]byte(fmt.Sprintf(`{"name":"i%d","_connectorId":"c0nnect0r0000000000000001","version":"1.0.0","updateInProgress":false}`, i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	client := srv.Client()
+	fn := func(in *integratorio.Integration) error { return in.EnsureSettings().Set("x", 1) }
+	opts := &integratorio.RolloutOptions{IntegrationIDs: ids}
+	if _, err := client.Connectors.Rollout(context.Background(), "c0nnect0r0000000000000001", "1.1.0", fn, opts); err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetRequests()
+	rep, err := client.Connectors.Rollout(context.Background(), "c0nnect0r0000000000000001", "1.1.0", fn, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("already current: %d of %d", rep.Count(integratorio.RolloutAlreadyCurrent), len(ids))
+	for _, r := range srv.Requests() {
+		if r.Method != http.MethodGet {
+			t.Errorf("second run wrote: %s %s %s", r.Method, r.Path, r.Body)
+		}
+	}
+}
+
+// NoPush ("for installs already pushed"): an install already at the target
+// but still locked by that earlier push is unlocked, and reported so.
+func TestRolloutNoPushUnlocksAPushedCurrentInstall(t *testing.T) {
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	id, err := srv.AddIntegrationJSON([]byte(`{"name":"i","_connectorId":"c0nnect0r0000000000000001","version":"1.1.0","updateInProgress":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := srv.Client()
+	rep, err := client.Connectors.Rollout(context.Background(), "c0nnect0r0000000000000001", "1.1.0",
+		func(*integratorio.Integration) error { return nil }, &integratorio.RolloutOptions{NoPush: true, IntegrationIDs: []string{id}})
+	t.Logf("err=%v results=%+v", err, rep.Results)
+	in, gerr := client.Integrations.Get(context.Background(), id)
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	if in.UpdateInProgress && len(rep.LeftLocked()) == 0 {
+		t.Errorf("install %s is still locked (updateInProgress true) but the report says %q, Locked=false, LeftLocked()=%v",
+			id, rep.Results[0].Status, rep.LeftLocked())
+	}
+}
+
+// With AllowSameVersion, installs the install base shows above the target
+// are neither pushed nor written.
+func TestRolloutAllowSameVersionLeavesInstallsAboveTheTargetAlone(t *testing.T) {
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	id, err := srv.AddIntegrationJSON([]byte(`{"name":"i","_connectorId":"c0nnect0r0000000000000001","version":"2.0.0","updateInProgress":false}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := srv.Client()
+	rep, err := client.Connectors.Rollout(context.Background(), "c0nnect0r0000000000000001", "1.1.0",
+		func(*integratorio.Integration) error { return nil },
+		&integratorio.RolloutOptions{UpdateOptions: []integratorio.ManagedUpdateOption{integratorio.AllowSameVersion()}})
+	t.Logf("err=%v results=%+v", err, rep.Results)
+	for _, r := range srv.Requests() {
+		if r.Method != http.MethodGet {
+			t.Errorf("install %s at 2.0.0 (target 1.1.0) was written: %s %s", id, r.Method, r.Path)
+		}
+	}
+}
+
+// dyingTransport passes the first n requests on and fails every later one
+// before sending it: from that point on, nothing reaches the server, as
+// when the process is killed there (kill -9 runs no sweep).
+type dyingTransport struct {
+	next http.RoundTripper
+	left atomic.Int64
+}
+
+var errKilled = errors.New("killed")
+
+func (d *dyingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if d.left.Add(-1) < 0 {
+		if r.Body != nil {
+			_ = r.Body.Close()
+		}
+		return nil, errKilled
+	}
+	return d.next.RoundTrip(r)
+}
+
+// countLocked counts the installs the fake holds with updateInProgress true.
+func countLocked(t *testing.T, srv *integratoriotest.Server, ids []string) int {
+	t.Helper()
+	n := 0
+	for _, id := range ids {
+		if stored(t, srv, id)["updateInProgress"] == true {
+			n++
+		}
+	}
+	return n
+}
+
+// A rollout killed at any moment leaves at most 2 × Concurrency installs
+// locked: pushes run only a window ahead of the workers, whatever
+// PushBatchSize allows.
+func TestRolloutKilledAtAnyMomentLeavesAtMostTwiceConcurrencyLocked(t *testing.T) {
+	t.Parallel()
+	const installs, concurrency = 60, 3
+	most := 0
+	for _, killAt := range []int64{2, 3, 4, 6, 9, 13, 20, 30, 45, 70, 100} {
+		srv := integratoriotest.NewServer()
+		ids := fleet(t, srv, installs, "1.0.0")
+		dying := &dyingTransport{next: srv.HTTPClient().Transport}
+		dying.left.Store(killAt)
+		client := srv.Client(integratorio.WithHTTPClient(&http.Client{Transport: dying}),
+			integratorio.WithRetryPolicy(integratorio.RetryPolicy{MaxRetries: 0}))
+		_, err := client.Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", markUpdated,
+			&integratorio.RolloutOptions{Concurrency: concurrency, UnlockTimeout: time.Second})
+		require.Error(t, err, "killed after %d requests", killAt)
+		locked := countLocked(t, srv, ids)
+		assert.LessOrEqual(t, locked, 2*concurrency, "killed after %d requests: %d installs locked", killAt, locked)
+		most = max(most, locked)
+		srv.Close()
+	}
+	assert.Positive(t, most, "some kill point falls while installs are pushed")
+}
+
+// pushHeldByTheNetwork cancels the rollout when a push is sent. If the
+// push's context ends with it, the request is held as a slow network
+// would, and the server applies it right after it answers the next read
+// of one of the pushed installs: after the unlock sweep looked.
+type pushHeldByTheNetwork struct {
+	next   http.RoundTripper
+	cancel context.CancelFunc
+
+	mu   sync.Mutex
+	held *http.Request
+	body []byte
+	ids  []string
+}
+
+func (p *pushHeldByTheNetwork) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/update") {
+		p.cancel()
+		if r.Context().Err() == nil {
+			return p.next.RoundTrip(r) // the push runs to its end
+		}
+		body, _ := io.ReadAll(r.Body)
+		var b struct {
+			IDs []string `json:"_integrationIds"`
+		}
+		_ = json.Unmarshal(body, &b)
+		p.mu.Lock()
+		p.held, p.body, p.ids = r.Clone(context.Background()), body, b.IDs
+		p.mu.Unlock()
+		return nil, r.Context().Err()
+	}
+	resp, err := p.next.RoundTrip(r)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.held != nil && r.Method == http.MethodGet && slices.ContainsFunc(p.ids, func(id string) bool { return strings.HasSuffix(r.URL.Path, "/integrations/"+id) }) {
+		held := p.held
+		held.Body = io.NopCloser(bytes.NewReader(p.body))
+		p.held = nil
+		if late, err := p.next.RoundTrip(held); err == nil {
+			_ = late.Body.Close()
+		}
+	}
+	return resp, err
+}
+
+// A cancel that lands while a push is in flight leaves none of its
+// installs locked, although the server may apply the push late.
+func TestRolloutCancelledWhileAPushIsInFlightLeavesNothingLocked(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	ids := fleet(t, srv, 6, "1.0.0")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	net := &pushHeldByTheNetwork{next: srv.HTTPClient().Transport, cancel: cancel}
+	client := srv.Client(integratorio.WithHTTPClient(&http.Client{Transport: net}))
+	report, err := client.Connectors.Rollout(ctx, fleetConnector, "1.1.0", markUpdated, &integratorio.RolloutOptions{Concurrency: 2})
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, len(ids), report.Count(integratorio.RolloutNotStarted))
+	assert.Empty(t, report.LeftLocked())
+	assert.Zero(t, countLocked(t, srv, ids), "installs left locked")
+	pushes := 0
+	for _, r := range srv.Requests() {
+		if r.Method == http.MethodPut && strings.HasSuffix(r.Path, "/update") {
+			pushes++
+		}
+	}
+	assert.Equal(t, 1, pushes, "the push reached the server once")
+}
+
+// An update function that ends its goroutine (runtime.Goexit, as
+// t.FailNow does) fails its install only: the rollout goes on, returns,
+// and leaves nothing locked.
+func TestRolloutGoesOnAfterAnUpdateFunctionCallsGoexit(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	ids := fleet(t, srv, 6, "1.0.0")
+	fn := func(in *integratorio.Integration) error {
+		if in.ID == ids[1] || in.ID == ids[4] {
+			runtime.Goexit()
+		}
+		return markUpdated(in)
+	}
+	type outcome struct {
+		report *integratorio.RolloutReport
+		err    error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		report, err := srv.Client().Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", fn,
+			&integratorio.RolloutOptions{Concurrency: 1})
+		done <- outcome{report, err}
+	}()
+	var got outcome
+	select {
+	case got = <-done:
+	case <-time.After(time.Minute): // a hang guard, not a timing assertion
+		t.Fatal("Rollout did not return")
+	}
+	require.Error(t, got.err)
+	require.Len(t, got.report.Results, len(ids))
+	for n, r := range got.report.Results {
+		if n == 1 || n == 4 {
+			assert.Equal(t, integratorio.RolloutFailed, r.Status, n)
+			var mue *integratorio.ManagedUpdateError
+			require.ErrorAs(t, r.Err, &mue)
+			assert.Equal(t, integratorio.PhaseUpdateFunction, mue.Phase)
+			assert.Contains(t, mue.Error(), "Goexit")
+			assert.False(t, r.Locked)
+			assert.Equal(t, "1.0.0", stored(t, srv, ids[n])["version"])
+			continue
+		}
+		assert.Equal(t, integratorio.RolloutUpdated, r.Status, n)
+	}
+	requireUnlocked(t, srv, ids)
+}
+
+// A masked install in a rollout: its final write is refused by the guard
+// and it fails, but it is unlocked.
+func TestRolloutUnlocksAnInstallHoldingAMask(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	ids := fleet(t, srv, 2, "1.0.0")
+	masked := maskedInstall(t, srv, fleetConnector)
+	report, err := srv.Client().Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", markUpdated, nil)
+	require.ErrorIs(t, err, integratorio.ErrMaskedSecret)
+	assert.Equal(t, 2, report.Count(integratorio.RolloutUpdated))
+	r := report.Results[2]
+	assert.Equal(t, masked, r.IntegrationID)
+	assert.Equal(t, integratorio.RolloutFailed, r.Status)
+	assert.False(t, r.Locked)
+	assert.Empty(t, report.LeftLocked())
+	requireMaskKeptAndUnlocked(t, srv, masked)
+	requireOnlyThePatchWrote(t, srv, masked)
+	requireUnlocked(t, srv, ids)
+}
+
+// A negative UnlockTimeout is refused before anything is sent.
+func TestRolloutRefusesANegativeUnlockTimeout(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	fleet(t, srv, 2, "1.0.0")
+	_, err := srv.Client().Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", markUpdated,
+		&integratorio.RolloutOptions{UnlockTimeout: -time.Second})
+	require.ErrorIs(t, err, integratorio.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "UnlockTimeout")
+	assert.Empty(t, srv.Requests())
+}
+
+// Every result carries Total, in the report and as OnResult sees it.
+func TestRolloutResultsCarryTotal(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	ids := fleet(t, srv, 5, "1.0.0", "1.1.0")
+	var mu sync.Mutex
+	var totals []int
+	report, err := srv.Client().Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", markUpdated,
+		&integratorio.RolloutOptions{OnResult: func(r integratorio.RolloutResult) {
+			mu.Lock()
+			totals = append(totals, r.Total)
+			mu.Unlock()
+		}})
+	require.NoError(t, err)
+	assert.Equal(t, []int{5, 5, 5, 5, 5}, totals)
+	for _, r := range report.Results {
+		assert.Equal(t, len(ids), r.Total)
+	}
+}
+
+// DryRun reads the install base and reports what the rollout would do:
+// current installs as already current, the others as not started. It
+// writes nothing.
+func TestRolloutDryRunWritesNothing(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	ids := fleet(t, srv, 6, "1.0.0", "1.1.0", "2.0.0")
+	locked, err := srv.AddIntegrationJSON([]byte(`{"name":"pushed","_connectorId":"` + fleetConnector + `","version":"1.0.0","updateInProgress":true}`))
+	require.NoError(t, err)
+	var seen atomic.Int32
+	called := false
+	report, err := srv.Client().Connectors.Rollout(context.Background(), fleetConnector, "1.1.0",
+		func(*integratorio.Integration) error { called = true; return nil },
+		&integratorio.RolloutOptions{DryRun: true, OnResult: func(integratorio.RolloutResult) { seen.Add(1) }})
+	require.NoError(t, err)
+	assert.False(t, called, "the update function is not run")
+	require.Len(t, report.Results, len(ids)+1)
+	want := []integratorio.RolloutStatus{integratorio.RolloutNotStarted, integratorio.RolloutAlreadyCurrent, integratorio.RolloutAlreadyCurrent}
+	for n, r := range report.Results[:len(ids)] {
+		assert.Equal(t, want[n%3], r.Status, n)
+		assert.NoError(t, r.Err)
+		assert.False(t, r.Locked)
+		assert.Equal(t, len(ids)+1, r.Total)
+	}
+	last := report.Results[len(ids)]
+	assert.Equal(t, locked, last.IntegrationID)
+	assert.Equal(t, integratorio.RolloutNotStarted, last.Status)
+	assert.True(t, last.Locked, "the install base shows it locked")
+	assert.EqualValues(t, len(ids)+1, seen.Load())
+	reqs := srv.Requests()
+	require.Len(t, reqs, 1, "one read, no write: %v", reqs)
+	assert.Equal(t, http.MethodGet, reqs[0].Method)
+	assert.Equal(t, "/connectors/"+fleetConnector+"/installBase", reqs[0].Path)
 }

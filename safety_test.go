@@ -35,7 +35,7 @@ func TestManagedUpdateARefusedFinalWriteIsNeverTakenForSuccess(t *testing.T) {
 	assert.Nil(t, out)
 	var mue *integratorio.ManagedUpdateError
 	require.ErrorAs(t, err, &mue)
-	assert.Equal(t, integratorio.StepFinalWrite, mue.Step)
+	assert.Equal(t, integratorio.PhaseFinalWrite, mue.Phase)
 	assert.False(t, mue.OutcomeUnknown, "a refusal is known not to have been applied")
 	assert.NotErrorIs(t, err, integratorio.ErrUnknownOutcome)
 	var apiErr *integratorio.APIError

@@ -47,24 +47,29 @@ func WithUnlockTimeout(d time.Duration) ManagedUpdateOption {
 	}
 }
 
-// The steps of a managed update, as ManagedUpdateError.Step names them.
+// Phase names a phase of a managed update or of a rollout, as
+// ManagedUpdateError.Phase reports where one failed. (A flow's exports and
+// imports are its steps; these are not.)
+type Phase string
+
+// The phases of a managed update, as ManagedUpdateError.Phase names them.
 const (
-	// StepRead: reading the integration failed.
-	StepRead = "read"
-	// StepVersionCheck: the integration is already at or above the target
+	// PhaseRead: reading the integration failed.
+	PhaseRead Phase = "read"
+	// PhaseVersionCheck: the integration is already at or above the target
 	// version (the cause matches ErrVersionNotNewer), or its version is
 	// not a semantic version; nothing was written.
-	StepVersionCheck = "version check"
-	// StepLock: writing updateInProgress true failed.
-	StepLock = "lock"
-	// StepUpdateFunction: the caller's function failed, panicked or ended
-	// its goroutine.
-	StepUpdateFunction = "update function"
-	// StepFinalWrite: the write of the changes, the new version and the
+	PhaseVersionCheck Phase = "version check"
+	// PhaseLock: writing updateInProgress true failed.
+	PhaseLock Phase = "lock"
+	// PhaseUpdateFunction: the caller's function failed, panicked or ended
+	// its goroutine (runtime.Goexit).
+	PhaseUpdateFunction Phase = "update function"
+	// PhaseFinalWrite: the write of the changes, the new version and the
 	// unlock failed.
-	StepFinalWrite = "final write"
-	// StepPush: pushing the update to the install failed (Rollout).
-	StepPush = "push"
+	PhaseFinalWrite Phase = "final write"
+	// PhasePush: pushing the update to the install failed (Rollout).
+	PhasePush Phase = "push"
 )
 
 // ErrVersionNotNewer matches a managed update refused because the
@@ -95,7 +100,9 @@ func (e *VersionNotNewerError) Error() string {
 func (e *VersionNotNewerError) Is(target error) bool { return target == ErrVersionNotNewer }
 
 // ManagedUpdateError reports a managed update that failed. Unless
-// OutcomeUnknown is set, the integration's version was not changed.
+// OutcomeUnknown is set, the integration's version was not changed. The
+// client's token is redacted from every member and from the message, also
+// when the server echoed it as an id.
 // errors.Is and errors.As see both the cause and, when unlocking failed
 // too, the unlock error.
 type ManagedUpdateError struct {
@@ -103,10 +110,10 @@ type ManagedUpdateError struct {
 	IntegrationID string
 	// Version is the version the update was to set.
 	Version string
-	// Step is where it failed: one of the Step constants (StepRead,
-	// StepVersionCheck, StepLock, StepUpdateFunction, StepFinalWrite, or
-	// StepPush in a rollout).
-	Step string
+	// Phase is where it failed: one of the Phase constants (PhaseRead,
+	// PhaseVersionCheck, PhaseLock, PhaseUpdateFunction, PhaseFinalWrite,
+	// or PhasePush in a rollout).
+	Phase Phase
 	// Err is the cause.
 	Err error
 	// Unlocked reports whether the best-effort unlock left the
@@ -126,7 +133,7 @@ type ManagedUpdateError struct {
 // unlocked.
 func (e *ManagedUpdateError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "integratorio: managed update of integration %s to %s failed at %s: %v", e.IntegrationID, e.Version, e.Step, e.Err)
+	fmt.Fprintf(&b, "integratorio: managed update of integration %s to %s failed at %s: %v", e.IntegrationID, e.Version, e.Phase, e.Err)
 	switch {
 	case e.OutcomeUnknown:
 		fmt.Fprintf(&b, "; the final write may have been applied, but reading the integration back failed (%v): it may be at version %s, unlocked, or still locked at its old version; re-running with AllowSameVersion is safe", e.UnlockErr, e.Version)
@@ -203,13 +210,17 @@ func (s *integrations) managedUpdateFrom(ctx context.Context, id, version string
 }
 
 func (s *integrations) managedUpdate(ctx context.Context, id, version string, target *semver.Version, fn func(*Integration) error, cfg managedUpdateConfig, read *readState) (*Integration, error) {
-	fail := func(step string, cause error) *ManagedUpdateError {
-		return &ManagedUpdateError{IntegrationID: id, Version: version, Step: step, Err: cause}
+	// Ids come from install bases and users: the error holds the id
+	// redacted, and every cause redacted, so that errors.As gives nothing
+	// that quotes the token. unlock is given the id itself.
+	shown := s.c.redactString(id)
+	fail := func(phase Phase, cause error) *ManagedUpdateError {
+		return &ManagedUpdateError{IntegrationID: shown, Version: version, Phase: phase, Err: s.c.redactError(cause)}
 	}
 
 	in, err := s.Get(ctx, id)
 	if err != nil {
-		return nil, fail(StepRead, err)
+		return nil, fail(PhaseRead, err)
 	}
 	*read = readState{version: in.Version, locked: in.UpdateInProgress}
 	if in.Version != "" && !cfg.ignoreCurrentVersion {
@@ -218,11 +229,11 @@ func (s *integrations) managedUpdate(ctx context.Context, id, version string, ta
 		// an install may carry it even though ManagedUpdate never writes it.
 		cv, err := semver.StrictNewVersion(in.Version)
 		if err != nil {
-			return nil, fail(StepVersionCheck, invalidArgf("integration %s has version %q, which is not a semantic version; cannot tell whether %s is newer (IgnoreCurrentVersion skips the check)", id, current, version))
+			return nil, fail(PhaseVersionCheck, invalidArgf("integration %s has version %q, which is not a semantic version; cannot tell whether %s is newer (IgnoreCurrentVersion skips the check)", shown, current, version))
 		}
 		switch c := target.Compare(cv); {
 		case c < 0, c == 0 && !cfg.allowSameVersion:
-			return nil, fail(StepVersionCheck, &VersionNotNewerError{IntegrationID: id, Version: version, CurrentVersion: current})
+			return nil, fail(PhaseVersionCheck, &VersionNotNewerError{IntegrationID: shown, Version: version, CurrentVersion: current})
 		}
 	}
 
@@ -230,26 +241,30 @@ func (s *integrations) managedUpdate(ctx context.Context, id, version string, ta
 		in.UpdateInProgress = true
 		locked, err := s.Update(ctx, id, in)
 		if err != nil {
-			return s.unlock(ctx, cfg, fail(StepLock, err))
+			return s.unlock(ctx, cfg, id, fail(PhaseLock, err))
 		}
 		in = locked
 	}
 	goexit := func() {
 		// fn called runtime.Goexit (t.FailNow in a test, say): the
 		// goroutine is ending, but the integration must not stay locked.
-		_, _ = s.unlock(ctx, cfg, fail(StepUpdateFunction, errors.New("update function called runtime.Goexit")))
+		_, _ = s.unlock(ctx, cfg, id, fail(PhaseUpdateFunction, errGoexit))
 	}
 	if err := callUpdate(fn, in, goexit); err != nil {
-		return s.unlock(ctx, cfg, fail(StepUpdateFunction, err))
+		return s.unlock(ctx, cfg, id, fail(PhaseUpdateFunction, err))
 	}
 	in.Version = version
 	in.UpdateInProgress = false
 	out, err := s.Update(ctx, id, in)
 	if err != nil {
-		return s.unlock(ctx, cfg, fail(StepFinalWrite, err))
+		return s.unlock(ctx, cfg, id, fail(PhaseFinalWrite, err))
 	}
 	return out, nil
 }
+
+// errGoexit is the cause reported for an update function that ended its
+// goroutine with runtime.Goexit.
+var errGoexit = errors.New("update function called runtime.Goexit (t.FailNow, say) instead of returning")
 
 // callUpdate runs the caller's function, turning a panic into an error so
 // that the integration is still unlocked. A panic value that is an error
@@ -284,31 +299,56 @@ func callUpdate(fn func(*Integration) error, in *Integration, onGoexit func()) (
 // final write the server refused (a 4xx answer) is never taken for
 // success, whatever the fresh copy shows: another actor may have set the
 // version, but the function's changes were not stored.
-func (s *integrations) unlock(ctx context.Context, cfg managedUpdateConfig, mue *ManagedUpdateError) (*Integration, error) {
+func (s *integrations) unlock(ctx context.Context, cfg managedUpdateConfig, id string, mue *ManagedUpdateError) (*Integration, error) {
 	// Detached from ctx: a deadline that ends the update must not also
 	// end the unlock, wherever it falls.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.unlockTimeout)
 	defer cancel()
-	fresh, err := s.Get(ctx, mue.IntegrationID)
+	finalWrite := mue.Phase == PhaseFinalWrite && mayHaveApplied(mue.Err)
+	fresh, err := s.Get(ctx, id)
 	if err != nil {
-		mue.UnlockErr = fmt.Errorf("reading the integration to unlock it: %w", err)
-		mue.OutcomeUnknown = mue.Step == StepFinalWrite && mayHaveApplied(mue.Err)
+		mue.UnlockErr = s.c.redactError(fmt.Errorf("reading the integration to unlock it: %w", err))
+		mue.OutcomeUnknown = finalWrite
 		return nil, mue
 	}
-	if mue.Step == StepFinalWrite && mayHaveApplied(mue.Err) && fresh.Version == mue.Version && !fresh.UpdateInProgress {
+	if finalWrite && fresh.Version == mue.Version && !fresh.UpdateInProgress {
 		// The final write reached the server although its answer was
 		// lost: the update is done.
 		return fresh, nil
 	}
 	if fresh.UpdateInProgress {
-		fresh.UpdateInProgress = false
-		if _, err := s.Update(ctx, mue.IntegrationID, fresh); err != nil {
-			mue.UnlockErr = fmt.Errorf("writing updateInProgress false: %w", err)
+		if _, err := s.writeUnlock(ctx, id, fresh, false); err != nil {
+			mue.UnlockErr = s.c.redactError(fmt.Errorf("writing updateInProgress false: %w", err))
 			return nil, mue
 		}
 	}
 	mue.Unlocked = true
 	return nil, mue
+}
+
+// writeUnlock writes updateInProgress false to integration id, given in, a
+// copy just read. It puts the whole document back (keeping every member),
+// unless the masked-secret guard refuses that because the document holds
+// a mask-like string: then it sends only the unlock, a PATCH replacing
+// /updateInProgress, which cannot carry a secret. With readBack, a
+// patched integration is read again for the caller (in, unlocked, if
+// that read fails: the unlock itself succeeded).
+func (s *integrations) writeUnlock(ctx context.Context, id string, in *Integration, readBack bool) (*Integration, error) {
+	in.UpdateInProgress = false
+	out, err := s.Update(ctx, id, in)
+	if !errors.Is(err, ErrMaskedSecret) {
+		return out, err
+	}
+	if err := s.Patch(ctx, id, PatchOp{Op: "replace", Path: "/updateInProgress", Value: false}); err != nil {
+		return nil, fmt.Errorf("integratorio: integration %s holds masked values, which a PUT would store as they are, and the PATCH of /updateInProgress failed: %w", s.c.redactString(id), err)
+	}
+	if !readBack {
+		return nil, nil
+	}
+	if out, err := s.Get(ctx, id); err == nil {
+		return out, nil
+	}
+	return in, nil
 }
 
 // mayHaveApplied reports whether a failed write may still have been
@@ -325,6 +365,13 @@ func mayHaveApplied(err error) bool {
 
 // Unlock implements IntegrationsService.Unlock.
 func (s *integrations) Unlock(ctx context.Context, id string) (*Integration, error) {
+	return s.unlockWith(ctx, id, false)
+}
+
+// unlockWith is Unlock; with force it writes updateInProgress false even
+// when the integration reads unlocked, for a push whose outcome is unknown
+// that the server may apply after the read.
+func (s *integrations) unlockWith(ctx context.Context, id string, force bool) (*Integration, error) {
 	p, err := s.docPath(id)
 	if err != nil {
 		return nil, err
@@ -332,13 +379,12 @@ func (s *integrations) Unlock(ctx context.Context, id string) (*Integration, err
 	// A read-modify-write like Modify: not while this client updates it.
 	unlockKey, err := s.c.locks.lock(ctx, p)
 	if err != nil {
-		return nil, fmt.Errorf("integratorio: Unlock %s: waiting for this client's other update of it: %w", id, err)
+		return nil, fmt.Errorf("integratorio: Unlock %s: waiting for this client's other update of it: %w", s.c.redactString(id), err)
 	}
 	defer unlockKey()
 	in, err := s.Get(ctx, id)
-	if err != nil || !in.UpdateInProgress {
+	if err != nil || !in.UpdateInProgress && !force {
 		return in, err
 	}
-	in.UpdateInProgress = false
-	return s.Update(ctx, id, in)
+	return s.writeUnlock(ctx, id, in, true)
 }

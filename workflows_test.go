@@ -140,7 +140,7 @@ func TestManagedUpdateFailingFunctionUnlocks(t *testing.T) {
 	require.ErrorIs(t, err, boom)
 	var mue *integratorio.ManagedUpdateError
 	require.ErrorAs(t, err, &mue)
-	assert.Equal(t, "update function", mue.Step)
+	assert.Equal(t, integratorio.Phase("update function"), mue.Phase)
 	assert.True(t, mue.Unlocked)
 	assert.Contains(t, err.Error(), "unlocked")
 
@@ -169,7 +169,7 @@ func TestManagedUpdateFailingFinalWriteUnlocks(t *testing.T) {
 	require.ErrorIs(t, err, integratorio.ErrBadRequest)
 	var mue *integratorio.ManagedUpdateError
 	require.ErrorAs(t, err, &mue)
-	assert.Equal(t, "final write", mue.Step)
+	assert.Equal(t, integratorio.Phase("final write"), mue.Phase)
 	assert.True(t, mue.Unlocked)
 	doc := stored(t, srv, id)
 	assert.Equal(t, "1.0.1", doc["version"])
@@ -226,7 +226,7 @@ func TestManagedUpdateRefusesBadVersionsBeforeWriting(t *testing.T) {
 			assert.Equal(t, id, vn.IntegrationID)
 			var mue *integratorio.ManagedUpdateError
 			require.ErrorAs(t, err, &mue, v)
-			assert.Equal(t, integratorio.StepVersionCheck, mue.Step)
+			assert.Equal(t, integratorio.PhaseVersionCheck, mue.Phase)
 			assert.False(t, mue.Unlocked, "nothing was locked or unlocked")
 		} else {
 			require.ErrorIs(t, err, integratorio.ErrInvalidArgument, v)
@@ -464,7 +464,7 @@ func TestManagedUpdateLostFinalAnswerAndFailedReadIsAnUnknownOutcome(t *testing.
 	})
 	var mue *integratorio.ManagedUpdateError
 	require.ErrorAs(t, err, &mue)
-	assert.Equal(t, "final write", mue.Step)
+	assert.Equal(t, integratorio.Phase("final write"), mue.Phase)
 	assert.True(t, mue.OutcomeUnknown)
 	assert.False(t, mue.Unlocked)
 	require.ErrorIs(t, err, integratorio.ErrUnknownOutcome)
@@ -593,8 +593,128 @@ func TestManagedUpdateFailingLockUnlocks(t *testing.T) {
 	})
 	var mue *integratorio.ManagedUpdateError
 	require.ErrorAs(t, err, &mue)
-	assert.Equal(t, "lock", mue.Step)
+	assert.Equal(t, integratorio.Phase("lock"), mue.Phase)
 	assert.True(t, mue.Unlocked)
 	assert.False(t, ran, "the function does not run without the lock")
 	assertLockedThenUnlocked(t, srv, id)
+}
+
+// maskedInstall stores a pushed (locked) install whose settings hold a
+// mask-like string, and returns its id.
+func maskedInstall(t *testing.T, srv *integratoriotest.Server, connectorID string) string {
+	t.Helper()
+	id, err := srv.AddIntegrationJSON([]byte(fmt.Sprintf(`{"name":"masked","_connectorId":%q,"version":"1.0.0","updateInProgress":true,
+		"settings":{"apiKey":"******","keep":1}}`, connectorID)))
+	require.NoError(t, err)
+	return id
+}
+
+// requireMaskKeptAndUnlocked checks that the install is unlocked and that
+// its settings are as stored: the mask was never written back.
+func requireMaskKeptAndUnlocked(t *testing.T, srv *integratoriotest.Server, id string) {
+	t.Helper()
+	doc := stored(t, srv, id)
+	assert.Equal(t, false, doc["updateInProgress"], "the install is unlocked")
+	assert.Equal(t, "1.0.0", doc["version"])
+	assert.Equal(t, map[string]any{"apiKey": "******", "keep": float64(1)}, doc["settings"])
+}
+
+// requireOnlyThePatchWrote checks the wire: no PUT of the integration (the
+// masked-secret guard keeps the document from being written back), and
+// exactly one PATCH, replacing /updateInProgress with false.
+func requireOnlyThePatchWrote(t *testing.T, srv *integratoriotest.Server, id string) {
+	t.Helper()
+	patches := 0
+	for _, r := range srv.Requests() {
+		if r.Path != "/integrations/"+id {
+			continue
+		}
+		switch r.Method {
+		case http.MethodPut:
+			t.Errorf("the masked document was written back: PUT %s %s", r.Path, r.Body)
+		case http.MethodPatch:
+			patches++
+			assert.JSONEq(t, `[{"op":"replace","path":"/updateInProgress","value":false}]`, string(r.Body))
+			assert.Equal(t, http.StatusNoContent, r.Status)
+		}
+	}
+	assert.Equal(t, 1, patches, "one PATCH of /updateInProgress")
+}
+
+// An install whose document holds "******" can always be unlocked: the
+// guard refuses to PUT it back, so Unlock sends only updateInProgress.
+func TestUnlockOfAMaskedDocumentSendsOnlyUpdateInProgress(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	id := maskedInstall(t, srv, "c0nnect0r0000000000000001")
+	in, err := srv.Client().Integrations.Unlock(context.Background(), id)
+	require.NoError(t, err)
+	require.NotNil(t, in)
+	assert.False(t, in.UpdateInProgress)
+	assert.Equal(t, id, in.ID)
+	requireMaskKeptAndUnlocked(t, srv, id)
+	requireOnlyThePatchWrote(t, srv, id)
+}
+
+// ManagedUpdate of such an install: the final write is refused by the
+// guard (nothing sent), and the unlock goes through as a PATCH.
+func TestManagedUpdateOfAMaskedDocumentStillUnlocks(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	id := maskedInstall(t, srv, "c0nnect0r0000000000000001")
+	_, err := srv.Client().Integrations.ManagedUpdate(context.Background(), id, "1.1.0", markUpdated)
+	require.ErrorIs(t, err, integratorio.ErrMaskedSecret)
+	var mue *integratorio.ManagedUpdateError
+	require.ErrorAs(t, err, &mue)
+	assert.Equal(t, integratorio.PhaseFinalWrite, mue.Phase)
+	assert.True(t, mue.Unlocked, "unlocked: %v", err)
+	assert.NoError(t, mue.UnlockErr)
+	assert.False(t, mue.OutcomeUnknown, "the final write was never sent")
+	requireMaskKeptAndUnlocked(t, srv, id)
+	requireOnlyThePatchWrote(t, srv, id)
+}
+
+// The token never reaches a *ManagedUpdateError, also when an install base
+// or a caller hands it over as an integration id: not its IntegrationID,
+// not its message, not its causes.
+func TestManagedUpdateErrorNeverHoldsTheToken(t *testing.T) {
+	t.Parallel()
+	const token = "tok-MUE-5e4d3c2b1a0f"
+	srv := integratoriotest.NewServer(integratoriotest.WithToken(token))
+	defer srv.Close()
+	client := srv.Client()
+	noToken := func(t *testing.T, err error) {
+		t.Helper()
+		var mue *integratorio.ManagedUpdateError
+		require.ErrorAs(t, err, &mue)
+		assert.NotContains(t, mue.IntegrationID, token)
+		assert.Contains(t, mue.IntegrationID, "REDACTED")
+		assert.NotContains(t, mue.Error(), token)
+		assert.NotContains(t, fmt.Sprintf("%+v", *mue), token)
+		assert.NotContains(t, err.Error(), token)
+		var vnn *integratorio.VersionNotNewerError
+		if errors.As(err, &vnn) {
+			assert.NotContains(t, vnn.IntegrationID, token)
+		}
+	}
+
+	// A read that fails (404): PhaseRead.
+	_, err := client.Integrations.ManagedUpdate(context.Background(), token, "1.1.0", markUpdated)
+	require.ErrorIs(t, err, integratorio.ErrNotFound)
+	noToken(t, err)
+
+	// An install whose id is the token: a function that fails, and a
+	// version that is not newer.
+	_, err = srv.AddIntegrationJSON([]byte(`{"_id":"` + token + `","name":"x","version":"1.0.0","updateInProgress":false}`))
+	require.NoError(t, err)
+	_, err = client.Integrations.ManagedUpdate(context.Background(), token, "1.1.0", func(*integratorio.Integration) error {
+		return errors.New("no")
+	})
+	noToken(t, err)
+	_, err = client.Integrations.ManagedUpdate(context.Background(), token, "1.0.0", markUpdated)
+	require.ErrorIs(t, err, integratorio.ErrVersionNotNewer)
+	noToken(t, err)
+	assert.Equal(t, false, stored(t, srv, token)["updateInProgress"])
 }

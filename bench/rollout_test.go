@@ -24,7 +24,9 @@ import (
 // max((R − burst) / rate, R × latency / concurrency), where R is the
 // requests the run needed (those not answered 429); 429/req-%, the 429
 // answers per needed request, in percent; and left-locked, the installs
-// left with updateInProgress true.
+// left with updateInProgress true; pushes/install and req/install, the
+// pushes and the requests sent (429s included) per install; ms/run, the
+// wall time of one run.
 func BenchmarkRollout(b *testing.B) {
 	const (
 		installs    = 300
@@ -36,7 +38,7 @@ func BenchmarkRollout(b *testing.B) {
 	)
 	for _, impl := range []string{"rollout", "pool"} {
 		b.Run("impl="+impl, func(b *testing.B) {
-			var ratio, limited, locked float64
+			var ratio, limited, locked, pushes, reqsPer, ms float64
 			for range b.N {
 				b.StopTimer()
 				srv := integratoriotest.NewServer(integratoriotest.WithRateLimit(perSecond, burst), integratoriotest.WithLatency(latency))
@@ -62,7 +64,15 @@ func BenchmarkRollout(b *testing.B) {
 				took := time.Since(start)
 
 				b.StopTimer()
-				reqs := len(srv.Requests())
+				all := srv.Requests()
+				reqs := len(all)
+				for _, r := range all {
+					if r.Method == http.MethodPut && strings.HasSuffix(r.Path, "/update") {
+						pushes++
+					}
+				}
+				reqsPer += float64(reqs) / installs
+				ms += float64(took.Milliseconds())
 				needed := reqs - srv.RateLimited()
 				bound := max(float64(needed-burst)/perSecond, float64(needed)*latency.Seconds()/concurrency)
 				ratio += took.Seconds() / bound
@@ -79,6 +89,9 @@ func BenchmarkRollout(b *testing.B) {
 			b.ReportMetric(ratio/n, "x-bound")
 			b.ReportMetric(limited/n, "429/req-%")
 			b.ReportMetric(locked/n, "left-locked")
+			b.ReportMetric(pushes/n/installs, "pushes/install")
+			b.ReportMetric(reqsPer/n, "req/install")
+			b.ReportMetric(ms/n, "ms/run")
 		})
 	}
 }

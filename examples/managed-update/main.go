@@ -98,7 +98,7 @@ func run(ctx context.Context, w io.Writer) error {
 		switch {
 		case errors.As(err, &mue):
 			failed++
-			fmt.Fprintf(w, "  update failed at %s: %v (unlocked: %t)\n", mue.Step, mue.Err, mue.Unlocked)
+			fmt.Fprintf(w, "  update failed at %s: %v (unlocked: %t)\n", mue.Phase, mue.Err, mue.Unlocked)
 		case err != nil:
 			return err
 		}

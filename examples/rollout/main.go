@@ -198,7 +198,7 @@ func summarize(w io.Writer, report *integratorio.RolloutReport, took time.Durati
 		step, reason := "", r.Err.Error()
 		var mue *integratorio.ManagedUpdateError
 		if errors.As(r.Err, &mue) {
-			step, reason = mue.Step, mue.Err.Error()
+			step, reason = string(mue.Phase), mue.Err.Error()
 		}
 		if r.Locked {
 			reason += " (LEFT LOCKED)"

@@ -31,16 +31,16 @@ func TestRolloutExample(t *testing.T) {
 	assert.Equal(t, small.current, report.Count(integratorio.RolloutAlreadyCurrent))
 	assert.Equal(t, small.installs-small.current-4, report.Count(integratorio.RolloutUpdated))
 	assert.Equal(t, []string{report.Results[small.installs/2].IntegrationID}, report.LeftLocked())
-	steps := map[string]int{}
+	steps := map[integratorio.Phase]int{}
 	for _, r := range report.Results {
 		if r.Status != integratorio.RolloutFailed {
 			continue
 		}
 		var mue *integratorio.ManagedUpdateError
 		require.ErrorAs(t, r.Err, &mue)
-		steps[mue.Step]++
+		steps[mue.Phase]++
 	}
-	assert.Equal(t, map[string]int{integratorio.StepFinalWrite: 2, integratorio.StepRead: 1, integratorio.StepUpdateFunction: 1}, steps)
+	assert.Equal(t, map[integratorio.Phase]int{integratorio.PhaseFinalWrite: 2, integratorio.PhaseRead: 1, integratorio.PhaseUpdateFunction: 1}, steps)
 
 	text := out.String()
 	for _, want := range []string{
