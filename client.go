@@ -48,6 +48,7 @@ const (
 
 var regionRoots = map[Region]string{
 	RegionNorthAmerica: "https://api.integrator.io/v1",
+	"us":               "https://api.integrator.io/v1", // the name Celigo's tools use
 	RegionEurope:       "https://api.eu.integrator.io/v1",
 }
 
@@ -122,11 +123,12 @@ type config struct {
 type Option func(*config) error
 
 // WithRegion selects the region's API host. The default is
-// RegionNorthAmerica. WithBaseURL takes precedence.
+// RegionNorthAmerica, which Celigo's own tools call "us": WithRegion("us")
+// selects it too. WithBaseURL takes precedence.
 func WithRegion(r Region) Option {
 	return func(c *config) error {
 		if _, ok := regionRoots[r]; !ok {
-			return invalidArgf("unknown region %q (want %q or %q)", r, RegionNorthAmerica, RegionEurope)
+			return invalidArgf("unknown region %q (want %q, also written \"us\", or %q)", r, RegionNorthAmerica, RegionEurope)
 		}
 		c.region = r
 		return nil

@@ -21,11 +21,14 @@ type ConnectionsService interface {
 	Documents[Connection]
 	// Lister gives List and All, of one integration with IntegrationID.
 	Lister[Connection, ResourceListOptions]
-	// Ping tests the connection (GET /connections/{id}/ping). It returns
-	// nil when the connection works; otherwise an error matching
+	// Ping tests the connection: POST /connections/{id}/ping, as
+	// Celigo's current tools send it, and GET on the same path when the
+	// server answers the POST 404 or 405 (the form the API's reference
+	// documents; a ping changes nothing, so it is retried like a GET). It
+	// returns nil when the connection works; otherwise an error matching
 	// ErrConnectionFailed that carries the API's reason (a *PingError).
-	// A 2xx answer holding an errors array, or a code other than 200, is
-	// a failure, not a success.
+	// A 2xx answer holding errors, or a code other than 200, is a
+	// failure, not a success.
 	Ping(ctx context.Context, id string) error
 }
 
@@ -39,7 +42,8 @@ type Connection struct {
 	// Type is the kind of connection: "http", "netsuite", "salesforce",
 	// "ftp", "rdbms", … Its settings are in the member of that name.
 	Type string `json:"type"`
-	// Offline reports a connection that failed and is not used.
+	// Offline reports a connection that failed and is not used; see
+	// IsOffline, which reads the API's other form too.
 	Offline bool `json:"offline"`
 	// Sandbox marks a sandbox connection.
 	Sandbox bool `json:"sandbox"`
@@ -57,6 +61,20 @@ type Connection struct {
 	CreatedAt time.Time `json:"createdAt"`
 
 	state docState
+}
+
+// IsOffline reports whether the connection is offline: `offline: true`,
+// or `status: "offline"` (the untyped member some answers carry
+// instead). A nil connection is not.
+func (c *Connection) IsOffline() bool {
+	if c == nil {
+		return false
+	}
+	var status string
+	if ok, err := c.Extra("status", &status); ok && err == nil && strings.EqualFold(status, "offline") {
+		return true
+	}
+	return c.Offline
 }
 
 // ErrConnectionFailed matches a ping of a connection that does not work.
@@ -107,11 +125,17 @@ func (s *connections) Ping(ctx context.Context, id string) error {
 		return err
 	}
 	pe := &PingError{ConnectionID: id, Code: http.StatusOK} // a 2xx answer works unless its body says otherwise
-	err = s.c.send(request{ctx: ctx, method: http.MethodGet, path: p + "/ping"}, func(r *response) error {
+	decode := func(r *response) error {
 		pe.Code, pe.Errors = pingAnswer(r.body, s.c.tokenRedactor())
 		return nil
-	})
+	}
+	err = s.c.send(request{ctx: ctx, method: http.MethodPost, path: p + "/ping", body: struct{}{}, safe: true}, decode)
 	var apiErr *APIError
+	if errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusNotFound || apiErr.StatusCode == http.StatusMethodNotAllowed) {
+		// A server that pings by GET only, or no such connection: the
+		// GET tells.
+		err = s.c.send(request{ctx: ctx, method: http.MethodGet, path: p + "/ping"}, decode)
+	}
 	switch {
 	case errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 && !requestsFault(apiErr.StatusCode):
 		// The API refused the connection (its settings, the endpoint's
@@ -138,28 +162,37 @@ func requestsFault(status int) bool {
 }
 
 // pingAnswer reads a 2xx ping answer tolerantly: its code (a number or a
-// numeric string; 200 when absent) and its errors (an array of the API's
-// error objects). A body that is not an object holds neither.
+// numeric string; 200 when absent) and its errors, each decoded on its
+// own, so that one of an unexpected shape never hides the other. Errors
+// are an array of the API's error objects (an entry of another shape, a
+// bare string say, is kept as the reason); errors of any other shape (an
+// object, a string) are one reason. A body that is not an object holds
+// neither.
 func pingAnswer(body []byte, red redactor) (int, []ErrorDetail) {
-	var answer struct {
-		Code   json.RawMessage   `json:"code"`
-		Errors []json.RawMessage `json:"errors"`
-	}
+	var answer map[string]json.RawMessage
 	code := http.StatusOK
 	if json.Unmarshal(body, &answer) != nil {
 		return code, nil
 	}
-	if c := strings.Trim(string(answer.Code), `"`); c != "" && c != "null" {
+	if c := strings.Trim(string(answer["code"]), `"`); c != "" && c != "null" {
 		if n, err := strconv.Atoi(c); err == nil {
 			code = n
 		} else {
 			code = 0 // a code that is no number is not 200
 		}
 	}
+	raw := answer["errors"]
+	var list []json.RawMessage
+	switch {
+	case len(raw) == 0 || string(raw) == "null" || string(raw) == "[]" || string(raw) == "{}" || string(raw) == `""`:
+	case json.Unmarshal(raw, &list) == nil:
+	default:
+		list = []json.RawMessage{raw} // one error, not in an array
+	}
 	var errs []ErrorDetail
-	for _, raw := range answer.Errors {
+	for _, raw := range list {
 		var d ErrorDetail
-		if json.Unmarshal(raw, &d) != nil {
+		if json.Unmarshal(raw, &d) != nil || d == (ErrorDetail{}) {
 			d = ErrorDetail{Message: string(raw)} // a bare string or other shape: keep it as the reason
 		}
 		d.Code, d.Message, d.Field = redactText(red, d.Code), redactText(red, d.Message), redactText(red, d.Field)

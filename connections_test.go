@@ -2,7 +2,9 @@ package integratorio
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -25,6 +27,12 @@ func TestPingTellsAWorkingConnectionFromAFailingOne(t *testing.T) {
 		{"204 without a body", httpmock.NewStringResponder(204, ""), true, "", false},
 		{"2xx holding errors", jsonResponder(200, []byte(`{"errors":[{"code":"invalid_credentials","message":"Authentication failed: token expired"}]}`)), false, "token expired", false},
 		{"2xx with another code", jsonResponder(200, []byte(`{"code":401,"errors":[{"code":"unauthorized","message":"401 from the endpoint"}]}`)), false, "401 from the endpoint", false},
+		{"another code, errors an object", jsonResponder(200, []byte(`{"code":401,"errors":{"code":"unauthorized","message":"bad key"}}`)), false, "bad key", false},
+		{"another code, errors a string", jsonResponder(200, []byte(`{"code":401,"errors":"denied"}`)), false, "denied", false},
+		{"another code alone", jsonResponder(200, []byte(`{"code":403}`)), false, "403", false},
+		{"another code as a string", jsonResponder(200, []byte(`{"code":"500","message":"boom"}`)), false, "500", false},
+		{"code 200, errors an object", jsonResponder(200, []byte(`{"code":200,"errors":{"message":"refused"}}`)), false, "refused", false},
+		{"a numeric code in an entry", jsonResponder(200, []byte(`{"code":200,"errors":[{"code":401,"message":"bad credentials"}]}`)), false, "bad credentials", false},
 		{"code as a string", jsonResponder(200, []byte(`{"code":"200"}`)), true, "", false},
 		{"not an object", httpmock.NewStringResponder(200, "OK"), true, "", false},
 		{"errors as strings", jsonResponder(200, []byte(`{"errors":["bad password"]}`)), false, "bad password", false},
@@ -34,9 +42,12 @@ func TestPingTellsAWorkingConnectionFromAFailingOne(t *testing.T) {
 		t.Run(k.name, func(t *testing.T) {
 			t.Parallel()
 			c, mt := newMockClient(t)
-			mt.RegisterResponder(http.MethodGet, ping, k.answer)
+			var rec recorder
+			mt.RegisterResponder(http.MethodPost, ping, rec.wrap(k.answer))
 			err := c.Connections.Ping(context.Background(), "c1")
-			assert.Equal(t, 1, mt.GetCallCountInfo()["GET "+ping])
+			assert.Equal(t, map[string]int{"POST " + ping: 1}, mt.GetCallCountInfo(), "one POST, no GET")
+			require.Len(t, rec.reqs, 1)
+			assert.JSONEq(t, `{}`, string(rec.reqs[0].Body))
 			if k.works {
 				require.NoError(t, err)
 				return
@@ -50,13 +61,82 @@ func TestPingTellsAWorkingConnectionFromAFailingOne(t *testing.T) {
 			assert.Equal(t, k.apiError, errors.As(err, &apiErr))
 		})
 	}
-	// A 404 or 401 is the request's error, not the connection's.
 	c, mt := newMockClient(t)
-	mt.RegisterResponder(http.MethodGet, ping, jsonResponder(404, []byte(`{"errors":[{"code":"not_found"}]}`)))
-	err := c.Connections.Ping(context.Background(), "c1")
-	require.ErrorIs(t, err, ErrNotFound)
-	assert.NotErrorIs(t, err, ErrConnectionFailed)
 	assert.ErrorIs(t, c.Connections.Ping(context.Background(), "a/b"), ErrInvalidArgument)
+	assert.Zero(t, mt.GetTotalCallCount())
+}
+
+// A server that pings by GET only answers the POST 404 or 405: the GET
+// that follows decides, in each of its three answers (works, fails, no
+// such connection).
+func TestPingFallsBackToGETOn404And405(t *testing.T) {
+	t.Parallel()
+	ping := testRoot + "/connections/c1/ping"
+	for _, refused := range []int{404, 405} {
+		for name, k := range map[string]struct {
+			get       httpmock.Responder
+			works     bool
+			notFound  bool
+			getsCount int
+		}{
+			"works":        {jsonResponder(200, []byte(`{"code":200}`)), true, false, 1},
+			"fails":        {jsonResponder(200, []byte(`{"code":401,"errors":{"message":"bad key"}}`)), false, false, 1},
+			"no such conn": {jsonResponder(404, []byte(`{"errors":[{"code":"not_found"}]}`)), false, true, 1},
+		} {
+			c, mt := newMockClient(t)
+			mt.RegisterResponder(http.MethodPost, ping, jsonResponder(refused, []byte(`{"errors":[{"code":"not_found","message":"no route"}]}`)))
+			mt.RegisterResponder(http.MethodGet, ping, k.get)
+			err := c.Connections.Ping(context.Background(), "c1")
+			what := fmt.Sprintf("POST answered %d, GET %s", refused, name)
+			assert.Equal(t, map[string]int{"POST " + ping: 1, "GET " + ping: k.getsCount}, mt.GetCallCountInfo(), what)
+			switch {
+			case k.works:
+				assert.NoError(t, err, what)
+			case k.notFound:
+				assert.ErrorIs(t, err, ErrNotFound, what)
+				assert.NotErrorIs(t, err, ErrConnectionFailed, what)
+			default:
+				assert.ErrorIs(t, err, ErrConnectionFailed, what)
+				assert.ErrorContains(t, err, "bad key", what)
+			}
+		}
+	}
+	// Other refusals are not a reason to try GET: 401 is the token's.
+	c, mt := newMockClient(t)
+	mt.RegisterResponder(http.MethodPost, ping, jsonResponder(401, []byte(`{"errors":[{"code":"unauthorized"}]}`)))
+	err := c.Connections.Ping(context.Background(), "c1")
+	assert.ErrorIs(t, err, ErrUnauthorized)
+	assert.Equal(t, map[string]int{"POST " + ping: 1}, mt.GetCallCountInfo())
+}
+
+// A ping changes nothing: its POST is retried like a GET, after a 5xx or
+// a connection failure.
+func TestPingIsRetriedLikeARead(t *testing.T) {
+	t.Parallel()
+	ping := testRoot + "/connections/c1/ping"
+	c, mt := newMockClient(t)
+	mt.RegisterResponder(http.MethodPost, ping, jsonResponder(502, []byte(`{}`)).
+		Then(httpmock.NewErrorResponder(errors.New("connection reset by peer"))).
+		Then(jsonResponder(200, []byte(`{"code":200}`))))
+	require.NoError(t, c.Connections.Ping(context.Background(), "c1"))
+	assert.Equal(t, 3, mt.GetCallCountInfo()["POST "+ping])
+}
+
+func TestConnectionIsOffline(t *testing.T) {
+	t.Parallel()
+	for body, want := range map[string]bool{
+		`{"_id":"c"}`:                                    false,
+		`{"_id":"c","offline":true}`:                     true,
+		`{"_id":"c","status":"offline"}`:                 true,
+		`{"_id":"c","status":"Offline","offline":false}`: true,
+		`{"_id":"c","status":"online"}`:                  false,
+		`{"_id":"c","status":7}`:                         false,
+	} {
+		var conn Connection
+		require.NoError(t, json.Unmarshal([]byte(body), &conn))
+		assert.Equal(t, want, conn.IsOffline(), body)
+	}
+	assert.False(t, (*Connection)(nil).IsOffline())
 }
 
 func TestConnectionsOfOneIntegration(t *testing.T) {

@@ -70,3 +70,19 @@ func TestDoRefusesBadInput(t *testing.T) {
 	assert.ErrorIs(t, c.Do(ctx, http.MethodPost, "/x", make(chan int), nil), ErrInvalidArgument, "a body that cannot be encoded")
 	assert.Zero(t, mt.GetTotalCallCount())
 }
+
+// Do refuses "." and ".." segments, percent-encoded too.
+func TestDoRefusesEncodedDotSegments(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	var got string
+	mt.RegisterResponder("GET", "=~.*", func(r *http.Request) (*http.Response, error) {
+		got = r.URL.EscapedPath() + " (Path " + r.URL.Path + ")"
+		return httpmock.NewStringResponse(200, `{}`), nil
+	})
+	err := c.Do(context.Background(), "GET", "/%2e%2e/%2E%2E/admin", nil, nil)
+	if !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("Do(\"/%%2e%%2e/%%2E%%2E/admin\"): err = %v, sent %s; want ErrInvalidArgument", err, got)
+	}
+	assert.Zero(t, mt.GetTotalCallCount())
+}

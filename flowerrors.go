@@ -10,11 +10,23 @@ import (
 	"time"
 )
 
-// FlowError is one open error of a flow step. Members it does not type
-// (exportDataURI, oIndex, reqAndResKey, …) are kept.
+// ErrorID identifies one error of a flow step (`errorId`): what
+// ResolveErrors, RetryErrorsByID and DeleteResolvedErrors take. It is a
+// type of its own so that a RetryDataKey cannot be passed in its place.
+type ErrorID string
+
+// RetryDataKey names the data of the record an error failed on
+// (`retryDataKey`): what RetryErrors takes. It is a type of its own so
+// that an ErrorID cannot be passed in its place.
+type RetryDataKey string
+
+// FlowError is one error of a flow step, open or resolved. Members it
+// does not type (exportDataURI, oIndex, classifiedBy, resolvedAt, …) are
+// kept.
 type FlowError struct {
-	// ErrorID identifies the error (`errorId`); pass it to ResolveErrors.
-	ErrorID string `json:"errorId"`
+	// ErrorID identifies the error (`errorId`); pass it to ResolveErrors
+	// or RetryErrorsByID.
+	ErrorID ErrorID `json:"errorId"`
 	// Code is the error's code.
 	Code string `json:"code"`
 	// Message describes the error.
@@ -26,8 +38,13 @@ type FlowError struct {
 	OccurredAt time.Time `json:"occurredAt"`
 	// TraceKey identifies the record across retries.
 	TraceKey string `json:"traceKey"`
-	// RetryDataKey names the record's data for RetryErrors.
-	RetryDataKey string `json:"retryDataKey"`
+	// RetryDataKey names the record's data for RetryErrors; empty when
+	// the record cannot be retried.
+	RetryDataKey RetryDataKey `json:"retryDataKey"`
+	// ReqAndResKey names the HTTP request and response that failed
+	// (`reqAndResKey`), where the step made one: the key of its trace,
+	// not a retry key.
+	ReqAndResKey string `json:"reqAndResKey"`
 	// FlowJobID is the flow job the error arose in (`_flowJobId`).
 	FlowJobID string `json:"_flowJobId"`
 	// Classification is the error's class, as the platform sees it.
@@ -37,7 +54,7 @@ type FlowError struct {
 }
 
 // docID identifies a flow error.
-func (e *FlowError) docID() string { return e.ErrorID }
+func (e *FlowError) docID() string { return string(e.ErrorID) }
 
 // FlowErrorListOptions narrows the errors of a step.
 type FlowErrorListOptions struct {
@@ -65,7 +82,7 @@ func (o *FlowErrorListOptions) query() url.Values {
 // zero.
 func setTime(q url.Values, key string, t time.Time) {
 	if !t.IsZero() {
-		q.Set(key, t.UTC().Format("2006-01-02T15:04:05.000Z07:00"))
+		q.Set(key, isoTime(t))
 	}
 }
 
@@ -82,85 +99,173 @@ func stepPath(flowID, stepID string) (string, error) {
 }
 
 func (s *flows) Errors(ctx context.Context, flowID, stepID string, opts *FlowErrorListOptions) iter.Seq2[*FlowError, error] {
+	return s.stepErrors(ctx, flowID, stepID, opts, "errors")
+}
+
+func (s *flows) ResolvedErrors(ctx context.Context, flowID, stepID string, opts *FlowErrorListOptions) iter.Seq2[*FlowError, error] {
+	return s.stepErrors(ctx, flowID, stepID, opts, "resolved")
+}
+
+// stepErrors lists the errors of a step at …/<list>, answered in the
+// member of the same name.
+func (s *flows) stepErrors(ctx context.Context, flowID, stepID string, opts *FlowErrorListOptions, list string) iter.Seq2[*FlowError, error] {
 	p, err := stepPath(flowID, stepID)
 	if err != nil {
 		return errSeq[FlowError](err)
 	}
-	return bodyPaged[FlowError](ctx, s.c, p+"/errors", opts.query().Encode(), "errors")
+	return bodyPaged[FlowError](s.c, request{ctx: ctx, method: http.MethodGet, path: p + "/" + list, query: opts.query().Encode()}, list)
 }
 
-func (s *flows) ResolveErrors(ctx context.Context, flowID, stepID string, errorIDs ...string) error {
+func (s *flows) ResolveErrors(ctx context.Context, flowID, stepID string, ids ...ErrorID) error {
+	return s.errorsByID(ctx, http.MethodPut, flowID, stepID, "ResolveErrors", ids)
+}
+
+func (s *flows) DeleteResolvedErrors(ctx context.Context, flowID, stepID string, ids ...ErrorID) error {
+	return s.errorsByID(ctx, http.MethodDelete, flowID, stepID, "DeleteResolvedErrors", ids)
+}
+
+// errorsByID sends {"errors": ids} to the step's …/resolved.
+func (s *flows) errorsByID(ctx context.Context, method, flowID, stepID, op string, ids []ErrorID) error {
 	p, err := stepPath(flowID, stepID)
 	if err != nil {
 		return err
 	}
-	if err := nonEmptyIDs("ResolveErrors: error", errorIDs); err != nil {
+	if err := nonEmptyIDs(op+": error id", ids); err != nil {
 		return err
 	}
 	body := struct {
-		Errors []string `json:"errors"`
-	}{errorIDs}
-	return s.c.send(request{ctx: ctx, method: http.MethodPut, path: p + "/resolved", body: body}, nil)
+		Errors []ErrorID `json:"errors"`
+	}{ids}
+	return s.c.send(request{ctx: ctx, method: method, path: p + "/resolved", body: body}, nil)
 }
 
-func (s *flows) RetryErrors(ctx context.Context, flowID, stepID string, retryDataKeys ...string) (*RunResult, error) {
+func (s *flows) RetryErrors(ctx context.Context, flowID, stepID string, keys ...RetryDataKey) (*RunResult, error) {
+	if err := nonEmptyIDs("RetryErrors: retry data key", keys); err != nil {
+		return nil, err
+	}
+	return s.retry(ctx, flowID, stepID, struct {
+		Keys []RetryDataKey `json:"retryDataKeys"`
+	}{keys})
+}
+
+func (s *flows) RetryErrorsByID(ctx context.Context, flowID, stepID string, ids ...ErrorID) (*RunResult, error) {
+	if err := nonEmptyIDs("RetryErrorsByID: error id", ids); err != nil {
+		return nil, err
+	}
+	return s.retry(ctx, flowID, stepID, struct {
+		IDs []ErrorID `json:"errorIds"`
+	}{ids})
+}
+
+// retry sends POST …/retry with body.
+func (s *flows) retry(ctx context.Context, flowID, stepID string, body any) (*RunResult, error) {
 	p, err := stepPath(flowID, stepID)
 	if err != nil {
 		return nil, err
 	}
-	if err := nonEmptyIDs("RetryErrors: retry data key", retryDataKeys); err != nil {
-		return nil, err
-	}
-	body := struct {
-		Keys []string `json:"retryDataKeys"`
-	}{retryDataKeys}
 	return startJob(ctx, s.c, request{method: http.MethodPost, path: p + "/retry", body: body}, false)
 }
 
 // nonEmptyIDs refuses an empty list, or an empty id in it.
-func nonEmptyIDs(what string, ids []string) error {
+func nonEmptyIDs[S ~string](what string, ids []S) error {
 	if len(ids) == 0 {
 		return invalidArgf("%ss: none given", what)
 	}
-	for i, id := range ids {
-		if id == "" {
-			return invalidArgf("%s %d is empty", what, i)
+	return noEmpty(what, ids)
+}
+
+// StepErrors is the error count of one step of a flow, as the flow's
+// error summary gives it. Members it does not type are kept.
+type StepErrors struct {
+	// StepID is the export or import id of the step (`_expOrImpId`).
+	StepID string `json:"_expOrImpId"`
+	// NumErrors is how many open errors the step has (`numError`).
+	NumErrors int `json:"numError"`
+	// LastErrorAt is when the newest of them occurred.
+	LastErrorAt time.Time `json:"lastErrorAt"`
+
+	state docState
+}
+
+func (e *StepErrors) docID() string { return e.StepID }
+
+func (s *flows) ErrorSummary(ctx context.Context, flowID string) ([]StepErrors, error) {
+	p, err := s.docPath(flowID)
+	if err != nil {
+		return nil, err
+	}
+	var out []StepErrors
+	err = s.c.send(request{ctx: ctx, method: http.MethodGet, path: p + "/errors"}, func(resp *response) error {
+		list, err := decodeEnvelope[StepErrors](resp, http.MethodGet, "flowErrors")
+		for _, e := range list {
+			out = append(out, *e)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// decodeEnvelope decodes a list answered in the member items of a JSON
+// object ({"flowErrors": […]}), or, tolerantly, as a bare array. No body
+// is an empty list.
+func decodeEnvelope[T any, P model[T]](resp *response, method, items string) ([]*T, error) {
+	list, _, err := decodeListIn[T, P](resp, method, items)
+	return list, err
+}
+
+// decodeListIn decodes a list answered in the member items of a JSON
+// object, or as a bare array, and returns the object's nextPageURL
+// member (empty when there is none).
+func decodeListIn[T any, P model[T]](resp *response, method, items string) ([]*T, string, error) {
+	if resp.body == nil {
+		return nil, "", nil
+	}
+	if resp.body[0] == '[' {
+		list, err := decodeList[T, P](resp)
+		return list, "", err
+	}
+	var env map[string]json.RawMessage
+	if err := json.Unmarshal(resp.body, &env); err != nil {
+		return nil, "", resp.unexpected(method, "body is not a JSON object: %s", resp.excerpt())
+	}
+	var list []*T
+	if raw := env[items]; len(raw) > 0 && string(raw) != "null" {
+		var err error
+		if list, err = decodeList[T, P](&response{status: resp.status, body: raw, display: resp.display, client: resp.client}); err != nil {
+			return nil, "", err
 		}
 	}
-	return nil
+	var ref string
+	if raw := env["nextPageURL"]; len(raw) > 0 && string(raw) != "null" {
+		if json.Unmarshal(raw, &ref) != nil {
+			return nil, "", resp.unexpected(method, "nextPageURL is not a string")
+		}
+	}
+	return list, ref, nil
 }
 
 // bodyPaged iterates over a list whose pages are JSON objects holding the
 // items in the member named items and the next page's URL in nextPageURL
 // (relative or absolute, same origin only, never a page already read).
-func bodyPaged[T any, P model[T]](ctx context.Context, c *Client, path, query, items string) iter.Seq2[*T, error] {
+// The next page is asked for as the first was (the same method and body)
+// at that URL.
+func bodyPaged[T any, P model[T]](c *Client, r request, items string) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {
-		r := request{ctx: ctx, method: http.MethodGet, path: path, query: query}
 		seen := map[string]bool{}
+		path := r.path
 		for n := 0; ; n++ {
 			var page []*T
 			var next *url.URL
 			err := c.send(r, func(resp *response) error {
 				seen[resp.url.String()] = true
-				if resp.body == nil {
-					return nil
+				list, ref, err := decodeListIn[T, P](resp, r.method, items)
+				if err != nil {
+					return err
 				}
-				var env map[string]json.RawMessage
-				if err := json.Unmarshal(resp.body, &env); err != nil {
-					return resp.unexpected(http.MethodGet, "body is not a JSON object: %s", resp.excerpt())
-				}
-				var err error
-				if raw := env[items]; len(raw) > 0 {
-					if page, err = decodeList[T, P](&response{status: resp.status, body: raw, display: resp.display, client: c}); err != nil {
-						return err
-					}
-				}
-				var ref string
-				if raw := env["nextPageURL"]; len(raw) > 0 && string(raw) != "null" {
-					if json.Unmarshal(raw, &ref) != nil {
-						return resp.unexpected(http.MethodGet, "nextPageURL is not a string")
-					}
-				}
+				page = list
 				next, err = c.resolveNext(resp, ref)
 				return err
 			})
@@ -177,14 +282,14 @@ func bodyPaged[T any, P model[T]](ctx context.Context, c *Client, path, query, i
 				return
 			}
 			if seen[next.String()] {
-				yield(nil, fmt.Errorf("%w: GET %s: nextPageURL leads back to a page already read", ErrUnexpectedResponse, path))
+				yield(nil, fmt.Errorf("%w: %s %s: nextPageURL leads back to a page already read", ErrUnexpectedResponse, r.method, path))
 				return
 			}
 			if n+1 >= maxPages {
-				yield(nil, fmt.Errorf("%w: GET %s: more than %d pages; stopping", ErrUnexpectedResponse, path, maxPages))
+				yield(nil, fmt.Errorf("%w: %s %s: more than %d pages; stopping", ErrUnexpectedResponse, r.method, path, maxPages))
 				return
 			}
-			r = request{ctx: ctx, method: http.MethodGet, url: next}
+			r.url, r.path, r.query = next, "", ""
 		}
 	}
 }

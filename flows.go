@@ -25,16 +25,33 @@ type FlowsService interface {
 	// once it may have reached the server: a repeated run moves data twice.
 	Run(ctx context.Context, id string, opts *RunOptions) (*RunResult, error)
 	// Errors iterates over the open errors of one step of the flow (an
-	// export or import id), in the order the API lists them, fetching a
-	// page (by the answer's nextPageURL) only when the loop needs it.
+	// export or import id; see Flow.Steps), in the order the API lists
+	// them, fetching a page (by the answer's nextPageURL) only when the
+	// loop needs it.
 	Errors(ctx context.Context, flowID, stepID string, opts *FlowErrorListOptions) iter.Seq2[*FlowError, error]
-	// ResolveErrors marks errors of a step resolved (PUT …/resolved).
-	ResolveErrors(ctx context.Context, flowID, stepID string, errorIDs ...string) error
+	// ErrorSummary returns the open error count of each step of the flow
+	// that has errors (GET /flows/{id}/errors): one request for the whole
+	// flow, so that only the steps with errors need listing.
+	ErrorSummary(ctx context.Context, flowID string) ([]StepErrors, error)
+	// ResolveErrors marks errors of a step resolved (PUT …/resolved with
+	// {"errors": ids}).
+	ResolveErrors(ctx context.Context, flowID, stepID string, ids ...ErrorID) error
 	// RetryErrors retries the records of a step's errors, named by their
-	// RetryDataKey (POST …/retry). Never repeated once it may have reached
-	// the server. The answer's shape is not documented: JobID is set when
-	// it names a job (as "_jobId"), and the rest is kept.
-	RetryErrors(ctx context.Context, flowID, stepID string, retryDataKeys ...string) (*RunResult, error)
+	// RetryDataKey (POST …/retry with {"retryDataKeys": keys}). Never
+	// repeated once it may have reached the server. The answer's shape is
+	// not documented: JobID is set when it names a job (as "_jobId"), and
+	// the rest is kept.
+	RetryErrors(ctx context.Context, flowID, stepID string, keys ...RetryDataKey) (*RunResult, error)
+	// RetryErrorsByID retries the records of a step's errors named by
+	// their ErrorID (POST …/retry with {"errorIds": ids}), as RetryErrors
+	// does.
+	RetryErrorsByID(ctx context.Context, flowID, stepID string, ids ...ErrorID) (*RunResult, error)
+	// ResolvedErrors iterates over the resolved errors of one step (GET
+	// …/resolved), page by page as Errors does.
+	ResolvedErrors(ctx context.Context, flowID, stepID string, opts *FlowErrorListOptions) iter.Seq2[*FlowError, error]
+	// DeleteResolvedErrors deletes resolved errors of a step (DELETE
+	// …/resolved with {"errors": ids}).
+	DeleteResolvedErrors(ctx context.Context, flowID, stepID string, ids ...ErrorID) error
 }
 
 // Flow is an integrator.io flow. Members it does not type (routers, hooks,
@@ -59,9 +76,13 @@ type Flow struct {
 	Timezone string `json:"timezone"`
 	// PageGenerators are the flow's sources.
 	PageGenerators []PageGenerator `json:"pageGenerators"`
-	// PageProcessors are the steps each page goes through (flows with
-	// routers keep those in the untyped member "routers" instead).
+	// PageProcessors are the steps each page goes through. A flow with
+	// routers has none here: its steps are in the branches of Routers.
+	// Steps lists every step, wherever it is.
 	PageProcessors []PageProcessor `json:"pageProcessors"`
+	// Routers route each record to branches of page processors (a flow
+	// has PageProcessors or Routers, never both).
+	Routers []Router `json:"routers"`
 	// LastModified is when the flow last changed; read-only.
 	LastModified time.Time `json:"lastModified"`
 	// CreatedAt is when the flow was created; read-only.
@@ -98,6 +119,40 @@ type PageProcessor struct {
 	state docState
 }
 
+// Router is one router of a flow: it sends each record to one or more of
+// its branches. Members it does not type (routeRecordsUsing, script, …)
+// are kept.
+type Router struct {
+	// ID is the router's id within the flow (`id`).
+	ID string `json:"id"`
+	// Name is the router's display name.
+	Name string `json:"name"`
+	// RouteRecordsTo is "first_matching_branch" or
+	// "all_matching_branches".
+	RouteRecordsTo string `json:"routeRecordsTo"`
+	// Branches are the router's branches, in order.
+	Branches []RouterBranch `json:"branches"`
+	// NextRouterID is the router the branches join into
+	// (`nextRouterId`), if any.
+	NextRouterID string `json:"nextRouterId"`
+
+	state docState
+}
+
+// RouterBranch is one branch of a Router: an input filter and the page
+// processors its records go through. Members it does not type
+// (inputFilter, …) are kept.
+type RouterBranch struct {
+	// ID is the branch's id (`branchId`), where the flow gives one.
+	ID string `json:"branchId"`
+	// Name is the branch's display name.
+	Name string `json:"name"`
+	// PageProcessors are the branch's steps.
+	PageProcessors []PageProcessor `json:"pageProcessors"`
+
+	state docState
+}
+
 // FlowCloneOptions is the body of a flow clone.
 type FlowCloneOptions struct {
 	// IntegrationID is the integration the copy goes to (required).
@@ -130,14 +185,66 @@ func (s *flows) Clone(ctx context.Context, id string, opts *FlowCloneOptions) (*
 	return s.cloned(ctx, id, opts, "Flow")
 }
 
-// RunOptions is the body of a run request. The API's names for a custom
-// delta start date and for running only some exports are not confirmed
-// (sources disagree), so they are not typed: set them, at your own risk,
-// in Body. A nil *RunOptions runs the flow as scheduled.
+// RunOptions is the body of a run request. A nil *RunOptions, or the
+// zero RunOptions, runs the flow as scheduled (the body is {}).
 type RunOptions struct {
+	// StartDate and EndDate bound the records the flow's delta exports
+	// take (sent as {"export": {"startDate", "endDate"}}): StartDate in
+	// place of the last run's time. Zero sends nothing.
+	StartDate, EndDate time.Time
+	// ExportIDs runs only these page generators (`_exportIds`); empty
+	// runs them all.
+	ExportIDs []string
 	// Body, when non-nil, is sent as the request body as it is (encoded
-	// as JSON); without it the body is {}.
+	// as JSON), for members the SDK does not type; it cannot be combined
+	// with the fields above.
 	Body any
+}
+
+// runBody is the JSON body of RunOptions.
+type runBody struct {
+	Export    *runWindow `json:"export,omitempty"`
+	ExportIDs []string   `json:"_exportIds,omitempty"`
+}
+
+type runWindow struct {
+	StartDate string `json:"startDate,omitempty"`
+	EndDate   string `json:"endDate,omitempty"`
+}
+
+// body returns what a run sends.
+func (o *RunOptions) body() (any, error) {
+	if o == nil {
+		return struct{}{}, nil
+	}
+	typed := !o.StartDate.IsZero() || !o.EndDate.IsZero() || len(o.ExportIDs) > 0
+	switch {
+	case o.Body != nil && typed:
+		return nil, invalidArgf("RunOptions: Body cannot be combined with StartDate, EndDate or ExportIDs: put them in Body, or leave Body nil")
+	case o.Body != nil:
+		return o.Body, nil
+	case !o.StartDate.IsZero() && !o.EndDate.IsZero() && o.EndDate.Before(o.StartDate):
+		return nil, invalidArgf("RunOptions: EndDate %s is before StartDate %s", o.EndDate.Format(time.RFC3339), o.StartDate.Format(time.RFC3339))
+	}
+	for i, id := range o.ExportIDs {
+		if id == "" {
+			return nil, invalidArgf("RunOptions: ExportIDs[%d] is empty", i)
+		}
+	}
+	b := runBody{ExportIDs: o.ExportIDs}
+	if !o.StartDate.IsZero() || !o.EndDate.IsZero() {
+		b.Export = &runWindow{StartDate: isoTime(o.StartDate), EndDate: isoTime(o.EndDate)}
+	}
+	return b, nil
+}
+
+// isoTime formats t as the API writes times (ISO 8601 with milliseconds,
+// UTC); zero is "".
+func isoTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
 }
 
 func (s *flows) Run(ctx context.Context, id string, opts *RunOptions) (*RunResult, error) {
@@ -145,9 +252,9 @@ func (s *flows) Run(ctx context.Context, id string, opts *RunOptions) (*RunResul
 	if err != nil {
 		return nil, err
 	}
-	var body any = struct{}{}
-	if opts != nil && opts.Body != nil {
-		body = opts.Body
+	body, err := opts.body()
+	if err != nil {
+		return nil, err
 	}
 	return startJob(ctx, s.c, request{method: http.MethodPost, path: p + "/run", body: body}, true)
 }

@@ -140,13 +140,13 @@ func TestFlowErrorsArePagedByNextPageURL(t *testing.T) {
 	mt.RegisterResponderWithQuery(http.MethodGet, base, "page=3", page([]string{"d"}, ""))
 	ctx := context.Background()
 	opts := &FlowErrorListOptions{OccurredAfter: mustTime(t, "2024-01-01T00:00:00Z"), Source: "application"}
-	var ids []string
+	var ids []ErrorID
 	for e, err := range c.Flows.Errors(ctx, flowID, "e1", opts) {
 		require.NoError(t, err)
 		ids = append(ids, e.ErrorID)
-		assert.Equal(t, "k-"+e.ErrorID, e.RetryDataKey)
+		assert.Equal(t, RetryDataKey("k-"+e.ErrorID), e.RetryDataKey)
 	}
-	assert.Equal(t, []string{"a", "b", "c", "d"}, ids)
+	assert.Equal(t, []ErrorID{"a", "b", "c", "d"}, ids)
 	require.Len(t, rec.reqs, 3)
 
 	// Breaking out fetches no further page.

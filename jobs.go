@@ -6,6 +6,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -34,6 +35,19 @@ type JobsService interface {
 	// to MaxInterval, and ends with ctx, returning the last job read (nil
 	// if none) with the context's error.
 	Wait(ctx context.Context, id string, opts *WaitOptions) (*Job, error)
+	// Latest returns the latest job of a flow (GET
+	// /flows/{id}/jobs/latest), or of each flow of an integration (GET
+	// /integrations/{id}/jobs/latest): set one of the options' FlowID and
+	// IntegrationID.
+	Latest(ctx context.Context, opts *LatestJobsOptions) ([]*Job, error)
+	// Current iterates over the jobs not finished yet (queued, running,
+	// …) that the options select, all of the account's with nil options
+	// (POST /jobs/current, paged by the answer's nextPageURL). The POST
+	// only reads, so it is retried like a GET.
+	Current(ctx context.Context, opts *CurrentJobsOptions) iter.Seq2[*Job, error]
+	// Family returns a job with the jobs it started (GET
+	// /jobs/{id}/family): a flow job and its export and import jobs.
+	Family(ctx context.Context, id string) ([]*Job, error)
 }
 
 // JobStatus is the state of a job.
@@ -99,31 +113,57 @@ func (j *Job) Done() bool {
 
 // JobListOptions selects jobs. The API requires at least one of
 // IntegrationID, FlowID, ExportID, ImportID, FlowJobID, CreatedAfter and
-// CreatedBefore; a query with none is refused before sending.
+// CreatedBefore; a query with none (nor JobID or FlowIDs) is refused
+// before sending.
 type JobListOptions struct {
 	IntegrationID, FlowID, ExportID, ImportID, FlowJobID string
+	// JobID keeps the job of this id (`_jobId`).
+	JobID string
+	// FlowIDs keeps the jobs of any of these flows (`_flowId_in`, sent
+	// comma-separated).
+	FlowIDs []string
 	// Type is the job type ("flow", "export", "import", "retry", …).
 	Type string
+	// Types keeps the jobs of any of these types (`type_in`, sent
+	// comma-separated).
+	Types []string
 	// Status keeps the jobs in one state.
 	Status JobStatus
+	// Retriable keeps only the jobs whose errors may be retried
+	// (`retriable=true`).
+	Retriable bool
 	// CreatedAfter and CreatedBefore bound the creation time
 	// (`createdAt_gte`, `createdAt_lte`), to the millisecond.
 	CreatedAfter, CreatedBefore time.Time
 }
 
 func (o *JobListOptions) query() (url.Values, error) {
-	if o == nil || o.IntegrationID+o.FlowID+o.ExportID+o.ImportID+o.FlowJobID == "" && o.CreatedAfter.IsZero() && o.CreatedBefore.IsZero() {
+	if o == nil || o.IntegrationID+o.FlowID+o.ExportID+o.ImportID+o.FlowJobID+o.JobID == "" && len(o.FlowIDs) == 0 && o.CreatedAfter.IsZero() && o.CreatedBefore.IsZero() {
 		return nil, invalidArgf("JobListOptions: the API needs one of IntegrationID, FlowID, ExportID, ImportID, FlowJobID, CreatedAfter or CreatedBefore")
 	}
-	if (o.Type == "export" || o.Type == "import") && o.IntegrationID+o.FlowID+o.ExportID+o.ImportID+o.FlowJobID == "" {
-		return nil, invalidArgf("JobListOptions: %s jobs need FlowJobID or a resource id (IntegrationID, FlowID, ExportID, ImportID)", o.Type)
+	byID := o.IntegrationID+o.FlowID+o.ExportID+o.ImportID+o.FlowJobID+o.JobID != "" || len(o.FlowIDs) > 0
+	for _, t := range append([]string{o.Type}, o.Types...) {
+		if (t == "export" || t == "import") && !byID {
+			return nil, invalidArgf("JobListOptions: %s jobs need FlowJobID or a resource id (IntegrationID, FlowID, ExportID, ImportID)", t)
+		}
+	}
+	for what, list := range map[string][]string{"FlowIDs": o.FlowIDs, "Types": o.Types} {
+		for i, v := range list {
+			if v == "" || strings.Contains(v, ",") {
+				return nil, invalidArgf("JobListOptions: %s[%d] is empty or holds a comma", what, i)
+			}
+		}
 	}
 	q := url.Values{}
 	for k, v := range map[string]string{"_integrationId": o.IntegrationID, "_flowId": o.FlowID, "_exportId": o.ExportID,
-		"_importId": o.ImportID, "_flowJobId": o.FlowJobID, "type": o.Type, "status": string(o.Status)} {
+		"_importId": o.ImportID, "_flowJobId": o.FlowJobID, "_jobId": o.JobID, "type": o.Type, "status": string(o.Status),
+		"_flowId_in": strings.Join(o.FlowIDs, ","), "type_in": strings.Join(o.Types, ",")} {
 		if v != "" {
 			q.Set(k, v)
 		}
+	}
+	if o.Retriable {
+		q.Set("retriable", "true")
 	}
 	setTime(q, "createdAt_gte", o.CreatedAfter)
 	return q, nil

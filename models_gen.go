@@ -834,6 +834,156 @@ func (p *PageProcessor) doc() *docState { return &p.state }
 
 func (*PageProcessor) codec() *objectCodec { return pageProcessorCodec }
 
+var routerCodec = newObjectCodec[Router]()
+
+// UnmarshalJSON decodes a Router, keeping every member it does not type.
+func (r *Router) UnmarshalJSON(data []byte) error {
+	if r == nil {
+		return invalidArgf("UnmarshalJSON: nil *Router")
+	}
+	return routerCodec.decode(data, r, &r.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (r *Router) decodeAt(data []byte, at int) (int, error) {
+	*r = Router{}
+	return routerCodec.decodeObject(data, at, reflect.ValueOf(r).Elem(), &r.state)
+}
+
+// MarshalJSON encodes the Router with every member it was decoded with.
+func (r Router) MarshalJSON() ([]byte, error) {
+	return routerCodec.encode(&r, &r.state)
+}
+
+func (r *Router) appendJSON(b []byte) ([]byte, error) {
+	return routerCodec.appendJSON(b, r, &r.state)
+}
+
+// Extra decodes the member key, one Router does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *Router has no members.
+func (r *Router) Extra(key string, v any) (bool, error) {
+	if r == nil {
+		return false, nil
+	}
+	return routerCodec.getExtra(&r.state, key, v)
+}
+
+// SetExtra sets the member key, one Router does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *Router, is an error matching ErrInvalidArgument.
+func (r *Router) SetExtra(key string, v any) error {
+	if r == nil {
+		return invalidArgf("SetExtra: nil *Router")
+	}
+	return routerCodec.setExtra(&r.state, key, v)
+}
+
+// DeleteExtra removes the member key, one Router does not type, if present.
+func (r *Router) DeleteExtra(key string) {
+	if r == nil {
+		return
+	}
+	routerCodec.deleteExtra(&r.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document Router does not type.
+func (r *Router) ExtraKeys() []string {
+	if r == nil {
+		return nil
+	}
+	return routerCodec.extraKeys(&r.state)
+}
+
+// Partial reports whether the Router came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (r *Router) Partial() bool { return r != nil && r.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (r *Router) doc() *docState { return &r.state }
+
+func (*Router) codec() *objectCodec { return routerCodec }
+
+func (r *Router) docID() string { return r.ID }
+
+var routerBranchCodec = newObjectCodec[RouterBranch]()
+
+// UnmarshalJSON decodes a RouterBranch, keeping every member it does not type.
+func (r *RouterBranch) UnmarshalJSON(data []byte) error {
+	if r == nil {
+		return invalidArgf("UnmarshalJSON: nil *RouterBranch")
+	}
+	return routerBranchCodec.decode(data, r, &r.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (r *RouterBranch) decodeAt(data []byte, at int) (int, error) {
+	*r = RouterBranch{}
+	return routerBranchCodec.decodeObject(data, at, reflect.ValueOf(r).Elem(), &r.state)
+}
+
+// MarshalJSON encodes the RouterBranch with every member it was decoded with.
+func (r RouterBranch) MarshalJSON() ([]byte, error) {
+	return routerBranchCodec.encode(&r, &r.state)
+}
+
+func (r *RouterBranch) appendJSON(b []byte) ([]byte, error) {
+	return routerBranchCodec.appendJSON(b, r, &r.state)
+}
+
+// Extra decodes the member key, one RouterBranch does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *RouterBranch has no members.
+func (r *RouterBranch) Extra(key string, v any) (bool, error) {
+	if r == nil {
+		return false, nil
+	}
+	return routerBranchCodec.getExtra(&r.state, key, v)
+}
+
+// SetExtra sets the member key, one RouterBranch does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *RouterBranch, is an error matching ErrInvalidArgument.
+func (r *RouterBranch) SetExtra(key string, v any) error {
+	if r == nil {
+		return invalidArgf("SetExtra: nil *RouterBranch")
+	}
+	return routerBranchCodec.setExtra(&r.state, key, v)
+}
+
+// DeleteExtra removes the member key, one RouterBranch does not type, if present.
+func (r *RouterBranch) DeleteExtra(key string) {
+	if r == nil {
+		return
+	}
+	routerBranchCodec.deleteExtra(&r.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document RouterBranch does not type.
+func (r *RouterBranch) ExtraKeys() []string {
+	if r == nil {
+		return nil
+	}
+	return routerBranchCodec.extraKeys(&r.state)
+}
+
+// Partial reports whether the RouterBranch came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (r *RouterBranch) Partial() bool { return r != nil && r.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (r *RouterBranch) doc() *docState { return &r.state }
+
+func (*RouterBranch) codec() *objectCodec { return routerBranchCodec }
+
+func (r *RouterBranch) docID() string { return r.ID }
+
 var runResultCodec = newObjectCodec[RunResult]()
 
 // UnmarshalJSON decodes a RunResult, keeping every member it does not type.
@@ -1058,6 +1208,79 @@ func (s *Section) doc() *docState { return &s.state }
 func (*Section) codec() *objectCodec { return sectionCodec }
 
 func (s *Section) docID() string { return s.ID }
+
+var stepErrorsCodec = newObjectCodec[StepErrors]()
+
+// UnmarshalJSON decodes a StepErrors, keeping every member it does not type.
+func (s *StepErrors) UnmarshalJSON(data []byte) error {
+	if s == nil {
+		return invalidArgf("UnmarshalJSON: nil *StepErrors")
+	}
+	return stepErrorsCodec.decode(data, s, &s.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (s *StepErrors) decodeAt(data []byte, at int) (int, error) {
+	*s = StepErrors{}
+	return stepErrorsCodec.decodeObject(data, at, reflect.ValueOf(s).Elem(), &s.state)
+}
+
+// MarshalJSON encodes the StepErrors with every member it was decoded with.
+func (s StepErrors) MarshalJSON() ([]byte, error) {
+	return stepErrorsCodec.encode(&s, &s.state)
+}
+
+func (s *StepErrors) appendJSON(b []byte) ([]byte, error) {
+	return stepErrorsCodec.appendJSON(b, s, &s.state)
+}
+
+// Extra decodes the member key, one StepErrors does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *StepErrors has no members.
+func (s *StepErrors) Extra(key string, v any) (bool, error) {
+	if s == nil {
+		return false, nil
+	}
+	return stepErrorsCodec.getExtra(&s.state, key, v)
+}
+
+// SetExtra sets the member key, one StepErrors does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *StepErrors, is an error matching ErrInvalidArgument.
+func (s *StepErrors) SetExtra(key string, v any) error {
+	if s == nil {
+		return invalidArgf("SetExtra: nil *StepErrors")
+	}
+	return stepErrorsCodec.setExtra(&s.state, key, v)
+}
+
+// DeleteExtra removes the member key, one StepErrors does not type, if present.
+func (s *StepErrors) DeleteExtra(key string) {
+	if s == nil {
+		return
+	}
+	stepErrorsCodec.deleteExtra(&s.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document StepErrors does not type.
+func (s *StepErrors) ExtraKeys() []string {
+	if s == nil {
+		return nil
+	}
+	return stepErrorsCodec.extraKeys(&s.state)
+}
+
+// Partial reports whether the StepErrors came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (s *StepErrors) Partial() bool { return s != nil && s.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (s *StepErrors) doc() *docState { return &s.state }
+
+func (*StepErrors) codec() *objectCodec { return stepErrorsCodec }
 
 var tokenInfoCodec = newObjectCodec[TokenInfo]()
 

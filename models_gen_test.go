@@ -16,8 +16,11 @@ var allModels = []any{
 	(*Job)(nil),
 	(*PageGenerator)(nil),
 	(*PageProcessor)(nil),
+	(*Router)(nil),
+	(*RouterBranch)(nil),
 	(*RunResult)(nil),
 	(*Script)(nil),
 	(*Section)(nil),
+	(*StepErrors)(nil),
 	(*TokenInfo)(nil),
 }

@@ -54,7 +54,7 @@ func TestPingErrorFieldsAreRedacted(t *testing.T) {
 	for _, r := range testToken {
 		esc += `\u00` + strings.ToLower(strings.TrimPrefix(http.StatusText(0)+string("0123456789abcdef"[r>>4])+string("0123456789abcdef"[r&15]), ""))
 	}
-	mt.RegisterResponder("GET", "=~/ping$", httpmock.NewStringResponder(200, `{"code":401,"errors":[{"code":"auth","message":"bad token `+esc+`"}]}`))
+	mt.RegisterResponder("POST", "=~/ping$", httpmock.NewStringResponder(200, `{"code":401,"errors":[{"code":"auth","message":"bad token `+esc+`"}]}`))
 	err := c.Connections.Ping(context.Background(), "c1")
 	var pe *PingError
 	if !errors.As(err, &pe) {
@@ -75,7 +75,7 @@ func TestPingErrorFieldsAreRedacted(t *testing.T) {
 func TestPingErrorMessageIsRedactedBeforeItIsCut(t *testing.T) {
 	c, mt := regressionClient(t)
 	msg := strings.Repeat("a", 285) + testToken
-	mt.RegisterResponder("GET", "=~/ping$", httpmock.NewStringResponder(200, `{"errors":[{"code":"x","message":"`+msg+`"}]}`))
+	mt.RegisterResponder("POST", "=~/ping$", httpmock.NewStringResponder(200, `{"errors":[{"code":"x","message":"`+msg+`"}]}`))
 	err := c.Connections.Ping(context.Background(), "c1")
 	if err == nil {
 		t.Fatal("nil error")

@@ -31,6 +31,10 @@ type request struct {
 	body   any      // encoded as JSON when non-nil
 	raw    []byte   // pre-encoded body, takes precedence over body
 	ctx    context.Context
+	// safe marks a request that changes nothing although its method is
+	// not idempotent (a read sent as POST, such as POST /jobs/current, or
+	// a ping): it is retried like a GET.
+	safe bool
 }
 
 // displayPath is the path shown in errors and logs: relative to the API
@@ -100,7 +104,7 @@ func (c *Client) send(r request, decode func(*response) error) error {
 		body = b
 	}
 
-	st := &attemptState{method: r.method, path: display, idempotent: idempotent(r.method), client: c}
+	st := &attemptState{method: r.method, path: display, idempotent: r.safe || idempotent(r.method), client: c}
 	defer st.release()
 	ctx = context.WithValue(ctx, attemptKey{}, st)
 	if r.method != http.MethodGet {

@@ -24,7 +24,7 @@ func errorsOf(t *testing.T, srv *integratoriotest.Server, flow, step string, opt
 	var out []string
 	for e, err := range srv.Client().Flows.Errors(context.Background(), flow, step, opts) {
 		require.NoError(t, err)
-		out = append(out, e.ErrorID)
+		out = append(out, string(e.ErrorID))
 	}
 	return out
 }

@@ -32,13 +32,13 @@ func TestGenericSeeding(t *testing.T) {
 	assert.Equal(t, "one", document(t, srv, "flows", "f1")["name"], "a copy")
 
 	typed := &integratorio.Flow{Name: "typed", Disabled: true}
-	require.NoError(t, typed.SetExtra("routers", []any{}))
+	require.NoError(t, typed.SetExtra("autoResolveMatchingTraceKeys", true))
 	tid, err := srv.Add("flows", typed)
 	require.NoError(t, err)
 	got, err := srv.Client().Flows.Get(context.Background(), tid)
 	require.NoError(t, err)
 	assert.True(t, got.Disabled)
-	assert.Equal(t, []string{"routers"}, got.ExtraKeys())
+	assert.Equal(t, []string{"autoResolveMatchingTraceKeys"}, got.ExtraKeys())
 
 	_, err = srv.AddJSON("flows", []byte(`{"_id":"f1"}`))
 	assert.ErrorContains(t, err, "already exists")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/integratorio-go/integratorio"
@@ -37,10 +38,14 @@ func TestInventory(t *testing.T) {
 	assert.NotContains(t, text, "shpat-not-a-real-token", "no secret is printed")
 
 	// The listings are of the one integration, and each connection is
-	// pinged once.
+	// pinged once (a ping is a POST that changes nothing).
 	count := map[string]int{}
 	for _, r := range srv.Requests() {
-		require.Equal(t, http.MethodGet, r.Method, "an inventory writes nothing")
+		if strings.HasSuffix(r.Path, "/ping") {
+			require.Equal(t, http.MethodPost, r.Method, r.Path)
+		} else {
+			require.Equal(t, http.MethodGet, r.Method, "an inventory writes nothing")
+		}
 		count[r.Path]++
 	}
 	for _, p := range []string{"flows", "connections", "exports", "imports"} {

@@ -192,7 +192,7 @@ func handleErrors(ctx context.Context, w io.Writer, client *integratorio.Client,
 
 	fmt.Fprintf(w, "\n3. Retry the %d transient errors\n", len(t.retried))
 	if len(t.retried) > 0 {
-		keys := make([]string, len(t.retried))
+		keys := make([]integratorio.RetryDataKey, len(t.retried))
 		for i, e := range t.retried {
 			keys[i] = e.RetryDataKey
 		}
@@ -217,7 +217,7 @@ func handleErrors(ctx context.Context, w io.Writer, client *integratorio.Client,
 
 	fmt.Fprintf(w, "\n4. Resolve the other %d errors\n", len(t.resolved))
 	if len(t.resolved) > 0 {
-		ids := make([]string, len(t.resolved))
+		ids := make([]integratorio.ErrorID, len(t.resolved))
 		for i, e := range t.resolved {
 			ids[i] = e.ErrorID
 		}

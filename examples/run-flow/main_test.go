@@ -201,7 +201,7 @@ func TestRetryable(t *testing.T) {
 		{"400", "k", false},
 		{"", "k", false},
 	} {
-		e := &integratorio.FlowError{Code: tc.code, RetryDataKey: tc.key}
+		e := &integratorio.FlowError{Code: tc.code, RetryDataKey: integratorio.RetryDataKey(tc.key)}
 		assert.Equal(t, tc.want, retryable(e), "code %q key %q", tc.code, tc.key)
 	}
 }

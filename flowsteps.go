@@ -1,0 +1,80 @@
+package integratorio
+
+// The types of a FlowStep, as the API writes them.
+const (
+	stepExport = "export"
+	stepImport = "import"
+)
+
+// FlowStep is one step of a flow, in the order it runs: an export or an
+// import, wherever the flow holds it. Its ID is what the error calls
+// (FlowsService.Errors, ResolveErrors, RetryErrors, …) take as stepID.
+type FlowStep struct {
+	// ID is the step's export or import id.
+	ID string
+	// Type is "export" (a source, or a lookup among the page
+	// processors) or "import".
+	Type string
+	// Generator is true for a source of the flow: a page generator, or a
+	// legacy flow's top-level export.
+	Generator bool
+	// Router and Branch name the router and the branch of a step inside
+	// a router's branch (each by its name, or its id when it has none);
+	// both are empty for other steps.
+	Router, Branch string
+}
+
+// Steps returns every step of the flow, in order: its page generators,
+// then its page processors, or, on a flow with routers, the page
+// processors of each branch of each router (routers and branches in the
+// flow's order). A legacy flow's top-level export and import (the
+// untyped members "_exportId" and "_importId") come first, the export as
+// a generator. A place in the flow is one step even when two places name
+// the same id; a place without an id is left out. A nil flow has none.
+func (f *Flow) Steps() []FlowStep {
+	if f == nil {
+		return nil
+	}
+	var steps []FlowStep
+	var legacyExport, legacyImport string
+	if ok, err := f.Extra("_exportId", &legacyExport); ok && err == nil && legacyExport != "" {
+		steps = append(steps, FlowStep{ID: legacyExport, Type: stepExport, Generator: true})
+	}
+	if ok, err := f.Extra("_importId", &legacyImport); ok && err == nil && legacyImport != "" {
+		steps = append(steps, FlowStep{ID: legacyImport, Type: stepImport})
+	}
+	for _, g := range f.PageGenerators {
+		if g.ExportID != "" {
+			steps = append(steps, FlowStep{ID: g.ExportID, Type: stepExport, Generator: true})
+		}
+	}
+	steps = appendProcessors(steps, f.PageProcessors, "", "")
+	for _, r := range f.Routers {
+		router := r.Name
+		if router == "" {
+			router = r.ID
+		}
+		for _, b := range r.Branches {
+			branch := b.Name
+			if branch == "" {
+				branch = b.ID
+			}
+			steps = appendProcessors(steps, b.PageProcessors, router, branch)
+		}
+	}
+	return steps
+}
+
+// appendProcessors appends a step for each page processor that names an
+// export or import.
+func appendProcessors(steps []FlowStep, pps []PageProcessor, router, branch string) []FlowStep {
+	for _, p := range pps {
+		switch {
+		case p.Type == stepImport && p.ImportID != "", p.Type == "" && p.ImportID != "" && p.ExportID == "":
+			steps = append(steps, FlowStep{ID: p.ImportID, Type: stepImport, Router: router, Branch: branch})
+		case p.ExportID != "" && p.Type != stepImport:
+			steps = append(steps, FlowStep{ID: p.ExportID, Type: stepExport, Router: router, Branch: branch})
+		}
+	}
+	return steps
+}
