@@ -31,6 +31,9 @@ type request struct {
 	body   any      // encoded as JSON when non-nil
 	raw    []byte   // pre-encoded body, takes precedence over body
 	ctx    context.Context
+	// once: the write is never repeated once it may have reached the
+	// server, whatever its method (a PUT that toggles a state).
+	once bool
 }
 
 // displayPath is the path shown in errors and logs: relative to the API
@@ -100,7 +103,7 @@ func (c *Client) send(r request, decode func(*response) error) error {
 		body = b
 	}
 
-	st := &attemptState{method: r.method, path: display, idempotent: idempotent(r.method), client: c}
+	st := &attemptState{method: r.method, path: display, idempotent: idempotent(r.method) && !r.once, client: c}
 	defer st.release()
 	ctx = context.WithValue(ctx, attemptKey{}, st)
 	if r.method != http.MethodGet {
