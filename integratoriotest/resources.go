@@ -133,17 +133,17 @@ var resourceTable = []resourceSpec{
 	},
 	{
 		name: "iclients", model: "IClient",
-		fields: fieldTypes{"name": jsonString, "provider": jsonString, "oauth2": jsonObject},
+		fields:  fieldTypes{"name": jsonString, "provider": jsonString, "oauth2": jsonObject},
 		secrets: []string{"/oauth2/clientSecret"},
 	},
 	{
 		name: "connectors", model: "Connector",
-		fields: fieldTypes{"name": jsonString, "description": jsonString, "_integrationId": jsonString, "published": jsonBool, "managed": jsonBool},
+		fields:   fieldTypes{"name": jsonString, "description": jsonString, "_integrationId": jsonString, "published": jsonBool, "managed": jsonBool},
 		required: []string{"name"},
 	},
 	{
 		name: "licenses", model: "License",
-		fields: fieldTypes{"email": jsonString, "expires": jsonString, "_integrationId": jsonString, "opts": jsonObject},
+		fields:   fieldTypes{"email": jsonString, "expires": jsonString, "_integrationId": jsonString, "opts": jsonObject},
 		required: []string{"email"}, check: checkLicense, omit: []string{"patch"},
 		parent: "connectors", parentKey: "_connectorId",
 	},
