@@ -73,6 +73,15 @@ type Client struct {
 	Scripts ScriptsService
 	// State keeps integration state: JSON values by key (/state).
 	State StateService
+	// Users manages who has access to the account (/ashares) and invites
+	// people.
+	Users UsersService
+	// IClients manages iClients (/iclients), whose secrets the API masks.
+	IClients IClientsService
+	// Environments manages the account's environments (/environments).
+	Environments EnvironmentsService
+	// Tags manages the account's tags (/tags).
+	Tags TagsService
 
 	base      *url.URL // API root, path without trailing slash
 	auth      secret   // "Bearer <token>"; never logged or put in an error
@@ -246,7 +255,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		RequestLogHook: startAttempt,
 	}
 	c.Integrations = &integrations{plainLister[Integration, *Integration]{newResource[Integration](c, "/integrations", "integration")}}
-	c.Connectors = &connectors{c: c}
+	c.Connectors = &connectors{plainLister[Connector, *Connector]{newResource[Connector](c, "/connectors", "connector")}}
 	c.Flows = &flows{scopedLister[Flow, *Flow]{newResource[Flow](c, "/flows", "flow")}}
 	c.Jobs = &jobs{newResource[Job](c, "/jobs", "job")}
 	c.Connections = &connections{scopedLister[Connection, *Connection]{newResource[Connection](c, "/connections", "connection")}}
@@ -256,6 +265,10 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	scriptsRes.trimmed = true // lists leave out content
 	c.Scripts = &scripts{plainLister[Script, *Script]{scriptsRes}}
 	c.State = &state{c: c, prefix: "/state"}
+	c.Users = &users{scopedLister[User, *User]{newResource[User](c, "/ashares", "user")}}
+	c.IClients = &iClients{plainLister[IClient, *IClient]{newResource[IClient](c, "/iclients", "iClient")}}
+	c.Environments = &environments{plainLister[Environment, *Environment]{newResource[Environment](c, "/environments", "environment")}}
+	c.Tags = &tags{plainLister[Tag, *Tag]{newResource[Tag](c, "/tags", "tag")}}
 	return c, nil
 }
 

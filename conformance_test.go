@@ -423,6 +423,84 @@ func TestConformanceScripts(t *testing.T) {
 	}.run(t)
 }
 
+func TestConformanceUsers(t *testing.T) {
+	t.Parallel()
+	conformance[User, *User]{
+		path: "/ashares",
+		res:  func(c *Client) *resource[User, *User] { return c.Users.(*users).resource },
+		list: func(c *Client, o *ListOptions) iter.Seq2[*User, error] {
+			return c.Users.All(context.Background(), scopedOpts(o))
+		},
+		sample: `{"_id":"` + sampleID + `","_sharedWithUserId":"p1","accessLevel":"monitor","accepted":true,"disabled":false,"dismissed":false,"lastModified":"2024-01-02T03:04:05.000Z",` +
+			`"integrationAccessLevel":[{"_integrationId":"i1","accessLevel":"manage","future":{"x":1}}],"sharedWithUser":{"_id":"p1","email":"ann@example.com","name":"Ann","lastSignIn":"2024-01-01T00:00:00.000Z"}}`,
+	}.run(t)
+}
+
+func TestConformanceIClients(t *testing.T) {
+	t.Parallel()
+	conformance[IClient, *IClient]{
+		path: "/iclients",
+		res:  func(c *Client) *resource[IClient, *IClient] { return c.IClients.(*iClients).resource },
+		list: func(c *Client, o *ListOptions) iter.Seq2[*IClient, error] {
+			return c.IClients.All(context.Background(), o)
+		},
+		sample: `{"_id":"` + sampleID + `","name":"Shop OAuth","provider":"custom_oauth2","lastModified":"2024-01-02T03:04:05.000Z",` +
+			`"oauth2":{"clientId":"cid","scope":["read"],"auth":{"uri":"https://x.example/auth"}}}`,
+	}.run(t)
+}
+
+func TestConformanceConnectors(t *testing.T) {
+	t.Parallel()
+	conformance[Connector, *Connector]{
+		path: "/connectors",
+		res:  func(c *Client) *resource[Connector, *Connector] { return c.Connectors.(*connectors).resource },
+		list: func(c *Client, o *ListOptions) iter.Seq2[*Connector, error] {
+			return c.Connectors.All(context.Background(), o)
+		},
+		sample: `{"_id":"` + sampleID + `","name":"Shop - ERP","published":true,"managed":true,"_integrationId":"i1","lastModified":"2024-01-02T03:04:05.000Z",` +
+			`"installerFunction":"install","applications":["shop","erp"],"_stackId":"s1","twoDotZero":{"editions":[{"_id":"e"}]}}`,
+	}.run(t)
+}
+
+func TestConformanceLicenses(t *testing.T) {
+	t.Parallel()
+	conformance[License, *License]{
+		path: "/connectors/c1/licenses",
+		res: func(c *Client) *resource[License, *License] {
+			return c.Connectors.Licenses("c1").(*licenses).resource
+		},
+		list: func(c *Client, o *ListOptions) iter.Seq2[*License, error] {
+			return c.Connectors.Licenses("c1").All(context.Background(), o)
+		},
+		sample: `{"_id":"` + sampleID + `","email":"ann@example.com","expires":"2030-01-01T00:00:00.000Z","_connectorId":"c1","lastModified":"2024-01-02T03:04:05.000Z",` +
+			`"opts":{"edition":"premium","limits":{"flows":10}},"sandbox":false}`,
+	}.run(t)
+}
+
+func TestConformanceEnvironments(t *testing.T) {
+	t.Parallel()
+	conformance[Environment, *Environment]{
+		path: "/environments",
+		res:  func(c *Client) *resource[Environment, *Environment] { return c.Environments.(*environments).resource },
+		list: func(c *Client, o *ListOptions) iter.Seq2[*Environment, error] {
+			return c.Environments.All(context.Background(), o)
+		},
+		sample: `{"_id":"` + sampleID + `","name":"Staging","enabled":true,"lastModified":"2024-01-02T03:04:05.000Z","color":{"hex":"#abc"},"default":false}`,
+	}.run(t)
+}
+
+func TestConformanceTags(t *testing.T) {
+	t.Parallel()
+	conformance[Tag, *Tag]{
+		path: "/tags",
+		res:  func(c *Client) *resource[Tag, *Tag] { return c.Tags.(*tags).resource },
+		list: func(c *Client, o *ListOptions) iter.Seq2[*Tag, error] {
+			return c.Tags.All(context.Background(), o)
+		},
+		sample: `{"_id":"` + sampleID + `","tag":"urgent","tagId":"t-1","lastModified":"2024-01-02T03:04:05.000Z","meta":{"color":"red"}}`,
+	}.run(t)
+}
+
 func scopedOpts(o *ListOptions) *ResourceListOptions {
 	if o == nil {
 		return nil
@@ -530,4 +608,33 @@ func TestServicesNameTheSameThingsTheSameWay(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, clones, 4, "services with Clone")
 	assert.GreaterOrEqual(t, lists, 7, "services with List")
+}
+
+// A user's integration access records are round-tripped through the user.
+func FuzzUserRoundTrip(f *testing.F) {
+	fuzzRoundTrip[User](f, `{"_id":"u","integrationAccessLevel":[{"_integrationId":"i","accessLevel":"monitor","z":null},null,{"q":[1]}]}`, `{"_id":"u","accessLevel":"monitor","integrationAccessLevel":[{"_integrationId":"i","accessLevel":"manage","x":1}],"sharedWithUser":{"email":"a@b.c","name":"A","y":[]},"disabled":true}`)
+}
+
+func FuzzSharedUserRoundTrip(f *testing.F) {
+	fuzzRoundTrip[SharedUser](f, `{"_id":"p","email":"a@b.c","name":"A \u00e9","lastSignIn":"2024-01-01T00:00:00.000Z"}`)
+}
+
+func FuzzIClientRoundTrip(f *testing.F) {
+	fuzzRoundTrip[IClient](f, `{"_id":"c","provider":"custom_oauth2","oauth2":{"clientSecret":"******"}}`)
+}
+
+func FuzzConnectorRoundTrip(f *testing.F) {
+	fuzzRoundTrip[Connector](f, `{"_id":"c","name":"n","published":true,"managed":"yes","applications":[]}`)
+}
+
+func FuzzLicenseRoundTrip(f *testing.F) {
+	fuzzRoundTrip[License](f, `{"_id":"l","email":"a@b.c","expires":"2030-01-01T00:00:00Z","opts":{}}`, `{"_id":"l","expires":null}`)
+}
+
+func FuzzEnvironmentRoundTrip(f *testing.F) {
+	fuzzRoundTrip[Environment](f, `{"_id":"e","name":"Sandbox","enabled":false,"x":{}}`)
+}
+
+func FuzzTagRoundTrip(f *testing.F) {
+	fuzzRoundTrip[Tag](f, `{"_id":"t","tag":"a","tagId":"1"}`)
 }

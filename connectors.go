@@ -3,13 +3,37 @@ package integratorio
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"time"
 )
 
 // ConnectorsService manages the SmartConnectors you publish (/connectors):
-// their install base and managed updates. It is an interface so users can
-// fake it; Client.Connectors holds the real implementation.
+// the connectors, their licenses, their install base and managed updates.
+// It is an interface so users can fake it; Client.Connectors holds the
+// real implementation.
 type ConnectorsService interface {
+	// Lister gives List and All.
+	Lister[Connector, ListOptions]
+	// Get returns one connector.
+	Get(ctx context.Context, id string) (*Connector, error)
+	// Create creates a connector and returns it as stored; never repeated
+	// once it may have reached the server. See Documents.Create.
+	Create(ctx context.Context, conn *Connector) (*Connector, error)
+	// Update replaces the connector (PUT) and returns it as stored. Start
+	// from Get: members the document lacks are erased. See
+	// Documents.Update.
+	Update(ctx context.Context, id string, conn *Connector) (*Connector, error)
+	// Modify reads the connector, applies fn and writes it back; see
+	// Documents.Modify.
+	Modify(ctx context.Context, id string, fn func(*Connector) error) (*Connector, error)
+	// Delete deletes the connector.
+	Delete(ctx context.Context, id string) error
+	// Licenses manages the licenses of one connector
+	// (/connectors/{id}/licenses). An invalid connector id makes every
+	// call of the returned service fail with ErrInvalidArgument, before
+	// sending.
+	Licenses(connectorID string) LicensesService
 	// InstallBase lists the installs of the connector
 	// (GET /connectors/{id}/installBase).
 	InstallBase(ctx context.Context, connectorID string) ([]*Install, error)
@@ -71,9 +95,91 @@ func (in *Install) docID() string {
 	return in.IntegrationID
 }
 
-type connectors struct{ c *Client }
+// Connector is a SmartConnector you publish. Members it does not type
+// (its installer and update functions, applications, …) are kept.
+type Connector struct {
+	// ID is the connector's id (`_id`); read-only.
+	ID string `json:"_id"`
+	// Name is the connector's name in the marketplace.
+	Name string `json:"name"`
+	// Description is shown in the marketplace.
+	Description string `json:"description"`
+	// IntegrationID is the integration the connector is built from
+	// (`_integrationId`).
+	IntegrationID string `json:"_integrationId"`
+	// Published reports whether the marketplace lists it.
+	Published bool `json:"published"`
+	// Managed reports a connector whose installs take managed updates.
+	Managed bool `json:"managed"`
+	// LastModified is when the connector last changed; read-only.
+	LastModified time.Time `json:"lastModified"`
+	// CreatedAt is when it was created; read-only.
+	CreatedAt time.Time `json:"createdAt"`
+
+	state docState
+}
+
+// LicensesService manages the licenses of one connector
+// (/connectors/{id}/licenses): who may install it, until when.
+type LicensesService interface {
+	// Lister gives List and All.
+	Lister[License, ListOptions]
+	// Get returns one license.
+	Get(ctx context.Context, id string) (*License, error)
+	// Create creates a license and returns it as stored; Email must name
+	// an integrator.io user (else 400 invalid_user). Never repeated once
+	// it may have reached the server. See Documents.Create.
+	Create(ctx context.Context, lic *License) (*License, error)
+	// Update replaces the license (PUT) and returns it as stored. Start
+	// from Get: members the document lacks are erased. See
+	// Documents.Update.
+	Update(ctx context.Context, id string, lic *License) (*License, error)
+	// Delete deletes the license.
+	Delete(ctx context.Context, id string) error
+}
+
+// License lets one user install a connector. Members it does not type
+// (opts, …) are kept.
+type License struct {
+	// ID is the license's id (`_id`); read-only.
+	ID string `json:"_id"`
+	// Email is the user the license is for.
+	Email string `json:"email"`
+	// Expires is when the license ends; zero for never.
+	Expires time.Time `json:"expires"`
+	// IntegrationID is the integration installed with the license
+	// (`_integrationId`).
+	IntegrationID string `json:"_integrationId"`
+	// ConnectorID is the connector (`_connectorId`); read-only.
+	ConnectorID string `json:"_connectorId"`
+	// LastModified is when the license last changed; read-only.
+	LastModified time.Time `json:"lastModified"`
+	// CreatedAt is when it was created; read-only.
+	CreatedAt time.Time `json:"createdAt"`
+
+	state docState
+}
+
+type connectors struct {
+	plainLister[Connector, *Connector]
+}
 
 var _ ConnectorsService = (*connectors)(nil)
+
+type licenses struct {
+	plainLister[License, *License]
+}
+
+var _ LicensesService = (*licenses)(nil)
+
+func (s *connectors) Licenses(connectorID string) LicensesService {
+	p, err := idPath("/connectors/", connectorID)
+	r := newResource[License](s.c, p+"/licenses", "license")
+	if err != nil {
+		r.pathErr = fmt.Errorf("Licenses: connector %w", err)
+	}
+	return &licenses{plainLister[License, *License]{r}}
+}
 
 func (s *connectors) InstallBase(ctx context.Context, connectorID string) ([]*Install, error) {
 	p, err := idPath("/connectors/", connectorID)

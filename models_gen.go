@@ -84,6 +84,160 @@ func (c *Connection) docID() string { return c.ID }
 
 func (c *Connection) lastModified() time.Time { return c.LastModified }
 
+var connectorCodec = newObjectCodec[Connector]()
+
+// UnmarshalJSON decodes a Connector, keeping every member it does not type.
+func (c *Connector) UnmarshalJSON(data []byte) error {
+	if c == nil {
+		return invalidArgf("UnmarshalJSON: nil *Connector")
+	}
+	return connectorCodec.decode(data, c, &c.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (c *Connector) decodeAt(data []byte, at int) (int, error) {
+	*c = Connector{}
+	return connectorCodec.decodeObject(data, at, reflect.ValueOf(c).Elem(), &c.state)
+}
+
+// MarshalJSON encodes the Connector with every member it was decoded with.
+func (c Connector) MarshalJSON() ([]byte, error) {
+	return connectorCodec.encode(&c, &c.state)
+}
+
+func (c *Connector) appendJSON(b []byte) ([]byte, error) {
+	return connectorCodec.appendJSON(b, c, &c.state)
+}
+
+// Extra decodes the member key, one Connector does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *Connector has no members.
+func (c *Connector) Extra(key string, v any) (bool, error) {
+	if c == nil {
+		return false, nil
+	}
+	return connectorCodec.getExtra(&c.state, key, v)
+}
+
+// SetExtra sets the member key, one Connector does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *Connector, is an error matching ErrInvalidArgument.
+func (c *Connector) SetExtra(key string, v any) error {
+	if c == nil {
+		return invalidArgf("SetExtra: nil *Connector")
+	}
+	return connectorCodec.setExtra(&c.state, key, v)
+}
+
+// DeleteExtra removes the member key, one Connector does not type, if present.
+func (c *Connector) DeleteExtra(key string) {
+	if c == nil {
+		return
+	}
+	connectorCodec.deleteExtra(&c.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document Connector does not type.
+func (c *Connector) ExtraKeys() []string {
+	if c == nil {
+		return nil
+	}
+	return connectorCodec.extraKeys(&c.state)
+}
+
+// Partial reports whether the Connector came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (c *Connector) Partial() bool { return c != nil && c.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (c *Connector) doc() *docState { return &c.state }
+
+func (*Connector) codec() *objectCodec { return connectorCodec }
+
+func (c *Connector) docID() string { return c.ID }
+
+func (c *Connector) lastModified() time.Time { return c.LastModified }
+
+var environmentCodec = newObjectCodec[Environment]()
+
+// UnmarshalJSON decodes a Environment, keeping every member it does not type.
+func (e *Environment) UnmarshalJSON(data []byte) error {
+	if e == nil {
+		return invalidArgf("UnmarshalJSON: nil *Environment")
+	}
+	return environmentCodec.decode(data, e, &e.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (e *Environment) decodeAt(data []byte, at int) (int, error) {
+	*e = Environment{}
+	return environmentCodec.decodeObject(data, at, reflect.ValueOf(e).Elem(), &e.state)
+}
+
+// MarshalJSON encodes the Environment with every member it was decoded with.
+func (e Environment) MarshalJSON() ([]byte, error) {
+	return environmentCodec.encode(&e, &e.state)
+}
+
+func (e *Environment) appendJSON(b []byte) ([]byte, error) {
+	return environmentCodec.appendJSON(b, e, &e.state)
+}
+
+// Extra decodes the member key, one Environment does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *Environment has no members.
+func (e *Environment) Extra(key string, v any) (bool, error) {
+	if e == nil {
+		return false, nil
+	}
+	return environmentCodec.getExtra(&e.state, key, v)
+}
+
+// SetExtra sets the member key, one Environment does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *Environment, is an error matching ErrInvalidArgument.
+func (e *Environment) SetExtra(key string, v any) error {
+	if e == nil {
+		return invalidArgf("SetExtra: nil *Environment")
+	}
+	return environmentCodec.setExtra(&e.state, key, v)
+}
+
+// DeleteExtra removes the member key, one Environment does not type, if present.
+func (e *Environment) DeleteExtra(key string) {
+	if e == nil {
+		return
+	}
+	environmentCodec.deleteExtra(&e.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document Environment does not type.
+func (e *Environment) ExtraKeys() []string {
+	if e == nil {
+		return nil
+	}
+	return environmentCodec.extraKeys(&e.state)
+}
+
+// Partial reports whether the Environment came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (e *Environment) Partial() bool { return e != nil && e.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (e *Environment) doc() *docState { return &e.state }
+
+func (*Environment) codec() *objectCodec { return environmentCodec }
+
+func (e *Environment) docID() string { return e.ID }
+
+func (e *Environment) lastModified() time.Time { return e.LastModified }
+
 var exportCodec = newObjectCodec[Export]()
 
 // UnmarshalJSON decodes a Export, keeping every member it does not type.
@@ -310,6 +464,83 @@ func (f *FlowError) Partial() bool { return f != nil && f.state.partial }
 func (f *FlowError) doc() *docState { return &f.state }
 
 func (*FlowError) codec() *objectCodec { return flowErrorCodec }
+
+var iClientCodec = newObjectCodec[IClient]()
+
+// UnmarshalJSON decodes a IClient, keeping every member it does not type.
+func (i *IClient) UnmarshalJSON(data []byte) error {
+	if i == nil {
+		return invalidArgf("UnmarshalJSON: nil *IClient")
+	}
+	return iClientCodec.decode(data, i, &i.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (i *IClient) decodeAt(data []byte, at int) (int, error) {
+	*i = IClient{}
+	return iClientCodec.decodeObject(data, at, reflect.ValueOf(i).Elem(), &i.state)
+}
+
+// MarshalJSON encodes the IClient with every member it was decoded with.
+func (i IClient) MarshalJSON() ([]byte, error) {
+	return iClientCodec.encode(&i, &i.state)
+}
+
+func (i *IClient) appendJSON(b []byte) ([]byte, error) {
+	return iClientCodec.appendJSON(b, i, &i.state)
+}
+
+// Extra decodes the member key, one IClient does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *IClient has no members.
+func (i *IClient) Extra(key string, v any) (bool, error) {
+	if i == nil {
+		return false, nil
+	}
+	return iClientCodec.getExtra(&i.state, key, v)
+}
+
+// SetExtra sets the member key, one IClient does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *IClient, is an error matching ErrInvalidArgument.
+func (i *IClient) SetExtra(key string, v any) error {
+	if i == nil {
+		return invalidArgf("SetExtra: nil *IClient")
+	}
+	return iClientCodec.setExtra(&i.state, key, v)
+}
+
+// DeleteExtra removes the member key, one IClient does not type, if present.
+func (i *IClient) DeleteExtra(key string) {
+	if i == nil {
+		return
+	}
+	iClientCodec.deleteExtra(&i.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document IClient does not type.
+func (i *IClient) ExtraKeys() []string {
+	if i == nil {
+		return nil
+	}
+	return iClientCodec.extraKeys(&i.state)
+}
+
+// Partial reports whether the IClient came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (i *IClient) Partial() bool { return i != nil && i.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (i *IClient) doc() *docState { return &i.state }
+
+func (*IClient) codec() *objectCodec { return iClientCodec }
+
+func (i *IClient) docID() string { return i.ID }
+
+func (i *IClient) lastModified() time.Time { return i.LastModified }
 
 var importCodec = newObjectCodec[Import]()
 
@@ -611,6 +842,79 @@ func (i *Integration) docID() string { return i.ID }
 
 func (i *Integration) lastModified() time.Time { return i.LastModified }
 
+var integrationAccessCodec = newObjectCodec[IntegrationAccess]()
+
+// UnmarshalJSON decodes a IntegrationAccess, keeping every member it does not type.
+func (i *IntegrationAccess) UnmarshalJSON(data []byte) error {
+	if i == nil {
+		return invalidArgf("UnmarshalJSON: nil *IntegrationAccess")
+	}
+	return integrationAccessCodec.decode(data, i, &i.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (i *IntegrationAccess) decodeAt(data []byte, at int) (int, error) {
+	*i = IntegrationAccess{}
+	return integrationAccessCodec.decodeObject(data, at, reflect.ValueOf(i).Elem(), &i.state)
+}
+
+// MarshalJSON encodes the IntegrationAccess with every member it was decoded with.
+func (i IntegrationAccess) MarshalJSON() ([]byte, error) {
+	return integrationAccessCodec.encode(&i, &i.state)
+}
+
+func (i *IntegrationAccess) appendJSON(b []byte) ([]byte, error) {
+	return integrationAccessCodec.appendJSON(b, i, &i.state)
+}
+
+// Extra decodes the member key, one IntegrationAccess does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *IntegrationAccess has no members.
+func (i *IntegrationAccess) Extra(key string, v any) (bool, error) {
+	if i == nil {
+		return false, nil
+	}
+	return integrationAccessCodec.getExtra(&i.state, key, v)
+}
+
+// SetExtra sets the member key, one IntegrationAccess does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *IntegrationAccess, is an error matching ErrInvalidArgument.
+func (i *IntegrationAccess) SetExtra(key string, v any) error {
+	if i == nil {
+		return invalidArgf("SetExtra: nil *IntegrationAccess")
+	}
+	return integrationAccessCodec.setExtra(&i.state, key, v)
+}
+
+// DeleteExtra removes the member key, one IntegrationAccess does not type, if present.
+func (i *IntegrationAccess) DeleteExtra(key string) {
+	if i == nil {
+		return
+	}
+	integrationAccessCodec.deleteExtra(&i.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document IntegrationAccess does not type.
+func (i *IntegrationAccess) ExtraKeys() []string {
+	if i == nil {
+		return nil
+	}
+	return integrationAccessCodec.extraKeys(&i.state)
+}
+
+// Partial reports whether the IntegrationAccess came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (i *IntegrationAccess) Partial() bool { return i != nil && i.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (i *IntegrationAccess) doc() *docState { return &i.state }
+
+func (*IntegrationAccess) codec() *objectCodec { return integrationAccessCodec }
+
 var jobCodec = newObjectCodec[Job]()
 
 // UnmarshalJSON decodes a Job, keeping every member it does not type.
@@ -687,6 +991,83 @@ func (*Job) codec() *objectCodec { return jobCodec }
 func (j *Job) docID() string { return j.ID }
 
 func (j *Job) lastModified() time.Time { return j.LastModified }
+
+var licenseCodec = newObjectCodec[License]()
+
+// UnmarshalJSON decodes a License, keeping every member it does not type.
+func (l *License) UnmarshalJSON(data []byte) error {
+	if l == nil {
+		return invalidArgf("UnmarshalJSON: nil *License")
+	}
+	return licenseCodec.decode(data, l, &l.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (l *License) decodeAt(data []byte, at int) (int, error) {
+	*l = License{}
+	return licenseCodec.decodeObject(data, at, reflect.ValueOf(l).Elem(), &l.state)
+}
+
+// MarshalJSON encodes the License with every member it was decoded with.
+func (l License) MarshalJSON() ([]byte, error) {
+	return licenseCodec.encode(&l, &l.state)
+}
+
+func (l *License) appendJSON(b []byte) ([]byte, error) {
+	return licenseCodec.appendJSON(b, l, &l.state)
+}
+
+// Extra decodes the member key, one License does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *License has no members.
+func (l *License) Extra(key string, v any) (bool, error) {
+	if l == nil {
+		return false, nil
+	}
+	return licenseCodec.getExtra(&l.state, key, v)
+}
+
+// SetExtra sets the member key, one License does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *License, is an error matching ErrInvalidArgument.
+func (l *License) SetExtra(key string, v any) error {
+	if l == nil {
+		return invalidArgf("SetExtra: nil *License")
+	}
+	return licenseCodec.setExtra(&l.state, key, v)
+}
+
+// DeleteExtra removes the member key, one License does not type, if present.
+func (l *License) DeleteExtra(key string) {
+	if l == nil {
+		return
+	}
+	licenseCodec.deleteExtra(&l.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document License does not type.
+func (l *License) ExtraKeys() []string {
+	if l == nil {
+		return nil
+	}
+	return licenseCodec.extraKeys(&l.state)
+}
+
+// Partial reports whether the License came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (l *License) Partial() bool { return l != nil && l.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (l *License) doc() *docState { return &l.state }
+
+func (*License) codec() *objectCodec { return licenseCodec }
+
+func (l *License) docID() string { return l.ID }
+
+func (l *License) lastModified() time.Time { return l.LastModified }
 
 var pageGeneratorCodec = newObjectCodec[PageGenerator]()
 
@@ -1209,6 +1590,81 @@ func (*Section) codec() *objectCodec { return sectionCodec }
 
 func (s *Section) docID() string { return s.ID }
 
+var sharedUserCodec = newObjectCodec[SharedUser]()
+
+// UnmarshalJSON decodes a SharedUser, keeping every member it does not type.
+func (s *SharedUser) UnmarshalJSON(data []byte) error {
+	if s == nil {
+		return invalidArgf("UnmarshalJSON: nil *SharedUser")
+	}
+	return sharedUserCodec.decode(data, s, &s.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (s *SharedUser) decodeAt(data []byte, at int) (int, error) {
+	*s = SharedUser{}
+	return sharedUserCodec.decodeObject(data, at, reflect.ValueOf(s).Elem(), &s.state)
+}
+
+// MarshalJSON encodes the SharedUser with every member it was decoded with.
+func (s SharedUser) MarshalJSON() ([]byte, error) {
+	return sharedUserCodec.encode(&s, &s.state)
+}
+
+func (s *SharedUser) appendJSON(b []byte) ([]byte, error) {
+	return sharedUserCodec.appendJSON(b, s, &s.state)
+}
+
+// Extra decodes the member key, one SharedUser does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *SharedUser has no members.
+func (s *SharedUser) Extra(key string, v any) (bool, error) {
+	if s == nil {
+		return false, nil
+	}
+	return sharedUserCodec.getExtra(&s.state, key, v)
+}
+
+// SetExtra sets the member key, one SharedUser does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *SharedUser, is an error matching ErrInvalidArgument.
+func (s *SharedUser) SetExtra(key string, v any) error {
+	if s == nil {
+		return invalidArgf("SetExtra: nil *SharedUser")
+	}
+	return sharedUserCodec.setExtra(&s.state, key, v)
+}
+
+// DeleteExtra removes the member key, one SharedUser does not type, if present.
+func (s *SharedUser) DeleteExtra(key string) {
+	if s == nil {
+		return
+	}
+	sharedUserCodec.deleteExtra(&s.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document SharedUser does not type.
+func (s *SharedUser) ExtraKeys() []string {
+	if s == nil {
+		return nil
+	}
+	return sharedUserCodec.extraKeys(&s.state)
+}
+
+// Partial reports whether the SharedUser came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (s *SharedUser) Partial() bool { return s != nil && s.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (s *SharedUser) doc() *docState { return &s.state }
+
+func (*SharedUser) codec() *objectCodec { return sharedUserCodec }
+
+func (s *SharedUser) docID() string { return s.ID }
+
 var stepErrorsCodec = newObjectCodec[StepErrors]()
 
 // UnmarshalJSON decodes a StepErrors, keeping every member it does not type.
@@ -1282,6 +1738,83 @@ func (s *StepErrors) doc() *docState { return &s.state }
 
 func (*StepErrors) codec() *objectCodec { return stepErrorsCodec }
 
+var tagCodec = newObjectCodec[Tag]()
+
+// UnmarshalJSON decodes a Tag, keeping every member it does not type.
+func (t *Tag) UnmarshalJSON(data []byte) error {
+	if t == nil {
+		return invalidArgf("UnmarshalJSON: nil *Tag")
+	}
+	return tagCodec.decode(data, t, &t.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (t *Tag) decodeAt(data []byte, at int) (int, error) {
+	*t = Tag{}
+	return tagCodec.decodeObject(data, at, reflect.ValueOf(t).Elem(), &t.state)
+}
+
+// MarshalJSON encodes the Tag with every member it was decoded with.
+func (t Tag) MarshalJSON() ([]byte, error) {
+	return tagCodec.encode(&t, &t.state)
+}
+
+func (t *Tag) appendJSON(b []byte) ([]byte, error) {
+	return tagCodec.appendJSON(b, t, &t.state)
+}
+
+// Extra decodes the member key, one Tag does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *Tag has no members.
+func (t *Tag) Extra(key string, v any) (bool, error) {
+	if t == nil {
+		return false, nil
+	}
+	return tagCodec.getExtra(&t.state, key, v)
+}
+
+// SetExtra sets the member key, one Tag does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *Tag, is an error matching ErrInvalidArgument.
+func (t *Tag) SetExtra(key string, v any) error {
+	if t == nil {
+		return invalidArgf("SetExtra: nil *Tag")
+	}
+	return tagCodec.setExtra(&t.state, key, v)
+}
+
+// DeleteExtra removes the member key, one Tag does not type, if present.
+func (t *Tag) DeleteExtra(key string) {
+	if t == nil {
+		return
+	}
+	tagCodec.deleteExtra(&t.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document Tag does not type.
+func (t *Tag) ExtraKeys() []string {
+	if t == nil {
+		return nil
+	}
+	return tagCodec.extraKeys(&t.state)
+}
+
+// Partial reports whether the Tag came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (t *Tag) Partial() bool { return t != nil && t.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (t *Tag) doc() *docState { return &t.state }
+
+func (*Tag) codec() *objectCodec { return tagCodec }
+
+func (t *Tag) docID() string { return t.ID }
+
+func (t *Tag) lastModified() time.Time { return t.LastModified }
+
 var tokenInfoCodec = newObjectCodec[TokenInfo]()
 
 // UnmarshalJSON decodes a TokenInfo, keeping every member it does not type.
@@ -1354,3 +1887,80 @@ func (t *TokenInfo) Partial() bool { return t != nil && t.state.partial }
 func (t *TokenInfo) doc() *docState { return &t.state }
 
 func (*TokenInfo) codec() *objectCodec { return tokenInfoCodec }
+
+var userCodec = newObjectCodec[User]()
+
+// UnmarshalJSON decodes a User, keeping every member it does not type.
+func (u *User) UnmarshalJSON(data []byte) error {
+	if u == nil {
+		return invalidArgf("UnmarshalJSON: nil *User")
+	}
+	return userCodec.decode(data, u, &u.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (u *User) decodeAt(data []byte, at int) (int, error) {
+	*u = User{}
+	return userCodec.decodeObject(data, at, reflect.ValueOf(u).Elem(), &u.state)
+}
+
+// MarshalJSON encodes the User with every member it was decoded with.
+func (u User) MarshalJSON() ([]byte, error) {
+	return userCodec.encode(&u, &u.state)
+}
+
+func (u *User) appendJSON(b []byte) ([]byte, error) {
+	return userCodec.appendJSON(b, u, &u.state)
+}
+
+// Extra decodes the member key, one User does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *User has no members.
+func (u *User) Extra(key string, v any) (bool, error) {
+	if u == nil {
+		return false, nil
+	}
+	return userCodec.getExtra(&u.state, key, v)
+}
+
+// SetExtra sets the member key, one User does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *User, is an error matching ErrInvalidArgument.
+func (u *User) SetExtra(key string, v any) error {
+	if u == nil {
+		return invalidArgf("SetExtra: nil *User")
+	}
+	return userCodec.setExtra(&u.state, key, v)
+}
+
+// DeleteExtra removes the member key, one User does not type, if present.
+func (u *User) DeleteExtra(key string) {
+	if u == nil {
+		return
+	}
+	userCodec.deleteExtra(&u.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document User does not type.
+func (u *User) ExtraKeys() []string {
+	if u == nil {
+		return nil
+	}
+	return userCodec.extraKeys(&u.state)
+}
+
+// Partial reports whether the User came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (u *User) Partial() bool { return u != nil && u.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (u *User) doc() *docState { return &u.state }
+
+func (*User) codec() *objectCodec { return userCodec }
+
+func (u *User) docID() string { return u.ID }
+
+func (u *User) lastModified() time.Time { return u.LastModified }

@@ -1135,3 +1135,11 @@ func exportedZero(rv reflect.Value) bool {
 	}
 	return true
 }
+
+// received reports whether the typed member key was in the decoded object
+// with a value of its Go type (a mistyped or null value is kept among the
+// extra members instead).
+func (c *objectCodec) received(st *docState, key string) bool {
+	i, ok := c.index[key]
+	return ok && st.present&(1<<i) != 0
+}

@@ -35,6 +35,9 @@ type request struct {
 	// not idempotent (a read sent as POST, such as POST /jobs/current, or
 	// a ping): it is retried like a GET.
 	safe bool
+	// once: the write is never repeated once it may have reached the
+	// server, whatever its method (a PUT that toggles a state).
+	once bool
 }
 
 // displayPath is the path shown in errors and logs: relative to the API
@@ -104,7 +107,7 @@ func (c *Client) send(r request, decode func(*response) error) error {
 		body = b
 	}
 
-	st := &attemptState{method: r.method, path: display, idempotent: r.safe || idempotent(r.method), client: c}
+	st := &attemptState{method: r.method, path: display, idempotent: (r.safe || idempotent(r.method)) && !r.once, client: c}
 	defer st.release()
 	ctx = context.WithValue(ctx, attemptKey{}, st)
 	if r.method != http.MethodGet {

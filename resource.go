@@ -101,6 +101,9 @@ type resource[T any, P modifiable[T]] struct {
 	// trimmed: list records always lack members (scripts' content), so
 	// every listed document is Partial.
 	trimmed bool
+	// pathErr, when set, is returned by every call: the collection's path
+	// holds an invalid id (the licenses of a connector id that is not one).
+	pathErr error
 }
 
 func newResource[T any, P modifiable[T]](c *Client, path, kind string) *resource[T, P] {
@@ -108,7 +111,12 @@ func newResource[T any, P modifiable[T]](c *Client, path, kind string) *resource
 }
 
 // docPath validates id and returns the document's path.
-func (r *resource[T, P]) docPath(id string) (string, error) { return idPath(r.path+"/", id) }
+func (r *resource[T, P]) docPath(id string) (string, error) {
+	if r.pathErr != nil {
+		return "", r.pathErr
+	}
+	return idPath(r.path+"/", id)
+}
 
 // Get returns one document.
 func (r *resource[T, P]) Get(ctx context.Context, id string) (*T, error) {
@@ -124,6 +132,9 @@ func (r *resource[T, P]) Get(ctx context.Context, id string) (*T, error) {
 // have reached the server: a failure after that point, or a 2xx answer
 // that cannot be read, matches ErrUnknownOutcome.
 func (r *resource[T, P]) Create(ctx context.Context, doc *T) (*T, error) {
+	if r.pathErr != nil {
+		return nil, r.pathErr
+	}
 	if doc == nil {
 		return nil, invalidArgf("Create: nil *%s", r.typeName())
 	}
@@ -264,6 +275,10 @@ func (r *resource[T, P]) Modify(ctx context.Context, id string, fn func(*T) erro
 // such as /integrations/{id}/flows) with the query of opts and extra.
 func (r *resource[T, P]) list(ctx context.Context, path string, opts *ListOptions, extra url.Values) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {
+		if r.pathErr != nil {
+			yield(nil, r.pathErr)
+			return
+		}
 		q, partial, err := opts.encode()
 		if err != nil {
 			yield(nil, err)

@@ -19,15 +19,25 @@ import (
 var readOnlyMembers = []string{"_id", "createdAt", "lastModified"}
 
 // crudRoutes registers the six document endpoints of a resource: list,
-// create, get, replace (PUT), patch and delete, under /<name>.
+// create, get, replace (PUT), patch and delete, under /<name> (or under
+// its parent, see nested.go), but those rs omits.
 func (s *Server) crudRoutes(rs *resourceSpec, c *collection) {
-	base := "/" + c.name
-	s.handle(http.MethodGet, base, s.listHandler(rs, c, nil))
-	s.handle(http.MethodPost, base, s.createHandler(rs, c))
-	s.handle(http.MethodGet, base+"/{id}", s.getHandler(rs, c))
-	s.handle(http.MethodPut, base+"/{id}", s.putHandler(rs, c))
-	s.handle(http.MethodPatch, base+"/{id}", s.patchHandler(rs, c))
-	s.handle(http.MethodDelete, base+"/{id}", s.deleteHandler(c))
+	base, list, wrap := "/"+c.name, s.listHandler(rs, c, nil), func(h http.HandlerFunc) http.HandlerFunc { return h }
+	if rs.parent != "" {
+		base, list, wrap = s.nestedRoutes(rs, c)
+	}
+	s.handle(http.MethodGet, base, list)
+	if !slices.Contains(rs.omit, "create") {
+		s.handle(http.MethodPost, base, wrap(s.createHandler(rs, c)))
+	}
+	s.handle(http.MethodGet, base+"/{id}", wrap(s.getHandler(rs, c)))
+	s.handle(http.MethodPut, base+"/{id}", wrap(s.putHandler(rs, c)))
+	if !slices.Contains(rs.omit, "patch") {
+		s.handle(http.MethodPatch, base+"/{id}", wrap(s.patchHandler(rs, c)))
+	}
+	if !slices.Contains(rs.omit, "delete") {
+		s.handle(http.MethodDelete, base+"/{id}", wrap(s.deleteHandler(c)))
+	}
 }
 
 // listHandler answers a page of documents: 200 with a JSON array, or 204
@@ -203,13 +213,19 @@ func writableBody(r *http.Request, rs *resourceSpec) (map[string]any, error) {
 }
 
 // createHandler stores a new document under a new id and answers 201 with
-// it. Read-only members in the body are ignored.
+// it. Read-only members in the body are ignored; rs's defaults fill in
+// the members the body lacks.
 func (s *Server) createHandler(rs *resourceSpec, c *collection) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		doc, err := writableBody(r, rs)
 		if err != nil {
 			writeErr(w, err)
 			return
+		}
+		for k, v := range rs.defaults {
+			if _, ok := doc[k]; !ok {
+				doc[k] = v
+			}
 		}
 		s.mu.Lock()
 		b, err := s.insert(c, doc)
@@ -253,7 +269,8 @@ func (s *Server) insert(c *collection, doc map[string]any) ([]byte, error) {
 // leaves out are gone. _id and createdAt are kept, lastModified moves on;
 // their values in the body are ignored. A mask at one of rs's secrets is
 // stored as sent, or, under WithMaskKeepsSecret, keeps the stored secret.
-// Answers 200 with the document.
+// rs's serverOwned members keep their stored values. Answers 200 with the
+// document.
 func (s *Server) putHandler(rs *resourceSpec, c *collection) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
@@ -270,11 +287,22 @@ func (s *Server) putHandler(rs *resourceSpec, c *collection) http.HandlerFunc {
 			if s.opts.maskKeeps {
 				keepSecrets(doc, old, rs.secrets)
 			}
+			for _, k := range rs.serverOwned {
+				if v, ok := old[k]; ok {
+					doc[k] = v
+				} else {
+					delete(doc, k)
+				}
+			}
 			return doc, nil
 		})
 		s.mu.Unlock()
 		if err != nil {
 			writeErr(w, err)
+			return
+		}
+		if rs.putNoContent {
+			writeNoContent(w)
 			return
 		}
 		writeDocument(w, http.StatusOK, rs, b)

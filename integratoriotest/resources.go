@@ -48,8 +48,27 @@ type resourceSpec struct {
 	// clone's connectionMap rewrites.
 	connections connectionRefs
 	// byIntegration serves GET /integrations/{id}/<name>: the documents
-	// whose _integrationId is id.
+	// whose _integrationId is id, or that inIntegration keeps.
 	byIntegration bool
+	// inIntegration, when non-nil, says which documents the list of one
+	// integration holds, for a resource that names integrations otherwise
+	// (users: their integrationAccessLevel).
+	inIntegration func(doc map[string]any, integrationID string) bool
+	// omit are the document endpoints the API lacks: "create", "patch",
+	// "delete" (users have no create, environments no delete).
+	omit []string
+	// defaults are members a create sets when the body lacks them.
+	defaults map[string]any
+	// serverOwned are members only the server changes (by its own
+	// endpoints, such as a user's disable): a PUT keeps the stored
+	// values whatever the body holds.
+	serverOwned []string
+	// putNoContent: a PUT answers 204 without the document (users).
+	putNoContent bool
+	// parent, when set, nests the collection under a document of another
+	// resource (licenses: /connectors/{id}/licenses); parentKey is the
+	// member holding the parent's id. See nested.go.
+	parent, parentKey string
 	// state serves the state of each document, /<name>/{id}/state and
 	// /<name>/{id}/state/{key}; see serveState.
 	state bool
@@ -105,6 +124,38 @@ var resourceTable = []resourceSpec{
 	{
 		name: "jobs", model: "Job",
 		ownRoutes: true, routes: (*Server).jobRoutes,
+	},
+	{
+		name: "ashares", model: "User",
+		fields: userFields, check: checkUser, omit: []string{"create", "patch"},
+		serverOwned: []string{"sharedWithUser", "accepted", "disabled", "dismissed"}, putNoContent: true,
+		byIntegration: true, inIntegration: userInIntegration, routes: (*Server).userRoutes,
+	},
+	{
+		name: "iclients", model: "IClient",
+		fields:  fieldTypes{"name": jsonString, "provider": jsonString, "oauth2": jsonObject},
+		secrets: []string{"/oauth2/clientSecret"},
+	},
+	{
+		name: "connectors", model: "Connector",
+		fields:   fieldTypes{"name": jsonString, "description": jsonString, "_integrationId": jsonString, "published": jsonBool, "managed": jsonBool},
+		required: []string{"name"},
+	},
+	{
+		name: "licenses", model: "License",
+		fields:   fieldTypes{"email": jsonString, "expires": jsonString, "_integrationId": jsonString, "opts": jsonObject},
+		required: []string{"email"}, check: checkLicense, omit: []string{"patch"},
+		parent: "connectors", parentKey: "_connectorId",
+	},
+	{
+		name: "environments", model: "Environment",
+		fields: fieldTypes{"name": jsonString, "enabled": jsonBool}, required: []string{"name"},
+		omit: []string{"patch", "delete"}, defaults: map[string]any{"enabled": true},
+		serverOwned: []string{"enabled"}, routes: (*Server).environmentRoutes,
+	},
+	{
+		name: "tags", model: "Tag",
+		fields: fieldTypes{"tag": jsonString}, required: []string{"tag"},
 	},
 }
 
@@ -207,7 +258,7 @@ func (s *Server) resourceRoutes() {
 			s.handle(http.MethodPost, "/"+rs.name+"/{id}/clone", s.cloneHandler(rs, c))
 		}
 		if rs.byIntegration {
-			s.handle(http.MethodGet, "/integrations/{id}/"+rs.name, s.listHandler(rs, c, s.ofIntegration))
+			s.handle(http.MethodGet, "/integrations/{id}/"+rs.name, s.listHandler(rs, c, s.ofIntegration(rs.inIntegration)))
 		}
 		if rs.state {
 			s.stateRoutes(c)
@@ -218,22 +269,31 @@ func (s *Server) resourceRoutes() {
 	}
 }
 
-// ofIntegration scopes a sub-list to the documents whose _integrationId is
-// the path's id; an unknown integration is 404.
-func (s *Server) ofIntegration(r *http.Request) (func(doc []byte) bool, error) {
-	id := r.PathValue("id")
-	s.mu.Lock()
-	_, ok := s.integrations.get(id)
-	s.mu.Unlock()
-	if !ok {
-		return nil, notFound(s.integrations.model, id)
-	}
-	return func(doc []byte) bool {
-		var d struct {
-			IntegrationID any `json:"_integrationId"`
+// ofIntegration scopes a sub-list to the documents of the path's
+// integration: those whose _integrationId is its id, or, when in is
+// non-nil, those in keeps. An unknown integration is 404.
+func (s *Server) ofIntegration(in func(doc map[string]any, integrationID string) bool) func(*http.Request) (func(doc []byte) bool, error) {
+	return func(r *http.Request) (func(doc []byte) bool, error) {
+		id := r.PathValue("id")
+		s.mu.Lock()
+		_, ok := s.integrations.get(id)
+		s.mu.Unlock()
+		if !ok {
+			return nil, notFound(s.integrations.model, id)
 		}
-		return json.Unmarshal(doc, &d) == nil && d.IntegrationID == id
-	}, nil
+		if in != nil {
+			return func(doc []byte) bool {
+				var d map[string]any
+				return json.Unmarshal(doc, &d) == nil && in(d, id)
+			}, nil
+		}
+		return func(doc []byte) bool {
+			var d struct {
+				IntegrationID any `json:"_integrationId"`
+			}
+			return json.Unmarshal(doc, &d) == nil && d.IntegrationID == id
+		}, nil
+	}
 }
 
 // collection returns the collection named resource. The caller need not

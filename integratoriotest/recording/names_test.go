@@ -131,7 +131,7 @@ func TestReRecordingAgainstTheFakeIsStable(t *testing.T) {
 		require.NoError(t, srv.AddFlowErrors(flow.ID, "exp1", []byte(`{"code":"c","message":"m","source":"application","retryDataKey":"rdk-1","traceKey":"tk-1"}`)))
 		for fe, err := range client.Flows.Errors(ctx, flow.ID, "exp1", nil) {
 			require.NoError(t, err)
-			assert.Equal(t, "rdk-1", fe.RetryDataKey)
+			assert.Equal(t, integratorio.RetryDataKey("rdk-1"), fe.RetryDataKey)
 		}
 		for _, err := range client.Integrations.All(ctx, nil) {
 			require.NoError(t, err)
