@@ -72,6 +72,10 @@ type Client struct {
 	Scripts ScriptsService
 	// State keeps integration state: JSON values by key (/state).
 	State StateService
+	// LookupCaches manages lookup caches (/lookupcaches) and their data.
+	LookupCaches LookupCachesService
+	// Audit reads the audit log: who changed what, when (/audit).
+	Audit AuditService
 
 	base      *url.URL // API root, path without trailing slash
 	auth      secret   // "Bearer <token>"; never logged or put in an error
@@ -80,6 +84,7 @@ type Client struct {
 	logger    *slog.Logger
 	policy    RetryPolicy
 	rc        *retryablehttp.Client
+	files     *http.Client // for signed URLs, without the token; see signed.go
 	maxBody   int64 // bound on a 2xx body; maxResponseBody but in tests
 	locks     *keyedLock
 	pacer     *pacer
@@ -254,6 +259,9 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	scriptsRes.trimmed = true // lists leave out content
 	c.Scripts = &scripts{plainLister[Script, *Script]{scriptsRes}}
 	c.State = &state{c: c, prefix: "/state"}
+	c.LookupCaches = &lookupCaches{plainLister[LookupCache, *LookupCache]{newResource[LookupCache](c, "/lookupcaches", "lookup cache")}}
+	c.Audit = &audit{c: c}
+	c.files = newFilesClient(hc, base)
 	return c, nil
 }
 

@@ -5,6 +5,7 @@ package integratorio
 // allModels holds a nil pointer of every model, for the tests that prove a
 // guarantee of them all.
 var allModels = []any{
+	(*AuditEntry)(nil),
 	(*Connection)(nil),
 	(*Export)(nil),
 	(*Flow)(nil),
@@ -14,8 +15,10 @@ var allModels = []any{
 	(*InstallStep)(nil),
 	(*Integration)(nil),
 	(*Job)(nil),
+	(*LookupCache)(nil),
 	(*PageGenerator)(nil),
 	(*PageProcessor)(nil),
+	(*Revision)(nil),
 	(*RunResult)(nil),
 	(*Script)(nil),
 	(*Section)(nil),

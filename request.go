@@ -31,6 +31,9 @@ type request struct {
 	body   any      // encoded as JSON when non-nil
 	raw    []byte   // pre-encoded body, takes precedence over body
 	ctx    context.Context
+	// readOnly: a POST that only reads (a lookup cache's getData), retried
+	// as a GET is and never an unknown outcome.
+	readOnly bool
 }
 
 // displayPath is the path shown in errors and logs: relative to the API
@@ -100,7 +103,7 @@ func (c *Client) send(r request, decode func(*response) error) error {
 		body = b
 	}
 
-	st := &attemptState{method: r.method, path: display, idempotent: idempotent(r.method), client: c}
+	st := &attemptState{method: r.method, path: display, idempotent: idempotent(r.method) || r.readOnly, client: c}
 	defer st.release()
 	ctx = context.WithValue(ctx, attemptKey{}, st)
 	if r.method != http.MethodGet {
