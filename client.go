@@ -85,7 +85,7 @@ type Client struct {
 	policy    RetryPolicy
 	rc        *retryablehttp.Client
 	files     *http.Client // for signed URLs, without the token; see signed.go
-	maxBody   int64 // bound on a 2xx body; maxResponseBody but in tests
+	maxBody   int64        // bound on a 2xx body; maxResponseBody but in tests
 	locks     *keyedLock
 	pacer     *pacer
 }
