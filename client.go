@@ -82,6 +82,10 @@ type Client struct {
 	Environments EnvironmentsService
 	// Tags manages the account's tags (/tags).
 	Tags TagsService
+	// LookupCaches manages lookup caches (/lookupcaches) and their data.
+	LookupCaches LookupCachesService
+	// Audit reads the audit log: who changed what, when (/audit).
+	Audit AuditService
 
 	base      *url.URL // API root, path without trailing slash
 	auth      secret   // "Bearer <token>"; never logged or put in an error
@@ -90,7 +94,8 @@ type Client struct {
 	logger    *slog.Logger
 	policy    RetryPolicy
 	rc        *retryablehttp.Client
-	maxBody   int64 // bound on a 2xx body; maxResponseBody but in tests
+	files     *http.Client // for signed URLs, without the token; see signed.go
+	maxBody   int64        // bound on a 2xx body; maxResponseBody but in tests
 	locks     *keyedLock
 	pacer     *pacer
 }
@@ -269,6 +274,9 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	c.IClients = &iClients{plainLister[IClient, *IClient]{newResource[IClient](c, "/iclients", "iClient")}}
 	c.Environments = &environments{plainLister[Environment, *Environment]{newResource[Environment](c, "/environments", "environment")}}
 	c.Tags = &tags{plainLister[Tag, *Tag]{newResource[Tag](c, "/tags", "tag")}}
+	c.LookupCaches = &lookupCaches{plainLister[LookupCache, *LookupCache]{newResource[LookupCache](c, "/lookupcaches", "lookup cache")}}
+	c.Audit = &audit{c: c}
+	c.files = newFilesClient(hc, base)
 	return c, nil
 }
 

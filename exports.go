@@ -24,6 +24,9 @@ type ExportsService interface {
 	// when non-nil, is sent as JSON ("data and settings"). It is a write:
 	// never repeated once it may have reached the server.
 	Invoke(ctx context.Context, id string, body any) (json.RawMessage, error)
+	// ReplaceConnection makes it use newConnectionID (PUT
+	// /exports/{id}/replaceConnection with {"_newConnectionId"}).
+	ReplaceConnection(ctx context.Context, id, newConnectionID string) error
 }
 
 // Export is an integrator.io export. The adaptor's object (http,

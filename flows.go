@@ -2,6 +2,7 @@ package integratorio
 
 import (
 	"context"
+	"io"
 	"iter"
 	"net/http"
 	"time"
@@ -52,6 +53,13 @@ type FlowsService interface {
 	// DeleteResolvedErrors deletes resolved errors of a step (DELETE
 	// …/resolved with {"errors": ids}).
 	DeleteResolvedErrors(ctx context.Context, flowID, stepID string, ids ...ErrorID) error
+	// ReplaceConnection makes the flow's steps use newConnectionID where
+	// they used connectionID (PUT /flows/{id}/replaceConnection with
+	// {"_connectionId", "_newConnectionId"}).
+	ReplaceConnection(ctx context.Context, id, connectionID, newConnectionID string) error
+	// DownloadTemplate returns the flow as a template zip, as
+	// IntegrationsService.DownloadTemplate does for an integration.
+	DownloadTemplate(ctx context.Context, id string) (io.ReadCloser, error)
 }
 
 // Flow is an integrator.io flow. Members it does not type (routers, hooks,
@@ -163,6 +171,13 @@ type FlowCloneOptions struct {
 	// copy should use; the API refuses a clone of a flow that uses
 	// connections without one (400 invalid_connectionMap).
 	ConnectionMap map[string]string `json:"connectionMap,omitempty"`
+	// EnvironmentID clones into another environment of the account
+	// (`envId`, without the underscore the integration clone has).
+	EnvironmentID string `json:"envId,omitempty"`
+	// FlowGroupingID puts the copy in a flow group of the target
+	// integration (`_flowGroupingId`, the `_id` of one of its
+	// flowGroupings).
+	FlowGroupingID string `json:"_flowGroupingId,omitempty"`
 }
 
 // flows implements FlowsService.
@@ -178,6 +193,13 @@ func (s *flows) Clone(ctx context.Context, id string, opts *FlowCloneOptions) (*
 	}
 	if err := validateID(opts.IntegrationID); err != nil {
 		return nil, err
+	}
+	for _, ref := range []string{opts.EnvironmentID, opts.FlowGroupingID} {
+		if ref != "" {
+			if err := validateID(ref); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := validConnectionMap(opts.ConnectionMap); err != nil {
 		return nil, err

@@ -16,6 +16,9 @@ type ImportsService interface {
 	Lister[Import, ResourceListOptions]
 	// Clone copies the import, as ExportsService.Clone does.
 	Clone(ctx context.Context, id string, opts *CloneOptions) (*Cloned[Import], error)
+	// ReplaceConnection makes it use newConnectionID (PUT
+	// /imports/{id}/replaceConnection with {"_newConnectionId"}).
+	ReplaceConnection(ctx context.Context, id, newConnectionID string) error
 }
 
 // Import is an integrator.io import. The adaptor's object, mappings, hooks

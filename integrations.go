@@ -3,6 +3,7 @@ package integratorio
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 
 	"github.com/google/go-querystring/query"
@@ -64,6 +65,52 @@ type IntegrationsService interface {
 	// updateInProgress, as a PATCH replacing /updateInProgress with false.
 	// ManagedUpdate and Rollout unlock the same way.
 	Unlock(ctx context.Context, id string) (*Integration, error)
+	// RegisterConnections registers connections with the integration
+	// (PUT /integrations/{id}/connections/register, a JSON array of ids),
+	// so that they are listed under it. An export's or import's
+	// _connectionId is what binds it to a connection; registration only
+	// lists.
+	RegisterConnections(ctx context.Context, id string, connectionIDs ...string) error
+	// DeregisterConnection removes a connection from the integration's
+	// registered ones (DELETE
+	// /integrations/{id}/connections/{connectionID}/register).
+	DeregisterConnection(ctx context.Context, id, connectionID string) error
+	// Revisions lists the integration's revisions (GET
+	// /integrations/{id}/revisions).
+	Revisions(ctx context.Context, id string) ([]*Revision, error)
+	// Revision returns one revision of the integration.
+	Revision(ctx context.Context, id, revisionID string) (*Revision, error)
+	// CreateSnapshot records a snapshot revision of the integration (POST
+	// /integrations/{id}/revisions/create with {"description"}) and
+	// returns it. It is a write: never repeated once it may have reached
+	// the server; a lost answer matches ErrUnknownOutcome (list Revisions
+	// to see whether it was made). The API refuses snapshots of an
+	// integration cloned through the API (it is not linked to a source).
+	CreateSnapshot(ctx context.Context, id, description string) (*Revision, error)
+	// RevisionDiff returns what a pending revision would change (GET
+	// /integrations/{id}/revisions/{revisionID}/diff), as the API answers
+	// it: its shape is not documented.
+	RevisionDiff(ctx context.Context, id, revisionID string) (json.RawMessage, error)
+	// DownloadTemplate returns the integration as a template zip: it asks
+	// for the zip (GET /integrations/{id}/template, answered with a signed
+	// URL) and fetches the signed URL without the bearer token, only over
+	// https (or from the client's own API host). Close the reader.
+	DownloadTemplate(ctx context.Context, id string) (io.ReadCloser, error)
+	// PreviewTemplate uploads a template zip and returns what installing
+	// it would create (GET /integrations/template/preview), as the API
+	// answers it; nothing is installed. The zip is uploaded as
+	// InstallTemplate uploads it.
+	PreviewTemplate(ctx context.Context, zip io.Reader) (json.RawMessage, error)
+	// InstallTemplate installs a template zip as a new integration: it
+	// asks for an upload slot (GET /s3SignedURL), PUTs the zip to its
+	// signed URL without the bearer token, then installs it (POST
+	// /integrations/template with the upload's runKey and connectionMap,
+	// which maps the zip's connection ids to connections of this
+	// account). The install is a write: never repeated once it may have
+	// reached the server; a lost answer matches ErrUnknownOutcome. When
+	// the API answers with the list of created resources, the new
+	// integration is read by id, as for Clone.
+	InstallTemplate(ctx context.Context, zip io.Reader, connectionMap map[string]string) (*Cloned[Integration], error)
 }
 
 // ListOptions narrows what a list request returns. Records from a list with
@@ -147,6 +194,9 @@ type CloneOptions struct {
 	Tag string `json:"tag,omitempty"`
 	// Sandbox clones into the sandbox environment (deprecated by the API).
 	Sandbox *bool `json:"sandbox,omitempty"`
+	// EnvironmentID clones into another environment of the account
+	// (`_envId`); integrations only.
+	EnvironmentID string `json:"_envId,omitempty"`
 }
 
 // ClonedResource is one resource created by a clone.
@@ -180,7 +230,7 @@ func (s *integrations) Clone(ctx context.Context, id string, opts *CloneOptions)
 func validConnectionMap(m map[string]string) error {
 	for from, to := range m {
 		if from == "" || to == "" {
-			return invalidArgf("Clone: ConnectionMap has an empty connection id (%q: %q)", from, to)
+			return invalidArgf("ConnectionMap has an empty connection id (%q: %q)", from, to)
 		}
 	}
 	return nil

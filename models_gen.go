@@ -7,6 +7,81 @@ import (
 	"time"
 )
 
+var auditEntryCodec = newObjectCodec[AuditEntry]()
+
+// UnmarshalJSON decodes a AuditEntry, keeping every member it does not type.
+func (m *AuditEntry) UnmarshalJSON(data []byte) error {
+	if m == nil {
+		return invalidArgf("UnmarshalJSON: nil *AuditEntry")
+	}
+	return auditEntryCodec.decode(data, m, &m.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (m *AuditEntry) decodeAt(data []byte, at int) (int, error) {
+	*m = AuditEntry{}
+	return auditEntryCodec.decodeObject(data, at, reflect.ValueOf(m).Elem(), &m.state)
+}
+
+// MarshalJSON encodes the AuditEntry with every member it was decoded with.
+func (m AuditEntry) MarshalJSON() ([]byte, error) {
+	return auditEntryCodec.encode(&m, &m.state)
+}
+
+func (m *AuditEntry) appendJSON(b []byte) ([]byte, error) {
+	return auditEntryCodec.appendJSON(b, m, &m.state)
+}
+
+// Extra decodes the member key, one AuditEntry does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *AuditEntry has no members.
+func (m *AuditEntry) Extra(key string, v any) (bool, error) {
+	if m == nil {
+		return false, nil
+	}
+	return auditEntryCodec.getExtra(&m.state, key, v)
+}
+
+// SetExtra sets the member key, one AuditEntry does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *AuditEntry, is an error matching ErrInvalidArgument.
+func (m *AuditEntry) SetExtra(key string, v any) error {
+	if m == nil {
+		return invalidArgf("SetExtra: nil *AuditEntry")
+	}
+	return auditEntryCodec.setExtra(&m.state, key, v)
+}
+
+// DeleteExtra removes the member key, one AuditEntry does not type, if present.
+func (m *AuditEntry) DeleteExtra(key string) {
+	if m == nil {
+		return
+	}
+	auditEntryCodec.deleteExtra(&m.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document AuditEntry does not type.
+func (m *AuditEntry) ExtraKeys() []string {
+	if m == nil {
+		return nil
+	}
+	return auditEntryCodec.extraKeys(&m.state)
+}
+
+// Partial reports whether the AuditEntry came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (m *AuditEntry) Partial() bool { return m != nil && m.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (m *AuditEntry) doc() *docState { return &m.state }
+
+func (*AuditEntry) codec() *objectCodec { return auditEntryCodec }
+
+func (m *AuditEntry) docID() string { return m.ID }
+
 var connectionCodec = newObjectCodec[Connection]()
 
 // UnmarshalJSON decodes a Connection, keeping every member it does not type.
@@ -1069,6 +1144,83 @@ func (l *License) docID() string { return l.ID }
 
 func (l *License) lastModified() time.Time { return l.LastModified }
 
+var lookupCacheCodec = newObjectCodec[LookupCache]()
+
+// UnmarshalJSON decodes a LookupCache, keeping every member it does not type.
+func (l *LookupCache) UnmarshalJSON(data []byte) error {
+	if l == nil {
+		return invalidArgf("UnmarshalJSON: nil *LookupCache")
+	}
+	return lookupCacheCodec.decode(data, l, &l.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (l *LookupCache) decodeAt(data []byte, at int) (int, error) {
+	*l = LookupCache{}
+	return lookupCacheCodec.decodeObject(data, at, reflect.ValueOf(l).Elem(), &l.state)
+}
+
+// MarshalJSON encodes the LookupCache with every member it was decoded with.
+func (l LookupCache) MarshalJSON() ([]byte, error) {
+	return lookupCacheCodec.encode(&l, &l.state)
+}
+
+func (l *LookupCache) appendJSON(b []byte) ([]byte, error) {
+	return lookupCacheCodec.appendJSON(b, l, &l.state)
+}
+
+// Extra decodes the member key, one LookupCache does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *LookupCache has no members.
+func (l *LookupCache) Extra(key string, v any) (bool, error) {
+	if l == nil {
+		return false, nil
+	}
+	return lookupCacheCodec.getExtra(&l.state, key, v)
+}
+
+// SetExtra sets the member key, one LookupCache does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *LookupCache, is an error matching ErrInvalidArgument.
+func (l *LookupCache) SetExtra(key string, v any) error {
+	if l == nil {
+		return invalidArgf("SetExtra: nil *LookupCache")
+	}
+	return lookupCacheCodec.setExtra(&l.state, key, v)
+}
+
+// DeleteExtra removes the member key, one LookupCache does not type, if present.
+func (l *LookupCache) DeleteExtra(key string) {
+	if l == nil {
+		return
+	}
+	lookupCacheCodec.deleteExtra(&l.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document LookupCache does not type.
+func (l *LookupCache) ExtraKeys() []string {
+	if l == nil {
+		return nil
+	}
+	return lookupCacheCodec.extraKeys(&l.state)
+}
+
+// Partial reports whether the LookupCache came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (l *LookupCache) Partial() bool { return l != nil && l.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (l *LookupCache) doc() *docState { return &l.state }
+
+func (*LookupCache) codec() *objectCodec { return lookupCacheCodec }
+
+func (l *LookupCache) docID() string { return l.ID }
+
+func (l *LookupCache) lastModified() time.Time { return l.LastModified }
+
 var pageGeneratorCodec = newObjectCodec[PageGenerator]()
 
 // UnmarshalJSON decodes a PageGenerator, keeping every member it does not type.
@@ -1214,6 +1366,81 @@ func (p *PageProcessor) Partial() bool { return p != nil && p.state.partial }
 func (p *PageProcessor) doc() *docState { return &p.state }
 
 func (*PageProcessor) codec() *objectCodec { return pageProcessorCodec }
+
+var revisionCodec = newObjectCodec[Revision]()
+
+// UnmarshalJSON decodes a Revision, keeping every member it does not type.
+func (r *Revision) UnmarshalJSON(data []byte) error {
+	if r == nil {
+		return invalidArgf("UnmarshalJSON: nil *Revision")
+	}
+	return revisionCodec.decode(data, r, &r.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (r *Revision) decodeAt(data []byte, at int) (int, error) {
+	*r = Revision{}
+	return revisionCodec.decodeObject(data, at, reflect.ValueOf(r).Elem(), &r.state)
+}
+
+// MarshalJSON encodes the Revision with every member it was decoded with.
+func (r Revision) MarshalJSON() ([]byte, error) {
+	return revisionCodec.encode(&r, &r.state)
+}
+
+func (r *Revision) appendJSON(b []byte) ([]byte, error) {
+	return revisionCodec.appendJSON(b, r, &r.state)
+}
+
+// Extra decodes the member key, one Revision does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *Revision has no members.
+func (r *Revision) Extra(key string, v any) (bool, error) {
+	if r == nil {
+		return false, nil
+	}
+	return revisionCodec.getExtra(&r.state, key, v)
+}
+
+// SetExtra sets the member key, one Revision does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *Revision, is an error matching ErrInvalidArgument.
+func (r *Revision) SetExtra(key string, v any) error {
+	if r == nil {
+		return invalidArgf("SetExtra: nil *Revision")
+	}
+	return revisionCodec.setExtra(&r.state, key, v)
+}
+
+// DeleteExtra removes the member key, one Revision does not type, if present.
+func (r *Revision) DeleteExtra(key string) {
+	if r == nil {
+		return
+	}
+	revisionCodec.deleteExtra(&r.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document Revision does not type.
+func (r *Revision) ExtraKeys() []string {
+	if r == nil {
+		return nil
+	}
+	return revisionCodec.extraKeys(&r.state)
+}
+
+// Partial reports whether the Revision came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (r *Revision) Partial() bool { return r != nil && r.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (r *Revision) doc() *docState { return &r.state }
+
+func (*Revision) codec() *objectCodec { return revisionCodec }
+
+func (r *Revision) docID() string { return r.ID }
 
 var routerCodec = newObjectCodec[Router]()
 

@@ -5,6 +5,7 @@ package integratorio
 // allModels holds a nil pointer of every model, for the tests that prove a
 // guarantee of them all.
 var allModels = []any{
+	(*AuditEntry)(nil),
 	(*Connection)(nil),
 	(*Connector)(nil),
 	(*Environment)(nil),
@@ -19,8 +20,10 @@ var allModels = []any{
 	(*IntegrationAccess)(nil),
 	(*Job)(nil),
 	(*License)(nil),
+	(*LookupCache)(nil),
 	(*PageGenerator)(nil),
 	(*PageProcessor)(nil),
+	(*Revision)(nil),
 	(*Router)(nil),
 	(*RouterBranch)(nil),
 	(*RunResult)(nil),

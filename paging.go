@@ -200,3 +200,21 @@ func isNextRel(params string) bool {
 	}
 	return false
 }
+
+// flatten iterates over the documents of pages, one at a time; an error
+// is yielded once, as the last element.
+func flatten[T any](pages iter.Seq2[[]*T, error]) iter.Seq2[*T, error] {
+	return func(yield func(*T, error) bool) {
+		for page, err := range pages {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, doc := range page {
+				if !yield(doc, nil) {
+					return
+				}
+			}
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"net/http"
 	"net/url"
@@ -291,16 +292,12 @@ func (r *resource[T, P]) list(ctx context.Context, path string, opts *ListOption
 			q += extra.Encode()
 		}
 		partial = partial || r.trimmed
-		for page, err := range pages[T, P](ctx, r.c, path, q) {
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			for _, doc := range page {
+		for doc, err := range flatten(pages[T, P](ctx, r.c, path, q)) {
+			if err == nil {
 				P(doc).doc().partial = partial
-				if !yield(doc, nil) {
-					return
-				}
+			}
+			if !yield(doc, err) {
+				return
 			}
 		}
 	}
@@ -365,7 +362,8 @@ func (l plainLister[T, P]) All(ctx context.Context, opts *ListOptions) iter.Seq2
 	return l.list(ctx, l.path, opts, nil)
 }
 
-// Cloned is what a clone of a flow, export or import produced.
+// Cloned is what a clone of a flow, export or import, or a template
+// install, produced.
 type Cloned[T any] struct {
 	// Document is the new document; always set on success.
 	Document *T
@@ -376,7 +374,12 @@ type Cloned[T any] struct {
 
 // cloned clones id and wraps the outcome; see clone.
 func (r *resource[T, P]) cloned(ctx context.Context, id string, body any, model string) (*Cloned[T], error) {
-	doc, created, err := r.clone(ctx, id, body, model)
+	return wrapCloned(r.clone(ctx, id, body, model))
+}
+
+// wrapCloned wraps what created returned: nil when nothing is known to
+// have been created.
+func wrapCloned[T any](doc *T, created []ClonedResource, err error) (*Cloned[T], error) {
 	if doc == nil && created == nil {
 		return nil, err
 	}
@@ -395,29 +398,37 @@ func collect[T any](seq iter.Seq2[*T, error]) ([]*T, error) {
 	return out, nil
 }
 
-// clone posts body to the document's /clone endpoint. The API answers with
-// the copy, or with the list of what it created, in which case the copy of
-// the model named model is read by id. When that read fails, the created
-// list comes back with an error matching ErrUnknownOutcome.
+// clone posts body to the document's /clone endpoint; see created.
 func (r *resource[T, P]) clone(ctx context.Context, id string, body any, model string) (*T, []ClonedResource, error) {
 	p, err := r.docPath(id)
 	if err != nil {
 		return nil, nil, err
 	}
+	return r.created(ctx, request{method: http.MethodPost, path: p + "/clone", body: body}, model)
+}
+
+// created sends a write that makes new resources (a clone, a template
+// install). The API answers with the new document, or with the list of
+// what it created, in which case the document of the model named model
+// is read by id. When that read fails, the created list comes back with
+// an error matching ErrUnknownOutcome. The write is never repeated once
+// it may have reached the server.
+func (r *resource[T, P]) created(ctx context.Context, req request, model string) (*T, []ClonedResource, error) {
+	req.ctx = ctx
 	var doc *T
 	var created []ClonedResource
-	err = r.c.send(request{ctx: ctx, method: http.MethodPost, path: p + "/clone", body: body}, func(resp *response) error {
+	err := r.c.send(req, func(resp *response) error {
 		switch {
 		case resp.body == nil:
-			return resp.unexpected(http.MethodPost, "empty body")
+			return resp.unexpected(req.method, "empty body")
 		case resp.body[0] == '[':
 			if err := json.Unmarshal(resp.body, &created); err != nil {
-				return resp.unexpected(http.MethodPost, "decoding the created resources: %v", err)
+				return resp.unexpected(req.method, "decoding the created resources: %v", err)
 			}
 			return nil
 		}
 		var derr error
-		doc, derr = decodeDocument[T, P](resp, http.MethodPost)
+		doc, derr = decodeDocument[T, P](resp, req.method)
 		return derr
 	})
 	if err != nil || doc != nil {
@@ -431,11 +442,11 @@ func (r *resource[T, P]) clone(ctx context.Context, id string, body any, model s
 		}
 	}
 	if newID == "" {
-		return nil, created, fmt.Errorf("%w: %w: POST %s/clone: the created resources name no %s", ErrUnknownOutcome, ErrUnexpectedResponse, p, r.kind)
+		return nil, created, fmt.Errorf("%w: %w: %s %s: the created resources name no %s", ErrUnknownOutcome, ErrUnexpectedResponse, req.method, req.path, r.kind)
 	}
 	doc, err = r.Get(ctx, newID)
 	if err != nil {
-		return nil, created, r.c.redactError(fmt.Errorf("integratorio: clone created %s %s, but reading it failed: %w: %w", r.kind, newID, ErrUnknownOutcome, err))
+		return nil, created, r.c.redactError(fmt.Errorf("integratorio: %s %s created %s %s, but reading it failed: %w: %w", req.method, req.path, r.kind, newID, ErrUnknownOutcome, err))
 	}
 	return doc, created, nil
 }
@@ -527,4 +538,49 @@ func deleteResource(ctx context.Context, c *Client, path string) error {
 		return nil
 	}
 	return err
+}
+
+// replaceConnection swaps the connection a flow, export or import uses
+// (PUT /{type}/{id}/replaceConnection) for newID: the body is
+// {"_newConnectionId"}, and with withOld (flows) also {"_connectionId"}
+// naming the connection replaced. A PUT, retried where that is safe.
+func (r *resource[T, P]) replaceConnection(ctx context.Context, id, oldID, newID string, withOld bool) error {
+	p, err := r.docPath(id)
+	if err != nil {
+		return err
+	}
+	body := map[string]string{"_newConnectionId": newID}
+	if err := validateID(newID); err != nil {
+		return fmt.Errorf("ReplaceConnection: the new connection: %w", err)
+	}
+	if withOld {
+		if err := validateID(oldID); err != nil {
+			return fmt.Errorf("ReplaceConnection: the connection replaced: %w", err)
+		}
+		body["_connectionId"] = oldID
+	}
+	return r.c.send(request{ctx: ctx, method: http.MethodPut, path: p + "/replaceConnection", body: body}, nil)
+}
+
+// downloadTemplate asks for the document's template zip (GET
+// /{type}/{id}/template, answered {"signedURL": ...}) and fetches the zip
+// from the signed URL without the bearer token; see Client.signedGet.
+func (r *resource[T, P]) downloadTemplate(ctx context.Context, id string) (io.ReadCloser, error) {
+	p, err := r.docPath(id)
+	if err != nil {
+		return nil, err
+	}
+	var answer struct {
+		SignedURL string `json:"signedURL"`
+	}
+	err = r.c.send(request{ctx: ctx, method: http.MethodGet, path: p + "/template"}, func(resp *response) error {
+		if resp.body == nil || json.Unmarshal(resp.body, &answer) != nil || answer.SignedURL == "" {
+			return resp.unexpected(http.MethodGet, "want {\"signedURL\": ...}, got %s", resp.excerpt())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.c.signedGet(ctx, answer.SignedURL)
 }

@@ -2,6 +2,8 @@ package integratoriotest
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 )
 
 // flowFields are the typed members of a flow document.
@@ -59,14 +61,20 @@ func checkFlow(doc map[string]any) error {
 
 // readyFlowClone readies a copy of a flow: the body's _integrationId,
 // which must name a stored integration, is the copy's, and the copy is
-// disabled, so that it does not run before it is looked at. The caller
-// holds s.mu.
+// disabled, so that it does not run before it is looked at. As Celigo's
+// clone schema says, the connections of the exports and imports its steps
+// name must each be mapped by the connectionMap (else 400
+// invalid_connectionMap); the copy still names the same exports and
+// imports. The caller holds s.mu.
 func readyFlowClone(s *Server, doc map[string]any, b *cloneBody) error {
 	if b.integrationID == nil || *b.integrationID == "" {
 		return badRequest("invalid_field", "_integrationId", "_integrationId is required: the integration the copy goes to")
 	}
 	if _, ok := s.integrations.get(*b.integrationID); !ok {
 		return badRequest("invalid_ref", "_integrationId", "_integrationId %s names no integration", *b.integrationID)
+	}
+	if err := stepConnectionsMapped(s, doc, b.connectionMap); err != nil {
+		return err
 	}
 	if doc["_integrationId"] != *b.integrationID {
 		delete(doc, "_flowGroupingId") // a grouping of the other integration
@@ -94,4 +102,26 @@ func (s *Server) runFlow(c *collection) http.HandlerFunc {
 		}
 		return s.answerJob(w, c, r.PathValue("id"), "flow", nil)
 	})
+}
+
+// stepConnectionsMapped refuses, 400 invalid_connectionMap, a clone of
+// the flow doc whose steps' exports and imports use connections that cmap
+// does not map. The caller holds s.mu.
+func stepConnectionsMapped(s *Server, doc map[string]any, cmap map[string]string) error {
+	b, err := encodeJSON(doc)
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for _, st := range flowSteps(s, b) {
+		if st.connection != "" && cmap[st.connection] == "" && !slices.Contains(missing, st.connection) {
+			missing = append(missing, st.connection)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	slices.Sort(missing)
+	return badRequest("invalid_connectionMap", "connectionMap",
+		"the flow's exports and imports use connection(s) %s, which connectionMap must map", strings.Join(missing, ", "))
 }

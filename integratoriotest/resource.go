@@ -36,7 +36,7 @@ func (s *Server) crudRoutes(rs *resourceSpec, c *collection) {
 		s.handle(http.MethodPatch, base+"/{id}", wrap(s.patchHandler(rs, c)))
 	}
 	if !slices.Contains(rs.omit, "delete") {
-		s.handle(http.MethodDelete, base+"/{id}", wrap(s.deleteHandler(c)))
+		s.handle(http.MethodDelete, base+"/{id}", wrap(s.deleteHandler(rs, c)))
 	}
 }
 
@@ -253,7 +253,12 @@ func (s *Server) freshID(c *collection, t time.Time, also map[string]bool) strin
 // lastModified, and returns it encoded. The caller holds s.mu.
 func (s *Server) insert(c *collection, doc map[string]any) ([]byte, error) {
 	t := s.tick()
-	id := s.freshID(c, t, nil)
+	return s.insertAs(c, s.freshID(c, t, nil), t, doc)
+}
+
+// insertAs stores doc as a new document with the given id, created at t,
+// and returns it encoded. The caller holds s.mu.
+func (s *Server) insertAs(c *collection, id string, t time.Time, doc map[string]any) ([]byte, error) {
 	doc["_id"] = id
 	doc["createdAt"] = formatTime(t)
 	doc["lastModified"] = formatTime(t)
@@ -262,6 +267,7 @@ func (s *Server) insert(c *collection, doc map[string]any) ([]byte, error) {
 		return nil, err
 	}
 	c.put(id, b)
+	s.audit(c, id, "create", t, nil, doc)
 	return b, nil
 }
 
@@ -320,17 +326,23 @@ func (s *Server) replace(c *collection, id string, change func(old map[string]an
 	if err := decodeJSON(old, &m); err != nil {
 		return nil, err
 	}
+	var before map[string]any // change may edit m in place
+	if err := decodeJSON(old, &before); err != nil {
+		return nil, err
+	}
 	doc, err := change(m)
 	if err != nil {
 		return nil, err
 	}
+	t := s.tick()
 	doc["_id"] = id
-	doc["lastModified"] = formatTime(s.tick())
+	doc["lastModified"] = formatTime(t)
 	b, err := encodeJSON(doc)
 	if err != nil {
 		return nil, err
 	}
 	c.put(id, b)
+	s.audit(c, id, "update", t, before, doc)
 	return b, nil
 }
 
@@ -452,14 +464,20 @@ func patchAllowed(p string, patterns []string) bool {
 	return false
 }
 
-// deleteHandler deletes the document, and its state, and answers 204, or
-// 404.
-func (s *Server) deleteHandler(c *collection) http.HandlerFunc {
+// deleteHandler deletes the document, its state and what rs keeps beside
+// it, writes the audit entry, and answers 204, or 404.
+func (s *Server) deleteHandler(rs *resourceSpec, c *collection) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		s.mu.Lock()
 		ok := c.delete(id)
-		delete(s.side.state, stateScopeOf(c, id))
+		if ok {
+			delete(s.side.state, stateScopeOf(c, id))
+			if rs.onDelete != nil {
+				rs.onDelete(s, id)
+			}
+			s.audit(c, id, "delete", s.now(), nil, nil)
+		}
 		s.mu.Unlock()
 		if !ok {
 			notFound(c.model, id).write(w)

@@ -77,6 +77,9 @@ type resourceSpec struct {
 	ownRoutes bool
 	// routes, when non-nil, registers the resource's other endpoints.
 	routes func(s *Server, c *collection)
+	// onDelete, when non-nil, forgets what the server keeps beside the
+	// deleted document id (a lookup cache's data). The caller holds s.mu.
+	onDelete func(s *Server, id string)
 }
 
 // resourceTable lists the resources the server serves, in the order
@@ -157,6 +160,15 @@ var resourceTable = []resourceSpec{
 		name: "tags", model: "Tag",
 		fields: fieldTypes{"tag": jsonString}, required: []string{"tag"},
 	},
+	{
+		name: "lookupcaches", model: "LookupCache",
+		fields: lookupCacheFields, required: []string{"name"},
+		routes: (*Server).lookupCacheRoutes, onDelete: (*Server).forgetCacheData,
+	},
+	{
+		name: "audit", model: "AuditEntry",
+		ownRoutes: true, routes: (*Server).auditRoutes,
+	},
 }
 
 // validate checks a document about to be stored.
@@ -203,6 +215,16 @@ type sideState struct {
 	invokes map[string][]byte     // by export id; see exports.go
 	// state holds the values of each state scope by key; see state.go.
 	state map[string]map[string][]byte
+	// cacheData holds each lookup cache's entries by key; see
+	// lookupcaches.go.
+	cacheData map[string]map[string]json.RawMessage
+	// revisions holds each integration's revisions, oldest first; see
+	// revisions.go.
+	revisions map[string][]*revision
+	// files holds what the signed URLs serve, by key; uploads maps a
+	// runKey to its file's key. See templates.go.
+	files   map[string]*signedFile
+	uploads map[string]string
 }
 
 // sideOf returns what m holds for the stored document id of c, and
@@ -244,6 +266,7 @@ func (s *Server) initResources() {
 		s.colls[rs.name] = newCollection(rs.name, rs.model)
 	}
 	s.integrations = s.colls["integrations"]
+	s.auditLog = s.colls["audit"]
 }
 
 // resourceRoutes registers the endpoints of every resource of the table.
@@ -262,6 +285,10 @@ func (s *Server) resourceRoutes() {
 		}
 		if rs.state {
 			s.stateRoutes(c)
+		}
+		if !rs.ownRoutes {
+			s.handle(http.MethodGet, "/"+rs.name+"/{id}/audit", s.resourceAudit(c))
+			s.handle(http.MethodGet, "/"+rs.name+"/{id}/dependencies", s.dependencies(c))
 		}
 		if rs.routes != nil {
 			rs.routes(s, c)

@@ -17,7 +17,7 @@ import (
 func TestGenericSeeding(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)
-	assert.Equal(t, []string{"integrations", "connections", "exports", "imports", "scripts", "flows", "jobs", "ashares", "iclients", "connectors", "licenses", "environments", "tags"}, srv.Resources())
+	assert.Equal(t, []string{"integrations", "connections", "exports", "imports", "scripts", "flows", "jobs", "ashares", "iclients", "connectors", "licenses", "environments", "tags", "lookupcaches", "audit"}, srv.Resources())
 
 	id, err := srv.AddJSON("flows", []byte(`[{"_id":"f1","name":"one","odd":[1]},{"name":"two"}]`))
 	require.NoError(t, err)

@@ -109,6 +109,7 @@ type Server struct {
 
 	mu           sync.Mutex
 	integrations *collection // colls["integrations"]
+	auditLog     *collection // colls["audit"], nil in a table without it
 	lastWrite    time.Time   // the last lastModified handed out
 	ids          idSource
 	requests     []Request
@@ -286,6 +287,8 @@ func (s *Server) routes() {
 	s.resourceRoutes()
 	s.connectorRoutes()
 	s.accountRoutes()
+	s.deployRoutes()
+	s.templateRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "", "no route for "+r.Method+" "+r.URL.Path)
 	})
@@ -363,12 +366,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(bw, err)
 	case f != nil && f.status != 0:
 		f.write(bw)
+	case isSignedPath(r.URL.Path):
+		s.serveSigned(bw, r, body) // signed by its URL, never by the token
 	case !s.admit(bw, r):
 		// answered 429
 	case !s.authorized(r):
 		writeUnauthorized(bw)
 	default:
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		trimTrailingSlash(r)
 		s.mux.ServeHTTP(bw, r)
 	}
 	drop := f != nil && f.drop
@@ -386,6 +392,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	bw.flush(w)
+}
+
+// trimTrailingSlash takes one trailing slash off the path below the API
+// root, as the real service does: GET /v1/flows/ is GET /v1/flows.
+func trimTrailingSlash(r *http.Request) {
+	p := r.URL.Path
+	if len(p) > len(APIPrefix)+1 && strings.HasSuffix(p, "/") && !strings.HasSuffix(p, "//") {
+		r.URL.Path = p[:len(p)-1]
+		if r.URL.RawPath != "" {
+			r.URL.RawPath = strings.TrimSuffix(r.URL.RawPath, "/")
+		}
+	}
 }
 
 // writeUnauthorized answers 401 as the real service does.

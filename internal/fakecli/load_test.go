@@ -35,7 +35,7 @@ func TestLoadSubfoldersAndServeEverything(t *testing.T) {
 	defer cancel()
 	var stdout, stderr syncBuffer
 	url, done := start(t, ctx, []string{"-addr", "127.0.0.1:0", "-token", "tok", "-load", dir, "-quiet"}, &stdout, &stderr)
-	assert.Contains(t, stdout.String(), "loaded 1 integrations, 1 connections, 1 exports, 1 imports, 1 scripts, 2 flows, 1 jobs, 0 ashares, 0 iclients, 0 connectors, 0 licenses, 0 environments, 0 tags from "+dir)
+	assert.Contains(t, stdout.String(), "loaded 1 integrations, 1 connections, 1 exports, 1 imports, 1 scripts, 2 flows, 1 jobs, 0 ashares, 0 iclients, 0 connectors, 0 licenses, 0 environments, 0 tags, 0 lookupcaches, 0 audit from "+dir)
 
 	for path, want := range map[string]string{
 		"/integrations/i1/connections": `"bearerToken":"******"`,

@@ -1,0 +1,223 @@
+package integratorio
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// LookupCachesService manages lookup caches (/lookupcaches): key-value
+// tables that flows look records up in, and their data. Client.LookupCaches
+// holds the real implementation.
+type LookupCachesService interface {
+	// Documents gives Get, Create, Update, Patch, Delete and Modify.
+	Documents[LookupCache]
+	// Lister gives List and All.
+	Lister[LookupCache, ListOptions]
+	// PutData stores entries in the cache (POST /lookupcaches/{id}/data),
+	// replacing the value of a key already there. The API takes at most
+	// 1,000 entries and 5 MB a call, so PutData sends as many calls as
+	// needed, in order, each as full as the limits allow. Every entry is
+	// checked before the first call: an entry whose key is empty, whose
+	// value is not JSON, or that alone exceeds 5 MB is refused with
+	// nothing sent. A call is never repeated once it may have reached the
+	// server; when one fails, the error says how many entries the calls
+	// before it stored.
+	PutData(ctx context.Context, id string, entries []LookupCacheEntry) error
+	// GetData returns the entries of the given keys (POST
+	// /lookupcaches/{id}/getData with {"keys": [...]}); keys without a
+	// value are left out.
+	GetData(ctx context.Context, id string, keys ...string) ([]LookupCacheEntry, error)
+	// DataWithPrefix returns the entries whose key starts with prefix
+	// (POST /lookupcaches/{id}/getData with {"startsWith": prefix}).
+	DataWithPrefix(ctx context.Context, id, prefix string) ([]LookupCacheEntry, error)
+	// DeleteData removes the entries of the given keys (DELETE
+	// /lookupcaches/{id}/data with {"keys": [...]}).
+	DeleteData(ctx context.Context, id string, keys ...string) error
+	// PurgeData removes every entry of the cache (DELETE
+	// /lookupcaches/{id}/data/purge); the cache itself stays.
+	PurgeData(ctx context.Context, id string) error
+}
+
+// LookupCache is an integrator.io lookup cache. Members it does not type
+// are kept.
+type LookupCache struct {
+	// ID is the cache's id (`_id`); read-only.
+	ID string `json:"_id"`
+	// Name is the display name.
+	Name string `json:"name"`
+	// Description is free text.
+	Description string `json:"description"`
+	// LastModified is when the cache last changed; read-only.
+	LastModified time.Time `json:"lastModified"`
+	// CreatedAt is when it was created; read-only.
+	CreatedAt time.Time `json:"createdAt"`
+
+	state docState
+}
+
+// LookupCacheEntry is one key and its value in a lookup cache.
+type LookupCacheEntry struct {
+	// Key is the entry's key; never empty.
+	Key string `json:"key"`
+	// Value is the entry's value as JSON, kept exactly as stored; an
+	// empty Value is sent as null.
+	Value json.RawMessage `json:"value"`
+}
+
+// Lookup-cache data limits of one call, as the API states them.
+const (
+	// maxCacheEntries is the most entries one data call takes.
+	maxCacheEntries = 1000
+	// maxCacheBody is the largest request body one data call takes, in
+	// bytes (5 MB, counted in the smaller, decimal, sense).
+	maxCacheBody = 5_000_000
+)
+
+type lookupCaches struct {
+	plainLister[LookupCache, *LookupCache]
+}
+
+var _ LookupCachesService = (*lookupCaches)(nil)
+
+// cacheDataPrefix and cacheDataSuffix frame a data call's entries:
+// {"data":[e1,e2,...]}.
+const (
+	cacheDataPrefix = `{"data":[`
+	cacheDataSuffix = `]}`
+)
+
+func (s *lookupCaches) PutData(ctx context.Context, id string, entries []LookupCacheEntry) error {
+	p, err := s.docPath(id)
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		return invalidArgf("PutData: no entries")
+	}
+	frame := len(cacheDataPrefix) + len(cacheDataSuffix)
+	encoded := make([][]byte, len(entries))
+	for i, e := range entries {
+		if e.Key == "" {
+			return invalidArgf("PutData: entry %d has an empty key", i)
+		}
+		if len(e.Value) == 0 {
+			e.Value = json.RawMessage("null")
+		}
+		if !json.Valid(e.Value) {
+			return invalidArgf("PutData: the value of entry %d (key %q) is not JSON", i, e.Key)
+		}
+		b, err := json.Marshal(e)
+		if err != nil {
+			return invalidArgf("PutData: entry %d (key %q): %v", i, e.Key, err)
+		}
+		if frame+len(b) > maxCacheBody {
+			return invalidArgf("PutData: entry %d (key %q) is %d bytes encoded; a call takes at most %d bytes", i, e.Key, len(b), maxCacheBody-frame)
+		}
+		encoded[i] = b
+	}
+	stored := 0
+	for _, batch := range cacheBatches(encoded) {
+		body := make([]byte, 0, maxCacheBody)
+		body = append(body, cacheDataPrefix...)
+		for j, b := range batch {
+			if j > 0 {
+				body = append(body, ',')
+			}
+			body = append(body, b...)
+		}
+		body = append(body, cacheDataSuffix...)
+		if err := s.c.send(request{ctx: ctx, method: http.MethodPost, path: p + "/data", raw: body}, nil); err != nil {
+			return fmt.Errorf("integratorio: PutData: %d of %d entries stored before this call failed: %w", stored, len(entries), err)
+		}
+		stored += len(batch)
+	}
+	return nil
+}
+
+// cacheBatches splits encoded entries, in order, into the fewest calls
+// that keep within the limits: at most maxCacheEntries entries, and a
+// body ({"data":[...]}, entries separated by commas) of at most
+// maxCacheBody bytes.
+func cacheBatches(encoded [][]byte) [][][]byte {
+	var out [][][]byte
+	start, size := 0, len(cacheDataPrefix)+len(cacheDataSuffix)
+	for i, b := range encoded {
+		add := len(b)
+		if i > start {
+			add++ // the comma
+		}
+		if i > start && (i-start == maxCacheEntries || size+add > maxCacheBody) {
+			out = append(out, encoded[start:i])
+			start, size, add = i, len(cacheDataPrefix)+len(cacheDataSuffix), len(b)
+		}
+		size += add
+	}
+	return append(out, encoded[start:])
+}
+
+func (s *lookupCaches) GetData(ctx context.Context, id string, keys ...string) ([]LookupCacheEntry, error) {
+	if len(keys) == 0 {
+		return nil, invalidArgf("GetData: no keys")
+	}
+	return s.getData(ctx, id, map[string]any{"keys": keys})
+}
+
+func (s *lookupCaches) DataWithPrefix(ctx context.Context, id, prefix string) ([]LookupCacheEntry, error) {
+	return s.getData(ctx, id, map[string]any{"startsWith": prefix})
+}
+
+// getData sends a getData query and reads its entries, answered as an
+// array or as {"data": [...]}; no body means none. The POST only reads:
+// it is retried as a GET is.
+func (s *lookupCaches) getData(ctx context.Context, id string, body any) ([]LookupCacheEntry, error) {
+	p, err := s.docPath(id)
+	if err != nil {
+		return nil, err
+	}
+	var out []LookupCacheEntry
+	err = s.c.send(request{ctx: ctx, method: http.MethodPost, path: p + "/getData", body: body, safe: true}, func(r *response) error {
+		if r.body == nil {
+			return nil
+		}
+		raw := r.body
+		if raw[0] == '{' {
+			var wrapped struct {
+				Data json.RawMessage `json:"data"`
+			}
+			if err := json.Unmarshal(raw, &wrapped); err != nil || len(wrapped.Data) == 0 {
+				return r.unexpected(http.MethodPost, "want an array of entries or {\"data\": [...]}, got %s", r.excerpt())
+			}
+			raw = wrapped.Data
+		}
+		if err := json.Unmarshal(raw, &out); err != nil {
+			return r.unexpected(http.MethodPost, "decoding the entries: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *lookupCaches) DeleteData(ctx context.Context, id string, keys ...string) error {
+	p, err := s.docPath(id)
+	if err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		return invalidArgf("DeleteData: no keys")
+	}
+	return s.c.send(request{ctx: ctx, method: http.MethodDelete, path: p + "/data", body: map[string]any{"keys": keys}}, nil)
+}
+
+func (s *lookupCaches) PurgeData(ctx context.Context, id string) error {
+	p, err := s.docPath(id)
+	if err != nil {
+		return err
+	}
+	return s.c.send(request{ctx: ctx, method: http.MethodDelete, path: p + "/data/purge"}, nil)
+}
