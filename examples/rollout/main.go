@@ -93,7 +93,7 @@ func run(ctx context.Context, w io.Writer, cfg config) (*integratorio.RolloutRep
 	client := srv.Client(integratorio.WithRateLimit(cfg.perSecond, cfg.burst))
 
 	fmt.Fprintf(w, "Rolling %s out to %d installs of connector %s (%d at a time)\n", newVersion, cfg.installs, connectorID, cfg.concurrency)
-	p := &progress{w: w, total: cfg.installs, terminal: cfg.terminal, start: time.Now()}
+	p := &progress{w: w, terminal: cfg.terminal, start: time.Now()}
 	report, err := client.Connectors.Rollout(ctx, connectorID, newVersion, update, &integratorio.RolloutOptions{
 		Concurrency: cfg.concurrency,
 		OnResult:    p.add, // called once per install, never concurrently
@@ -140,7 +140,7 @@ func seed(srv *integratoriotest.Server, cfg config) error {
 // to date; elsewhere, a line every tenth of the way.
 type progress struct {
 	w        io.Writer
-	total    int
+	total    int // RolloutResult.Total: every result carries it
 	terminal bool
 	start    time.Time
 	n        int
@@ -152,6 +152,7 @@ func (p *progress) add(r integratorio.RolloutResult) {
 		p.counts = map[integratorio.RolloutStatus]int{}
 	}
 	p.n++
+	p.total = r.Total
 	p.counts[r.Status]++
 	line := fmt.Sprintf("%d/%d done: %d updated, %d already current, %d failed (%.1fs)", p.n, p.total,
 		p.counts[integratorio.RolloutUpdated], p.counts[integratorio.RolloutAlreadyCurrent], p.counts[integratorio.RolloutFailed],
@@ -175,7 +176,7 @@ func (p *progress) done() {
 func summarize(w io.Writer, report *integratorio.RolloutReport, took time.Duration, limited int) {
 	fmt.Fprintf(w, "\nDone in %.1fs; the server answered 429 %d times.\n\n", took.Seconds(), limited)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, s := range []integratorio.RolloutStatus{integratorio.RolloutUpdated, integratorio.RolloutAlreadyCurrent, integratorio.RolloutFailed, integratorio.RolloutNotStarted} {
+	for _, s := range []integratorio.RolloutStatus{integratorio.RolloutUpdated, integratorio.RolloutAlreadyCurrent, integratorio.RolloutFailed, integratorio.RolloutCancelled, integratorio.RolloutNotStarted} {
 		fmt.Fprintf(tw, "%s\t%d\n", s, report.Count(s))
 	}
 	fmt.Fprintf(tw, "left locked\t%d\n", len(report.LeftLocked()))
