@@ -45,23 +45,31 @@ type ConnectorsService interface {
 	PushUpdate(ctx context.Context, connectorID string, integrationIDs ...string) error
 	// Rollout runs a managed update of the connector to version across its
 	// install base (or RolloutOptions.IntegrationIDs): it pushes the update
-	// in batches, then runs ManagedUpdate with fn on each install,
-	// Concurrency at a time, paced by the client's rate limit. Installs
-	// the install base shows at or above version are neither pushed nor
-	// written, so running the same rollout again resumes it.
+	// in small batches just ahead of the work, and runs ManagedUpdate with
+	// fn on each install, Concurrency at a time, paced by the client's
+	// rate limit. Installs the install base shows at or above version are
+	// neither pushed nor written, so running the same rollout again
+	// resumes it. With RolloutOptions.DryRun it only reads the install
+	// base and reports what it would do.
 	//
-	// No install is left locked by the rollout: one whose update failed
-	// is unlocked (by ManagedUpdate, then once more), and when the rollout
-	// stops early (ctx ends, a 401 or 403, StopAfterFailures) every install
-	// it pushed but did not update is unlocked before Rollout returns, on
-	// a context of its own bounded by UnlockTimeout. What could not be
-	// unlocked is in the report's LeftLocked.
+	// No install is left locked by a rollout that returns: one whose
+	// update failed is unlocked (by ManagedUpdate, then once more), and
+	// when the rollout stops early (ctx ends, a 401 or 403,
+	// StopAfterFailures) every install it pushed but did not update is
+	// unlocked before Rollout returns, on a context of its own bounded by
+	// UnlockTimeout; a push in flight then runs to its end first. What
+	// could not be unlocked is in the report's LeftLocked. A process
+	// killed outright unlocks nothing: at any moment at most
+	// 2 × Concurrency installs are pushed or being updated, the most a
+	// kill can leave locked (a re-run unlocks them). An fn that panics or
+	// calls runtime.Goexit fails its install only.
 	//
-	// The report is never nil and holds one result per install, in order.
-	// The error is nil when every install ended updated or already
-	// current; otherwise it says how many failed or did not start, and
-	// errors.As reaches the first failure's *ManagedUpdateError. A
-	// malformed version is refused before any request.
+	// The report is never nil and holds one result per install, in order,
+	// each with Total. The error is nil when every install ended updated
+	// or already current (and for a dry run); otherwise it says how many
+	// failed, were cancelled or did not start, and errors.As reaches the
+	// first failure's *ManagedUpdateError. A malformed version or a
+	// negative option is refused before any request.
 	Rollout(ctx context.Context, connectorID, version string, fn func(*Integration) error, opts *RolloutOptions) (*RolloutReport, error)
 }
 

@@ -1,8 +1,8 @@
 // Command rollout rolls a SmartConnector's managed update out to its whole
-// install base with Connectors.Rollout: the update is pushed in batches,
-// each install is updated (changes, new version and unlock in the safe
-// order), sixteen at a time, paced below the account's rate limit, and no
-// customer is left locked, whatever fails.
+// install base with Connectors.Rollout: the update is pushed in small
+// batches just ahead of the work, each install is updated (changes, new
+// version and unlock in the safe order), sixteen at a time, paced below the
+// account's rate limit, and no customer is left locked, whatever fails.
 //
 //	go run ./examples/rollout
 //
