@@ -189,8 +189,11 @@ func (s *connectors) Rollout(ctx context.Context, connectorID, version string, f
 	if opts != nil {
 		r.opts = *opts
 	}
-	if r.opts.Concurrency < 0 || r.opts.PushBatchSize < 0 || r.opts.StopAfterFailures < 0 || r.opts.UnlockTimeout < 0 {
-		return report, invalidArgf("Rollout: Concurrency, PushBatchSize, StopAfterFailures and UnlockTimeout must not be negative")
+	for name, v := range map[string]int64{"Concurrency": int64(r.opts.Concurrency), "PushBatchSize": int64(r.opts.PushBatchSize),
+		"StopAfterFailures": int64(r.opts.StopAfterFailures), "UnlockTimeout": int64(r.opts.UnlockTimeout)} {
+		if v < 0 {
+			return report, invalidArgf("Rollout: RolloutOptions.%s is negative (%d); use 0 for the default", name, v)
+		}
 	}
 	r.opts.Concurrency = cmpOr(r.opts.Concurrency, 8)
 	r.opts.PushBatchSize = cmpOr(r.opts.PushBatchSize, 100)
@@ -206,6 +209,8 @@ func (s *connectors) Rollout(ctx context.Context, connectorID, version string, f
 
 	ctx, r.stop = context.WithCancelCause(ctx)
 	defer r.stop(nil)
+	// No more workers than installs; the window follows.
+	r.opts.Concurrency = min(r.opts.Concurrency, max(1, len(r.results)))
 	window := 2 * r.opts.Concurrency
 	r.slots = make(chan struct{}, window)
 	work := make(chan int, window) // never full: it holds only installs holding a slot

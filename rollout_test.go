@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"runtime"
 	"slices"
@@ -656,4 +657,18 @@ func TestRolloutDryRunWritesNothing(t *testing.T) {
 	require.Len(t, reqs, 1, "one read, no write: %v", reqs)
 	assert.Equal(t, http.MethodGet, reqs[0].Method)
 	assert.Equal(t, "/connectors/"+fleetConnector+"/installBase", reqs[0].Path)
+}
+
+// A Concurrency far above the number of installs starts no more workers
+// than installs (nor a window to match).
+func TestRolloutWithAHugeConcurrencyRuns(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	ids := fleet(t, srv, 3, "1.0.0")
+	report, err := srv.Client().Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", markUpdated,
+		&integratorio.RolloutOptions{Concurrency: math.MaxInt})
+	require.NoError(t, err)
+	assert.Equal(t, len(ids), report.Count(integratorio.RolloutUpdated))
+	requireUnlocked(t, srv, ids)
 }
