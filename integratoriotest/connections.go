@@ -30,14 +30,14 @@ type PingAnswer struct {
 	// answer the API's error envelope holding Errors, as when the API
 	// refuses the connection's settings. The SDK takes a 401, 404 or 429
 	// for the request's error, not the connection's, and retries a 5xx.
-	Status int
+	Status int `json:"status,omitempty"`
 	// Code is the code member of a 2xx answer. 0 answers 200 when Errors
 	// is empty and leaves the member out otherwise.
-	Code int
+	Code int `json:"code,omitempty"`
 	// Errors are the reasons the connection does not work: on a 2xx
 	// answer they make the ping a failure, as the web app reads it. An
 	// error status without Errors answers one generic reason.
-	Errors []integratorio.ErrorDetail
+	Errors []integratorio.ErrorDetail `json:"errors,omitempty"`
 }
 
 // SetPingAnswer sets how the pings of connection connectionID answer from
@@ -47,12 +47,20 @@ type PingAnswer struct {
 // SetPingAnswer panics on a status it does not answer (see PingAnswer),
 // like regexp.MustCompile: it is meant for tests.
 func (s *Server) SetPingAnswer(connectionID string, a PingAnswer) {
-	st := a.Status
-	if ok := st == 0 || (st >= 200 && st < 300 && st != 204 && st != 205) || (st >= 400 && st < 600); !ok {
-		panic(fmt.Sprintf("integratoriotest: SetPingAnswer: status %d is neither a 2xx with a body nor 400 to 599", st))
+	if err := checkPingAnswer(a); err != nil {
+		panic("integratoriotest: SetPingAnswer: " + err.Error())
 	}
 	a.Errors = slices.Clone(a.Errors)
 	setSide(s, &s.side.pings, connectionID, a, a.Status == 0 && a.Code == 0 && len(a.Errors) == 0)
+}
+
+// checkPingAnswer returns an error when SetPingAnswer would refuse a.
+func checkPingAnswer(a PingAnswer) error {
+	st := a.Status
+	if ok := st == 0 || (st >= 200 && st < 300 && st != 204 && st != 205) || (st >= 400 && st < 600); !ok {
+		return fmt.Errorf("status %d is neither a 2xx with a body nor 400 to 599", st)
+	}
+	return nil
 }
 
 // connectionRoutes registers the connection endpoints beyond the document

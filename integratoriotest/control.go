@@ -9,7 +9,6 @@ import (
 	"path"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // ControlPrefix is the path under which WithControlAPI serves the control
@@ -44,7 +43,17 @@ const ControlPrefix = "/_fake"
 //
 // Each entry of the request log is {"method","path","query","header",
 // "body","status","dropped"}, as in Request; "body" is the body as a string
-// (absent when there was none), or "bodyBase64" when it is not UTF-8.
+// (absent when there was none), or "bodyBase64" when it is not UTF-8. The
+// array decodes with encoding/json into []Request.
+//
+// A test seeds what the Server's methods seed with these (bodies are the
+// JSON forms of the methods' arguments; each answers 204, or 400 with the
+// API's error envelope for a body the method would refuse):
+//
+//	POST /_fake/flows/{flowID}/{stepID}/errors  an array of error objects, as AddFlowErrors (404 when the flow does not exist)
+//	PUT  /_fake/flows/{flowID}/runs             a RunScript, as ScriptRuns: {"status","numSuccess","numError","numIgnore","stall"}
+//	PUT  /_fake/connections/{id}/ping           a PingAnswer, as SetPingAnswer: {"status","code","errors":[{"code","message","field"}]}
+//	PUT  /_fake/exports/{id}/invoke             the answer, any JSON value, as SetInvokeAnswer (an empty body restores the default)
 //
 // The control API requires the server's bearer token, like the API, since
 // the server may listen beyond loopback. Its requests are not subject to
@@ -91,7 +100,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		allow = "POST, DELETE"
 	case "/requests":
 		if r.Method == http.MethodGet {
-			writeJSON(w, http.StatusOK, controlRequests(s.Requests()))
+			writeJSON(w, http.StatusOK, s.Requests())
 			return
 		}
 		allow = "GET"
@@ -112,8 +121,9 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		}
 		allow = "GET"
 	default:
-		writeError(w, http.StatusNotFound, "not_found", "", "no control route for "+r.Method+" "+r.URL.Path)
-		return
+		if allow = s.serveSeedControl(w, r, body); allow == "" {
+			return
+		}
 	}
 	w.Header().Set("Allow", allow)
 	writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "", r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+allow)
@@ -251,39 +261,4 @@ func isMethod(s string) bool {
 		return true
 	}
 	return false
-}
-
-// controlRequest is an entry of GET /_fake/requests.
-type controlRequest struct {
-	Method     string      `json:"method"`
-	Path       string      `json:"path"`
-	Query      string      `json:"query"`
-	Header     http.Header `json:"header"`
-	Body       *string     `json:"body,omitempty"`
-	BodyBase64 []byte      `json:"bodyBase64,omitempty"`
-	Status     int         `json:"status"`
-	Dropped    bool        `json:"dropped"`
-}
-
-func controlRequests(reqs []Request) []controlRequest {
-	out := make([]controlRequest, len(reqs))
-	for i, r := range reqs {
-		cr := controlRequest{
-			Method: r.Method, Path: r.Path, Query: r.Query, Header: r.Header,
-			Status: r.Status, Dropped: r.Dropped,
-		}
-		if cr.Header == nil {
-			cr.Header = http.Header{}
-		}
-		switch {
-		case r.Body == nil:
-		case utf8.Valid(r.Body):
-			b := string(r.Body)
-			cr.Body = &b
-		default:
-			cr.BodyBase64 = r.Body
-		}
-		out[i] = cr
-	}
-	return out
 }

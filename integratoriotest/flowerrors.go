@@ -71,6 +71,17 @@ func (s *Server) AddFlowErrors(flowID, stepID string, errs ...[]byte) error {
 		return fmt.Errorf("integratoriotest: AddFlowErrors: empty step id")
 	}
 	k := stepKey{flowID, stepID}
+	added, err := s.prepareFlowErrors(k, errs)
+	if err != nil {
+		return fmt.Errorf("integratoriotest: AddFlowErrors: %w", err)
+	}
+	s.commitFlowErrors(k, added)
+	return nil
+}
+
+// prepareFlowErrors decodes and completes errors to add to step k,
+// storing nothing; see AddFlowErrors. The caller holds s.mu.
+func (s *Server) prepareFlowErrors(k stepKey, errs [][]byte) ([]*flowError, error) {
 	taken := map[string]bool{}
 	if e := s.flowErrs.step(k, false); e != nil {
 		for _, fe := range slices.Concat(e.open, e.resolved) {
@@ -81,13 +92,18 @@ func (s *Server) AddFlowErrors(flowID, stepID string, errs ...[]byte) error {
 	for i, raw := range errs {
 		fe, err := s.newFlowError(raw, taken)
 		if err != nil {
-			return fmt.Errorf("integratoriotest: AddFlowErrors: error %d: %w", i, err)
+			return nil, fmt.Errorf("error %d: %w", i, err)
 		}
 		added = append(added, fe)
 	}
+	return added, nil
+}
+
+// commitFlowErrors stores errors prepareFlowErrors made as open errors of
+// step k. The caller holds s.mu.
+func (s *Server) commitFlowErrors(k stepKey, added []*flowError) {
 	e := s.flowErrs.step(k, true)
 	e.open = keepNewest(append(e.open, added...))
-	return nil
 }
 
 // newFlowError decodes and completes one error to add; taken are the

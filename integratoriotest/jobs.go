@@ -22,15 +22,33 @@ type RunScript struct {
 	// Status is the status the job ends in: integratorio.JobCompleted
 	// (also when empty), integratorio.JobFailed or
 	// integratorio.JobCanceled.
-	Status integratorio.JobStatus
+	Status integratorio.JobStatus `json:"status,omitempty"`
 	// NumSuccess, NumError and NumIgnore are the finished job's record
 	// counts (numSuccess, numError, numIgnore). A completed job may have
 	// errors, as on the real service.
-	NumSuccess, NumError, NumIgnore int
+	NumSuccess int `json:"numSuccess,omitempty"`
+	NumError   int `json:"numError,omitempty"`
+	NumIgnore  int `json:"numIgnore,omitempty"`
 	// Stall keeps the job running: it never finishes on its own, only
 	// when canceled (PUT /jobs/{id}/cancel). Status and the counts are
 	// then not used.
-	Stall bool
+	Stall bool `json:"stall,omitempty"`
+}
+
+// checkRunScript returns script with its Status defaulted, or an error
+// when ScriptRuns would refuse it.
+func checkRunScript(script RunScript) (RunScript, error) {
+	switch script.Status {
+	case "":
+		script.Status = integratorio.JobCompleted
+	case integratorio.JobCompleted, integratorio.JobFailed, integratorio.JobCanceled:
+	default:
+		return script, fmt.Errorf("status %q is not completed, failed or canceled", script.Status)
+	}
+	if script.NumSuccess < 0 || script.NumError < 0 || script.NumIgnore < 0 {
+		return script, fmt.Errorf("negative record count")
+	}
+	return script, nil
 }
 
 // ScriptRuns sets how the jobs started for flow flowID from now on go;
@@ -41,15 +59,9 @@ type RunScript struct {
 // ScriptRuns panics on a Status other than those RunScript names or a
 // negative count, like regexp.MustCompile: it is meant for tests.
 func (s *Server) ScriptRuns(flowID string, script RunScript) {
-	switch script.Status {
-	case "":
-		script.Status = integratorio.JobCompleted
-	case integratorio.JobCompleted, integratorio.JobFailed, integratorio.JobCanceled:
-	default:
-		panic(fmt.Sprintf("integratoriotest: ScriptRuns: Status %q is not completed, failed or canceled", script.Status))
-	}
-	if script.NumSuccess < 0 || script.NumError < 0 || script.NumIgnore < 0 {
-		panic("integratoriotest: ScriptRuns: negative record count")
+	script, err := checkRunScript(script)
+	if err != nil {
+		panic("integratoriotest: ScriptRuns: " + err.Error())
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -236,3 +236,39 @@ func TestRequestLogNeverHoldsAnEncodedTokenInHeaderValuesOrBodies(t *testing.T) 
 		})
 	}
 }
+
+// A Request encodes as an entry of GET /_fake/requests and decodes back,
+// whatever its body: none, UTF-8 text, bytes that are not UTF-8.
+func TestRequestJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, r := range []integratoriotest.Request{
+		{Method: "GET", Path: "/integrations", Query: "include=name", Header: http.Header{"X-A": {"1", "2"}}, Status: 200},
+		{Method: "POST", Path: "/integrations", Header: http.Header{}, Body: []byte(`{"name":"n"}`), Status: 201},
+		{Method: "POST", Path: "/x", Header: http.Header{}, Body: []byte("caf\xe9"), Status: 400, Dropped: true},
+		{Method: "PUT", Path: "/y", Header: http.Header{}, Body: []byte{}, Status: 204},
+	} {
+		b, err := json.Marshal(r)
+		require.NoError(t, err)
+		var back integratoriotest.Request
+		require.NoError(t, json.Unmarshal(b, &back), "%s", b)
+		assert.Equal(t, r, back, "%s", b)
+	}
+	b, err := json.Marshal(integratoriotest.Request{Method: "GET", Body: []byte("caf\xe9")})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"method":"GET","path":"","query":"","header":{},"bodyBase64":"Y2Fm6Q==","status":0,"dropped":false}`, string(b))
+	b, err = json.Marshal(integratoriotest.Request{Method: "GET", Body: []byte("hi")})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"method":"GET","path":"","query":"","header":{},"body":"hi","status":0,"dropped":false}`, string(b))
+
+	srv := newServer(t, integratoriotest.WithControlAPI())
+	send(t, srv, http.MethodPost, "/integrations", `{"name":"logged"}`, map[string]string{"Content-Type": "application/json"})
+	req, err := http.NewRequest(http.MethodGet, strings.TrimSuffix(srv.URL, integratoriotest.APIPrefix)+integratoriotest.ControlPrefix+"/requests", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+srv.Token)
+	resp, err := srv.HTTPClient().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var logged []integratoriotest.Request
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&logged))
+	assert.Equal(t, srv.Requests(), logged, "the control API's log decodes into what Requests returns")
+}

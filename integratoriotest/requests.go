@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/integratorio-go/integratorio/internal/redact"
 )
@@ -40,6 +41,63 @@ type Request struct {
 	// Dropped reports that the server ran the request and then closed the
 	// connection instead of answering (a DropNext fault).
 	Dropped bool
+}
+
+// requestJSON is the JSON form of a Request.
+type requestJSON struct {
+	Method     string      `json:"method"`
+	Path       string      `json:"path"`
+	Query      string      `json:"query"`
+	Header     http.Header `json:"header"`
+	Body       *string     `json:"body,omitempty"`
+	BodyBase64 []byte      `json:"bodyBase64,omitempty"`
+	Status     int         `json:"status"`
+	Dropped    bool        `json:"dropped"`
+}
+
+// MarshalJSON encodes r as an entry of the control API's GET
+// /_fake/requests: {"method","path","query","header","body","status",
+// "dropped"}, "body" being the body as a string (absent when there was
+// none), or "bodyBase64" in its place when the body is not UTF-8; a nil
+// header is {}.
+func (r Request) MarshalJSON() ([]byte, error) {
+	j := requestJSON{
+		Method: r.Method, Path: r.Path, Query: r.Query, Header: r.Header,
+		Status: r.Status, Dropped: r.Dropped,
+	}
+	if j.Header == nil {
+		j.Header = http.Header{}
+	}
+	switch {
+	case r.Body == nil:
+	case utf8.Valid(r.Body):
+		b := string(r.Body)
+		j.Body = &b
+	default:
+		j.BodyBase64 = r.Body
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON decodes what MarshalJSON encodes, so that a client of the
+// control API written in Go can decode GET /_fake/requests into
+// []Request.
+func (r *Request) UnmarshalJSON(b []byte) error {
+	var j requestJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*r = Request{
+		Method: j.Method, Path: j.Path, Query: j.Query, Header: j.Header,
+		Status: j.Status, Dropped: j.Dropped,
+	}
+	switch {
+	case j.Body != nil:
+		r.Body = []byte(*j.Body)
+	case j.BodyBase64 != nil:
+		r.Body = j.BodyBase64
+	}
+	return nil
 }
 
 // Requests returns the requests received so far, oldest first. A request is

@@ -117,7 +117,11 @@ func (s *Server) listHandler(rs *resourceSpec, c *collection, scope func(*http.R
 			q.Set("after", strconv.FormatUint(last, 10))
 			link := r.URL.EscapedPath() + "?" + q.Encode()
 			if !s.opts.relativeLinks {
-				link = "http://" + r.Host + link
+				scheme := "http://"
+				if r.TLS != nil {
+					scheme = "https://"
+				}
+				link = scheme + r.Host + link
 			}
 			w.Header().Set("Link", "<"+link+`>; rel="next"`)
 		}

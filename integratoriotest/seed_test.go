@@ -253,3 +253,36 @@ func fetchName(t *testing.T, srv *integratoriotest.Server, id string) string {
 	require.NoError(t, json.Unmarshal(raw, &doc))
 	return doc.Name
 }
+
+// LoadFixtures seeds behaviour beside the documents, reports the folders
+// it ignores, and stores nothing when a behaviour file is wrong.
+func TestLoadFixturesSeedsBehaviourAllOrNothing(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, content string) {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	}
+	write("flows/f.json", `{"_id":"flow1","name":"Orders"}`)
+	write("flowErrors/flow1/exp1.json", `[{"code":"c1","message":"m1"}]`)
+	write("flowErrors/flow2/exp1.json", `[{"code":"c2","message":"m2"}]`)
+	write("notes/readme.json", `{}`)
+	srv := newServer(t)
+	_, err := srv.LoadFixtures(dir)
+	require.ErrorContains(t, err, "no flow flow2")
+	assert.Empty(t, srv.IDs("flows"), "nothing is stored")
+	open, _ := srv.FlowErrorsJSON("flow1", "exp1")
+	assert.Empty(t, open)
+
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "flowErrors", "flow2")))
+	write("runScripts/flow1.json", `{"stall":true}`)
+	l, err := srv.LoadFixtures(dir)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"flow1"}, l.IDs)
+	assert.Equal(t, 1, l.FlowErrors)
+	assert.Equal(t, 1, l.RunScripts)
+	assert.Equal(t, []string{"notes"}, l.Ignored)
+	open, _ = srv.FlowErrorsJSON("flow1", "exp1")
+	assert.Len(t, open, 1)
+}

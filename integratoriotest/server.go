@@ -64,6 +64,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/binary"
 	"encoding/hex"
 	"io"
@@ -134,6 +135,8 @@ type options struct {
 	cloneResponse CloneResponse
 	clock         func() time.Time
 	idSeed        *uint64
+	tls           bool              // WithTLS
+	certs         []tls.Certificate // WithTLS
 	listener      net.Listener
 	logger        *slog.Logger
 	maxRequests   int
@@ -222,6 +225,18 @@ func WithIDSeed(seed uint64) Option {
 	return func(o *options) { o.idSeed = &seed }
 }
 
+// WithTLS makes the server speak HTTPS: URL starts with https://, and the
+// clients of Client and HTTPClient trust its certificate. With no cert it
+// uses net/http/httptest's, valid for 127.0.0.1, ::1 and example.com;
+// otherwise the first of certs (a certificate for the host names clients
+// will use, such as command integratorio-fake's -tls makes).
+func WithTLS(certs ...tls.Certificate) Option {
+	return func(o *options) {
+		o.tls = true
+		o.certs = certs
+	}
+}
+
 // WithListener makes the server accept connections on l instead of a new
 // listener on 127.0.0.1 with a random port. The server closes l on Close.
 func WithListener(l net.Listener) Option {
@@ -276,7 +291,14 @@ func NewServer(opts ...Option) *Server {
 		s.ts.Listener.Close()
 		s.ts.Listener = o.listener
 	}
-	s.ts.Start()
+	if o.tls {
+		if len(o.certs) > 0 {
+			s.ts.TLS = &tls.Config{Certificates: o.certs[:1]}
+		}
+		s.ts.StartTLS()
+	} else {
+		s.ts.Start()
+	}
 	s.URL = s.ts.URL + APIPrefix
 	return s
 }

@@ -14,11 +14,8 @@
 //
 //	-addr host:port   where to listen (default 127.0.0.1:8080; port 0 picks a free one)
 //	-token string     the bearer token to accept (default "dev-token")
-//	-load dir         store the documents of dir at start: one subfolder per
-//	                  resource (integrations/, connections/, exports/, imports/,
-//	                  scripts/, flows/, jobs/), each of *.json files of one
-//	                  document or an array; *.json files directly in dir are
-//	                  integrations
+//	-load dir         store the documents of dir at start, and seed behaviour
+//	                  (see "The -load folder" below)
 //	-page-size n      records per list page before a Link rel="next" (default 1000)
 //	-clone-response   "document" (default) or "created": the shape of a clone's answer
 //	-rate-limit-per-second r
@@ -35,7 +32,38 @@
 //	                  answer the next matching requests 429 rate_limited (repeatable)
 //	-drop-next spec   run the next matching requests, then close the connection
 //	                  without answering (repeatable)
+//	-tls              serve HTTPS with a new self-signed certificate, valid for
+//	                  localhost, 127.0.0.1, ::1, the -addr host, this machine's
+//	                  host name and -tls-hosts
+//	-tls-hosts names  more comma-separated host names (or IP addresses) for the
+//	                  -tls certificate, such as the CI service name clients use
+//	-tls-cert-out file
+//	                  write the -tls certificate (PEM) to file before serving,
+//	                  for clients to trust
 //	-quiet            do not log each request
+//
+// The -load folder holds one subfolder per resource (integrations/,
+// connections/, exports/, imports/, scripts/, flows/, jobs/), each of
+// *.json files of one document or an array (*.json files directly in the
+// folder are integrations), and these subfolders, where each file's name
+// less .json is an id:
+//
+//	flowErrors/{flowID}/{stepID}.json  open errors of a step of a flow: an array of
+//	                                   error objects ({"code","message","source",
+//	                                   "retryDataKey",...}), or one object
+//	runScripts/{flowID}.json           how the flow's runs go: {"status":"failed",
+//	                                   "numSuccess":1,"numError":2,"numIgnore":0,"stall":false}
+//	pingAnswers/{connectionID}.json    how the connection's pings answer:
+//	                                   {"status":200,"code":401,"errors":[{"code","message"}]}
+//	invokeAnswers/{exportID}.json      what invoking the export answers: any JSON value
+//
+// The flow of flow errors must be loaded with its _id (or the errors are
+// refused). Other folders are not read: each gets a warning on stderr.
+//
+// To reach the fake by host name from another machine or container (a
+// CI service), start it with -addr 0.0.0.0:8080 -tls -tls-hosts NAME
+// -tls-cert-out FILE and make the client trust FILE: the SDK, like most
+// clients, talks plain http only to loopback hosts.
 //
 // A fault's spec is words separated by spaces, in any order:
 //
@@ -66,8 +94,19 @@
 //	DELETE /_fake/faults          remove every pending fault; 204
 //	GET    /_fake/requests        the request log, oldest first, as a JSON array of
 //	                              {"method","path","query","header","body","status","dropped"}
+//	                              ("bodyBase64" for a body that is not UTF-8), which
+//	                              decodes with encoding/json into []integratoriotest.Request
 //	POST   /_fake/reset-requests  forget the request log; 204
 //	GET    /_fake/stats           {"pendingFaults":N,"rateLimited":N}
+//	POST   /_fake/flows/{flowID}/{stepID}/errors
+//	                              add open errors to a step: an array of error objects; 204
+//	PUT    /_fake/flows/{flowID}/runs
+//	                              how the flow's runs go: a run script as in runScripts/; 204
+//	PUT    /_fake/connections/{id}/ping
+//	                              how the connection's pings answer, as in pingAnswers/; 204
+//	PUT    /_fake/exports/{id}/invoke
+//	                              what invoking the export answers, any JSON value
+//	                              (an empty body restores the default); 204
 //
 // where a fault is a JSON object such as
 //

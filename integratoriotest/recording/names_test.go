@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,4 +145,26 @@ func TestReRecordingAgainstTheFakeIsStable(t *testing.T) {
 	assert.Equal(t, string(first), string(second))
 	assert.Contains(t, string(first), `"retryDataKey": "rdk-1"`)
 	assert.Contains(t, string(first), `"traceKey": "tk-1"`)
+}
+
+// A request body whose secret number was recorded as 0 still matches
+// under MatchBody: the replayed body is redacted the same way first.
+func TestReplayMatchesASecretNumberRecordedAsZero(t *testing.T) {
+	t.Parallel()
+	_, cas := recordRaw(t, answer(`{}`, "Content-Type", "application/json"), "PUT", "/v1/connections/c1", `{"name":"n","http":{"password":1234,"port":443}}`)
+	assert.JSONEq(t, `{"name":"n","http":{"password":0,"port":443}}`, string(cas.Exchanges[0].Request.Body))
+	for body, matches := range map[string]bool{
+		`{"name":"n","http":{"password":5678,"port":443}}`: true,
+		`{"name":"n","http":{"password":1234,"port":80}}`:  false,
+	} {
+		tb := &fakeTB{}
+		hc := &http.Client{Transport: recording.NewReplayTransport(tb, cas, recording.MatchBody())}
+		req, err := http.NewRequest("PUT", recording.ReplayBaseURL+"/connections/c1", strings.NewReader(body))
+		require.NoError(t, err)
+		resp, err := hc.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, matches, resp.StatusCode == http.StatusOK, body)
+		assert.Equal(t, matches, len(tb.finish()) == 0, body)
+	}
 }

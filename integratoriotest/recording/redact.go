@@ -90,9 +90,6 @@ func nameKind(name string) int {
 	return notSecret
 }
 
-// secretNamed reports whether name names a secret of either kind.
-func secretNamed(name string) bool { return nameKind(name) != notSecret }
-
 // Values that look like tokens wherever they appear: a long run of hex
 // digits, even inside a word such as "shpat_<hex>" (integrator.io API
 // tokens are 32 hex digits; ids are 24 and are kept), and a JSON Web
@@ -108,7 +105,7 @@ var credential = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-
 
 // Name-based rules for text that is not decoded JSON: a query parameter
 // (in a URL anywhere in the text) or a JSON member, redacted when
-// secretNamed says its name is a secret's.
+// r.named says its name is a secret's.
 var (
 	textParam  = regexp.MustCompile(`([?&;])([^=&;#\s<>"']+)=([^&;#\s<>"']+)`)
 	textMember = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"(\s*:\s*)("(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*)`)

@@ -32,7 +32,10 @@ type ReplayOption func(*replayer)
 // MatchBody makes a replayed request match an exchange only when its body
 // equals the recorded one, member order aside, with the recorder's
 // redaction applied to it and each "REDACTED" in the recorded body
-// standing for any value. Without it, method, path and query decide.
+// standing for any value (a secret number, recorded as 0, matches since
+// the replayed one is redacted to 0 too; a RedactValues number, which the
+// replay does not know, does not). Without it, method, path and query
+// decide.
 func MatchBody() ReplayOption {
 	return func(r *replayer) { r.matchBody = true }
 }

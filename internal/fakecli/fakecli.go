@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -43,7 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free one)")
 	token := fs.String("token", "dev-token", "the bearer `token` to accept")
-	load := fs.String("load", "", "store the documents of `dir` at start: subfolders integrations/, connections/, exports/, imports/, scripts/, flows/, jobs/ (*.json directly in dir: integrations)")
+	load := fs.String("load", "", "store the documents of `dir` at start (subfolders integrations/, connections/, exports/, imports/, scripts/, flows/, jobs/; *.json directly in dir: integrations) and seed flowErrors/{flowID}/{stepID}.json, runScripts/{flowID}.json, pingAnswers/{connectionID}.json, invokeAnswers/{exportID}.json")
 	pageSize := fs.Int("page-size", integratoriotest.DefaultPageSize, "records per list page")
 	cloneResp := fs.String("clone-response", "document", `shape of a clone's answer: "document" or "created"`)
 	ratePerSecond := fs.Float64("rate-limit-per-second", 0, "limit each token to a leaky bucket draining `r` requests a second; over it, 429 rate_limited (0: no limit)")
@@ -59,6 +60,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 			return err
 		})
 	}
+	useTLS := fs.Bool("tls", false, "serve HTTPS with a new self-signed certificate for localhost, 127.0.0.1, ::1, the -addr host, this machine's host name and -tls-hosts")
+	tlsHosts := fs.String("tls-hosts", "", "more comma-separated host `names` (or IP addresses) the -tls certificate is valid for, such as the CI service name clients use")
+	certOut := fs.String("tls-cert-out", "", "write the -tls certificate, PEM-encoded, to `file` before serving, for clients to trust")
 	quiet := fs.Bool("quiet", false, "do not log each request")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage of integratorio-fake:\n")
@@ -95,6 +99,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 		fmt.Fprintln(stderr, "integratorio-fake: -latency must not be negative")
 		return 2
 	}
+	if !*useTLS && (*tlsHosts != "" || *certOut != "") {
+		fmt.Fprintln(stderr, "integratorio-fake: -tls-hosts and -tls-cert-out need -tls")
+		return 2
+	}
 	opts := []integratoriotest.Option{
 		integratoriotest.WithToken(*token),
 		integratoriotest.WithPageSize(*pageSize),
@@ -121,6 +129,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if *useTLS {
+		cert, pemBytes, err := selfSignedCert(certHosts(*addr, *tlsHosts))
+		if err != nil {
+			fmt.Fprintf(stderr, "integratorio-fake: making the -tls certificate: %v\n", err)
+			return 1
+		}
+		if *certOut != "" {
+			if err := writeFileAtomic(*certOut, pemBytes); err != nil {
+				fmt.Fprintf(stderr, "integratorio-fake: -tls-cert-out: %v\n", err)
+				return 1
+			}
+		}
+		opts = append(opts, integratoriotest.WithTLS(cert))
+	}
+
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "integratorio-fake: %v\n", err)
@@ -133,9 +156,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	}
 
 	if *load != "" {
-		if _, err := srv.LoadDir(*load); err != nil {
+		l, err := srv.LoadFixtures(*load)
+		if err != nil {
 			fmt.Fprintf(stderr, "integratorio-fake: %v\n", err)
 			return 1
+		}
+		for _, dir := range l.Ignored {
+			fmt.Fprintf(stderr, "integratorio-fake: warning: -load ignores the folder %s: it names no resource (%s) nor %s, %s, %s or %s, or lies deeper than they go\n",
+				filepath.Join(*load, filepath.FromSlash(dir)), strings.Join(srv.Resources(), ", "),
+				integratoriotest.FlowErrorsDir, integratoriotest.RunScriptsDir, integratoriotest.PingAnswersDir, integratoriotest.InvokeAnswersDir)
 		}
 		// The server was empty: what it holds is what was loaded.
 		var counts []string
@@ -143,15 +172,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 			counts = append(counts, fmt.Sprintf("%d %s", len(srv.IDs(name)), name))
 		}
 		fmt.Fprintf(stdout, "loaded %s from %s\n", strings.Join(counts, ", "), *load)
+		if l.FlowErrors+l.RunScripts+l.PingAnswers+l.InvokeAnswers > 0 {
+			fmt.Fprintf(stdout, "seeded %d flow errors in %d steps, %d run scripts, %d ping answers, %d invoke answers\n",
+				l.FlowErrors, l.FlowErrorSteps, l.RunScripts, l.PingAnswers, l.InvokeAnswers)
+		}
 	}
 	if host, _, err := net.SplitHostPort(ln.Addr().String()); err == nil {
-		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-			fmt.Fprintln(stderr, "integratorio-fake: warning: listening beyond loopback without TLS; the SDK talks plain http only to loopback hosts")
+		if ip := net.ParseIP(host); !*useTLS && (ip == nil || !ip.IsLoopback()) {
+			fmt.Fprintln(stderr, "integratorio-fake: warning: listening beyond loopback without TLS; the SDK talks plain http only to loopback hosts (see -tls)")
 		}
 	}
 	fmt.Fprintf(stdout, "serving the integrator.io API at %s\n", srv.URL)
 	// The token is not printed: it may be one the user keeps secret.
 	fmt.Fprintf(stdout, "try: curl -H \"Authorization: Bearer $TOKEN\" %s/integrations   (TOKEN: the -token value)\n", srv.URL)
+	if *useTLS {
+		fmt.Fprintf(stdout, "TLS: a self-signed certificate for %s", strings.Join(certHosts(*addr, *tlsHosts), ", "))
+		if *certOut != "" {
+			fmt.Fprintf(stdout, ", written to %s", *certOut)
+		}
+		fmt.Fprintln(stdout)
+	}
 	fmt.Fprintf(stdout, "control API (faults, request log; same token) at %s%s/\n", strings.TrimSuffix(srv.URL, integratoriotest.APIPrefix), integratoriotest.ControlPrefix)
 	if *ratePerSecond > 0 {
 		fmt.Fprintf(stdout, "rate limit: %d requests per token, refilled at %v a second\n", *rateBurst, *ratePerSecond)
@@ -219,6 +259,10 @@ limited, not delayed, not subject to faults):
   GET    /_fake/requests        the request log as JSON
   POST   /_fake/reset-requests  forget the request log
   GET    /_fake/stats           {"pendingFaults":N,"rateLimited":N}
+  POST   /_fake/flows/{flowID}/{stepID}/errors  an array of error objects
+  PUT    /_fake/flows/{flowID}/runs             {"status","numSuccess","numError","numIgnore","stall"}
+  PUT    /_fake/connections/{id}/ping           {"status","code","errors":[{"code","message"}]}
+  PUT    /_fake/exports/{id}/invoke             the answer, any JSON value
 `
 
 // parseFault parses the spec of a -fail-next, -rate-limit-next or
