@@ -182,6 +182,7 @@ func (s *Server) flowErrorRoutes(flows *collection) {
 	s.handle(http.MethodGet, "/flows/{id}/{step}/errors", s.orState(flows, s.listStepErrors(flows, "errors", open)))
 	s.handle(http.MethodGet, "/flows/{id}/{step}/resolved", s.orState(flows, s.listStepErrors(flows, "resolved", resolved)))
 	s.handle(http.MethodPut, "/flows/{id}/{step}/resolved", s.orState(flows, s.resolveErrors(flows)))
+	s.handle(http.MethodDelete, "/flows/{id}/{step}/resolved", s.orState(flows, s.resolveErrors(flows)))
 	s.handle(http.MethodPost, "/flows/{id}/{step}/retry", s.orState(flows, s.retryErrors(flows)))
 }
 
@@ -288,8 +289,9 @@ func stringList(m map[string]any, key string) ([]string, error) {
 
 // resolveErrors marks errors of a step resolved: PUT …/resolved with
 // {"errors": ["<errorId>", ...]} (not empty) moves those open errors to
-// the resolved list, adding resolvedAt, and answers 204. Ids that name no
-// open error of the step are ignored; an unknown flow is 404.
+// the resolved list, adding resolvedAt, and answers 204. DELETE …/resolved
+// with the same body deletes those resolved errors, and answers 204. Ids
+// that name no error of the list are ignored; an unknown flow is 404.
 func (s *Server) resolveErrors(flows *collection) http.HandlerFunc {
 	return orError(func(w http.ResponseWriter, r *http.Request) error {
 		body, err := requestObject(r, false)
@@ -309,7 +311,9 @@ func (s *Server) resolveErrors(flows *collection) http.HandlerFunc {
 		if _, ok := flows.get(flowID); !ok {
 			return notFound(flows.model, flowID)
 		}
-		if e := s.flowErrs.step(stepKey{flowID, r.PathValue("step")}, false); e != nil {
+		if e := s.flowErrs.step(stepKey{flowID, r.PathValue("step")}, false); e != nil && r.Method == http.MethodDelete {
+			e.resolved = slices.DeleteFunc(e.resolved, func(fe *flowError) bool { return slices.Contains(ids, fe.id) })
+		} else if e != nil {
 			e.resolve(ids, formatTime(s.now()))
 		}
 		writeNoContent(w)
