@@ -1,6 +1,7 @@
 package integratoriotest
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/base64"
 	"encoding/json"
@@ -324,21 +325,44 @@ func (s *Server) resolveErrors(flows *collection) http.HandlerFunc {
 // resolve moves the open errors named by ids to the resolved list, with
 // resolvedAt set to now.
 func (e *stepErrors) resolve(ids []string, now string) {
+	named := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		named[id] = true
+	}
 	e.open = slices.DeleteFunc(e.open, func(fe *flowError) bool {
-		if !slices.Contains(ids, fe.id) {
+		if !named[fe.id] {
 			return false
 		}
-		var doc map[string]any
-		if decodeJSON(fe.doc, &doc) == nil {
-			doc["resolvedAt"] = now
-			if b, err := encodeJSON(doc); err == nil {
-				fe.doc = b
-			}
-		}
+		fe.doc = withMember(fe.doc, "resolvedAt", now)
 		e.resolved = append(e.resolved, fe)
 		return true
 	})
 	e.resolved = keepNewest(e.resolved)
+}
+
+// withMember returns the stored object doc with its member key set to the
+// string value: appended to the compact object when absent, else
+// replaced (the document is decoded and encoded again).
+func withMember(doc []byte, key, value string) []byte {
+	member, _ := encodeJSON(key)
+	if !bytes.Contains(doc, member) && len(doc) >= 2 && doc[len(doc)-1] == '}' {
+		v, _ := encodeJSON(value)
+		out := slices.Clone(doc[:len(doc)-1])
+		if len(doc) > 2 {
+			out = append(out, ',')
+		}
+		out = append(append(append(append(out, member...), ':'), v...), '}')
+		return out
+	}
+	var m map[string]any
+	if decodeJSON(doc, &m) != nil {
+		return doc
+	}
+	m[key] = value
+	if b, err := encodeJSON(m); err == nil {
+		return b
+	}
+	return doc
 }
 
 // retryTarget is what a retry job retries: the errors of one step named by
