@@ -220,7 +220,7 @@ func (s *Server) listStepErrors(flows *collection, items string, list func(*step
 		if !ok {
 			return notFound(flows.model, flowID)
 		}
-		page := []json.RawMessage{}
+		var page [][]byte
 		var last *flowError
 		more := false
 		for _, fe := range all {
@@ -237,12 +237,12 @@ func (s *Server) listStepErrors(flows *collection, items string, list func(*step
 			page = append(page, fe.doc)
 			last = fe
 		}
-		out := map[string]any{items: page}
+		next := ""
 		if more {
 			q.Set("after", errorCursor(last))
-			out["nextPageURL"] = r.URL.EscapedPath() + "?" + q.Encode()
+			next = r.URL.EscapedPath() + "?" + q.Encode()
 		}
-		writeJSON(w, http.StatusOK, out)
+		writeItems(w, items, page, next)
 		return nil
 	})
 }
@@ -329,40 +329,44 @@ func (e *stepErrors) resolve(ids []string, now string) {
 	for _, id := range ids {
 		named[id] = true
 	}
+	set := memberSetter("resolvedAt", now)
 	e.open = slices.DeleteFunc(e.open, func(fe *flowError) bool {
 		if !named[fe.id] {
 			return false
 		}
-		fe.doc = withMember(fe.doc, "resolvedAt", now)
+		fe.doc = set(fe.doc)
 		e.resolved = append(e.resolved, fe)
 		return true
 	})
 	e.resolved = keepNewest(e.resolved)
 }
 
-// withMember returns the stored object doc with its member key set to the
-// string value: appended to the compact object when absent, else
-// replaced (the document is decoded and encoded again).
-func withMember(doc []byte, key, value string) []byte {
-	member, _ := encodeJSON(key)
-	if !bytes.Contains(doc, member) && len(doc) >= 2 && doc[len(doc)-1] == '}' {
-		v, _ := encodeJSON(value)
-		out := slices.Clone(doc[:len(doc)-1])
-		if len(doc) > 2 {
-			out = append(out, ',')
+// memberSetter returns a function that sets the member key of a stored
+// object to the string value: appended to the compact object when absent,
+// else replaced (the object is then decoded and encoded again).
+func memberSetter(key, value string) func(doc []byte) []byte {
+	k, _ := encodeJSON(key)
+	v, _ := encodeJSON(value)
+	member := append(append(k, ':'), v...)
+	return func(doc []byte) []byte {
+		if !bytes.Contains(doc, k) && len(doc) >= 2 && doc[len(doc)-1] == '}' {
+			out := make([]byte, 0, len(doc)+len(member)+1)
+			out = append(out, doc[:len(doc)-1]...)
+			if len(doc) > 2 {
+				out = append(out, ',')
+			}
+			return append(append(out, member...), '}')
 		}
-		out = append(append(append(append(out, member...), ':'), v...), '}')
-		return out
-	}
-	var m map[string]any
-	if decodeJSON(doc, &m) != nil {
+		var m map[string]any
+		if decodeJSON(doc, &m) != nil {
+			return doc
+		}
+		m[key] = value
+		if b, err := encodeJSON(m); err == nil {
+			return b
+		}
 		return doc
 	}
-	m[key] = value
-	if b, err := encodeJSON(m); err == nil {
-		return b
-	}
-	return doc
 }
 
 // retryTarget is what a retry job retries: the errors of one step named by

@@ -174,17 +174,17 @@ func (s *Server) currentJobs(jobs *collection) http.HandlerFunc {
 				(cursor == nil || j.at.Before(cursor.at) || j.at.Equal(cursor.at) && j.seq < cursor.seq)
 		})
 		s.mu.Unlock()
-		page := []json.RawMessage{}
+		var page [][]byte
 		for _, j := range list[:min(len(list), s.opts.pageSize)] {
 			page = append(page, j.doc)
 		}
-		out := map[string]any{"jobs": page}
+		next := ""
 		if len(list) > s.opts.pageSize {
 			last := list[s.opts.pageSize-1]
 			q.Set("after", errorCursor(&flowError{at: last.at, seq: last.seq}))
-			out["nextPageURL"] = r.URL.EscapedPath() + "?" + q.Encode()
+			next = r.URL.EscapedPath() + "?" + q.Encode()
 		}
-		writeJSON(w, http.StatusOK, out)
+		writeItems(w, "jobs", page, next)
 		return nil
 	})
 }
