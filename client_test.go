@@ -69,7 +69,7 @@ func TestNewClientAcceptsLoopbackHTTPAndRegions(t *testing.T) {
 		_, err := NewClient(testToken, WithBaseURL(root))
 		assert.NoError(t, err, root)
 	}
-	for region, host := range map[Region]string{RegionNorthAmerica: "api.integrator.io", RegionEurope: "api.eu.integrator.io"} {
+	for region, host := range map[Region]string{RegionNorthAmerica: "api.integrator.io", "us": "api.integrator.io", RegionEurope: "api.eu.integrator.io"} {
 		mt := httpmock.NewMockTransport()
 		mt.RegisterResponder(http.MethodGet, "https://"+host+"/v1/integrations/abc", jsonResponder(200, []byte(`{"_id":"abc"}`)))
 		c, err := NewClient(testToken, WithRegion(region), WithHTTPClient(&http.Client{Transport: mt}))

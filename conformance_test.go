@@ -538,7 +538,12 @@ func fuzzRoundTrip[T any, P model[T]](f *testing.F, seeds ...string) {
 }
 
 func FuzzFlowRoundTrip(f *testing.F) {
-	fuzzRoundTrip[Flow](f, `{"_id":"f","pageGenerators":[{"_exportId":"e"}],"pageProcessors":[{"type":"export","_exportId":"l","x":1}]}`)
+	fuzzRoundTrip[Flow](f, `{"_id":"f","pageGenerators":[{"_exportId":"e"}],"pageProcessors":[{"type":"export","_exportId":"l","x":1}]}`,
+		`{"_id":"f","routers":[{"id":"r","branches":[{"name":"b","inputFilter":{},"pageProcessors":[{"type":"import","_importId":"i"}]}],"script":{}}]}`)
+}
+
+func FuzzStepErrorsRoundTrip(f *testing.F) {
+	fuzzRoundTrip[StepErrors](f, `{"_expOrImpId":"s","numError":3,"lastErrorAt":"2024-01-02T03:04:05.123Z","x":[1]}`)
 }
 
 func FuzzJobRoundTrip(f *testing.F) {

@@ -212,3 +212,56 @@ func ExampleIntegrationsService_ManagedUpdate() {
 	fmt.Println(out.Version, out.UpdateInProgress, refunds)
 	// Output: 1.1.0 false true
 }
+
+// Error ids and retry-data keys have types of their own, so that one
+// cannot be passed where the other is meant. Retrying by error id,
+//
+//	client.Flows.RetryErrors(ctx, flowID, stepID, e.ErrorID)
+//
+// does not compile ("cannot use e.ErrorID (variable of string type
+// integratorio.ErrorID) as integratorio.RetryDataKey value"); use
+// e.RetryDataKey, or RetryErrorsByID with the error ids.
+func ExampleFlowsService_RetryErrors() {
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	flowID, _ := srv.AddJSON("flows", []byte(`{"name":"Orders","pageGenerators":[{"_exportId":"shop"}],
+		"pageProcessors":[{"type":"import","_importId":"erp"}]}`))
+	_ = srv.AddFlowErrors(flowID, "erp",
+		[]byte(`{"errorId":"e1","message":"Request timed out","retryDataKey":"rdk-1"}`),
+		[]byte(`{"errorId":"e2","message":"Field 'sku' is required","retryDataKey":"rdk-2"}`))
+
+	client := srv.Client()
+	ctx := context.Background()
+	flow, err := client.Flows.Get(ctx, flowID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, step := range flow.Steps() {
+		var keys []integratorio.RetryDataKey
+		var ids []integratorio.ErrorID
+		for e, err := range client.Flows.Errors(ctx, flowID, step.ID, nil) {
+			if err != nil {
+				log.Fatal(err)
+			}
+			if strings.Contains(e.Message, "timed out") {
+				keys = append(keys, e.RetryDataKey)
+			} else {
+				ids = append(ids, e.ErrorID)
+			}
+		}
+		fmt.Println(step.Type, step.ID, "retry", keys, "resolve", ids)
+		if len(keys) > 0 {
+			if _, err := client.Flows.RetryErrors(ctx, flowID, step.ID, keys...); err != nil {
+				log.Fatal(err)
+			}
+		}
+		if len(ids) > 0 {
+			if err := client.Flows.ResolveErrors(ctx, flowID, step.ID, ids...); err != nil {
+				log.Fatal(err)
+			}
+		}
+	}
+	// Output:
+	// export shop retry [] resolve []
+	// import erp retry [rdk-1] resolve [e2]
+}

@@ -227,20 +227,37 @@ func decodeListIn[T any, P model[T]](resp *response, method, items string) ([]*T
 		list, err := decodeList[T, P](resp)
 		return list, "", err
 	}
-	var env map[string]json.RawMessage
-	if err := json.Unmarshal(resp.body, &env); err != nil {
+	if resp.body[0] != '{' {
 		return nil, "", resp.unexpected(method, "body is not a JSON object: %s", resp.excerpt())
 	}
+	// One pass over the envelope with the package's scanner: a page of
+	// 1000 errors is decoded once, not first into raw members.
+	b := resp.body
+	var raw, next []byte
+	end, err := scanObject(b, 0, 0, func(ks, ke int, plain bool, vs, ve int) error {
+		switch string(b[ks:ke]) {
+		case items:
+			raw = b[vs:ve]
+		case "nextPageURL":
+			next = b[vs:ve]
+		}
+		return nil
+	})
+	if err == nil {
+		err = topLevel(b, end)
+	}
+	if err != nil {
+		return nil, "", resp.unexpected(method, "body is not a JSON object: %v", err)
+	}
 	var list []*T
-	if raw := env[items]; len(raw) > 0 && string(raw) != "null" {
-		var err error
+	if len(raw) > 0 && string(raw) != "null" {
 		if list, err = decodeList[T, P](&response{status: resp.status, body: raw, display: resp.display, client: resp.client}); err != nil {
 			return nil, "", err
 		}
 	}
 	var ref string
-	if raw := env["nextPageURL"]; len(raw) > 0 && string(raw) != "null" {
-		if json.Unmarshal(raw, &ref) != nil {
+	if len(next) > 0 && string(next) != "null" {
+		if json.Unmarshal(next, &ref) != nil {
 			return nil, "", resp.unexpected(method, "nextPageURL is not a string")
 		}
 	}

@@ -2,10 +2,12 @@ package integratorio
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
@@ -218,4 +220,137 @@ func TestResolveAndRetryFlowErrors(t *testing.T) {
 	assert.ErrorIs(t, c.Flows.ResolveErrors(ctx, flowID, "i1", ""), ErrInvalidArgument)
 	_, err = c.Flows.RetryErrors(ctx, flowID, "", "k")
 	assert.ErrorIs(t, err, ErrInvalidArgument)
+}
+
+func TestFlowRunWindowAndExports(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	var rec recorder
+	runURL := testRoot + "/flows/" + flowID + "/run"
+	mt.RegisterResponder(http.MethodPost, runURL, rec.wrap(jsonResponder(201, []byte(`{"_jobId":"j1"}`))))
+	ctx := context.Background()
+	start := time.Date(2024, 1, 2, 3, 4, 5, 6e6, time.FixedZone("CET", 3600))
+	end := time.Date(2024, 1, 3, 0, 0, 0, 0, time.UTC)
+	for _, k := range []struct {
+		opts *RunOptions
+		body string
+	}{
+		{&RunOptions{}, `{}`},
+		{&RunOptions{StartDate: start}, `{"export":{"startDate":"2024-01-02T02:04:05.006Z"}}`},
+		{&RunOptions{StartDate: start, EndDate: end, ExportIDs: []string{"e1", "e2"}},
+			`{"export":{"startDate":"2024-01-02T02:04:05.006Z","endDate":"2024-01-03T00:00:00.000Z"},"_exportIds":["e1","e2"]}`},
+		{&RunOptions{ExportIDs: []string{"e1"}}, `{"_exportIds":["e1"]}`},
+		{&RunOptions{EndDate: end}, `{"export":{"endDate":"2024-01-03T00:00:00.000Z"}}`},
+		{&RunOptions{Body: json.RawMessage(`{"x":1}`)}, `{"x":1}`},
+	} {
+		rec.reqs = nil
+		_, err := c.Flows.Run(ctx, flowID, k.opts)
+		require.NoError(t, err, k.body)
+		require.Len(t, rec.reqs, 1)
+		assert.JSONEq(t, k.body, string(rec.reqs[0].Body))
+	}
+	calls := mt.GetTotalCallCount()
+	for _, bad := range []*RunOptions{
+		{Body: map[string]any{}, ExportIDs: []string{"e1"}},
+		{StartDate: end, EndDate: start},
+		{ExportIDs: []string{""}},
+	} {
+		_, err := c.Flows.Run(ctx, flowID, bad)
+		assert.ErrorIs(t, err, ErrInvalidArgument)
+	}
+	assert.Equal(t, calls, mt.GetTotalCallCount(), "nothing sent for bad options")
+}
+
+func TestFlowErrorSummary(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	url := testRoot + "/flows/" + flowID + "/errors"
+	var rec recorder
+	mt.RegisterResponder(http.MethodGet, url, rec.wrap(jsonResponder(503, nil).Then(jsonResponder(200, []byte(
+		`{"flowErrors":[{"_expOrImpId":"e1","numError":3,"lastErrorAt":"2024-01-02T03:04:05.000Z","_flowId":"x"},{"_expOrImpId":"i1","numError":1}]}`)))))
+	ctx := context.Background()
+	sum, err := c.Flows.ErrorSummary(ctx, flowID)
+	require.NoError(t, err)
+	require.Len(t, sum, 2)
+	assert.Equal(t, "e1", sum[0].StepID)
+	assert.Equal(t, 3, sum[0].NumErrors)
+	assert.Equal(t, mustTime(t, "2024-01-02T03:04:05Z"), sum[0].LastErrorAt.UTC())
+	var other string
+	ok, err := sum[0].Extra("_flowId", &other)
+	require.NoError(t, err)
+	assert.True(t, ok && other == "x", "members it does not type are kept")
+	assert.Equal(t, "i1", sum[1].StepID)
+	assert.Equal(t, 2, mt.GetCallCountInfo()["GET "+url], "a read is retried")
+	assert.Empty(t, rec.reqs[1].RawQuery)
+
+	// Tolerated: a bare array, no body, no flowErrors.
+	for body, n := range map[string]int{`[{"_expOrImpId":"e1","numError":1}]`: 1, ``: 0, `{}`: 0, `{"flowErrors":null}`: 0} {
+		c2, mt2 := newMockClient(t)
+		mt2.RegisterResponder(http.MethodGet, url, httpmock.NewStringResponder(200, body))
+		sum, err := c2.Flows.ErrorSummary(ctx, flowID)
+		require.NoError(t, err, body)
+		assert.Len(t, sum, n, body)
+	}
+	c3, mt3 := newMockClient(t)
+	mt3.RegisterResponder(http.MethodGet, url, httpmock.NewStringResponder(200, `{"flowErrors":{}}`))
+	_, err = c3.Flows.ErrorSummary(ctx, flowID)
+	assert.ErrorIs(t, err, ErrUnexpectedResponse)
+	_, err = c.Flows.ErrorSummary(ctx, "a/b")
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+}
+
+func TestResolvedErrorsListAndDelete(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	resolved := testRoot + "/flows/" + flowID + "/i1/resolved"
+	var rec recorder
+	mt.RegisterResponderWithQuery(http.MethodGet, resolved, "source=connection", rec.wrap(jsonResponder(200, []byte(
+		`{"resolved":[{"errorId":"a","retryDataKey":"k-a","reqAndResKey":"rr-a","resolvedAt":"2024-01-02T00:00:00.000Z"}],"nextPageURL":"/v1/flows/`+flowID+`/i1/resolved?page=2"}`))))
+	mt.RegisterResponderWithQuery(http.MethodGet, resolved, "page=2", rec.wrap(jsonResponder(200, []byte(`{"resolved":[{"errorId":"b"}]}`))))
+	mt.RegisterResponder(http.MethodDelete, resolved, rec.wrap(jsonResponder(503, nil).Then(httpmock.NewStringResponder(204, ""))))
+	ctx := context.Background()
+	var got []*FlowError
+	for e, err := range c.Flows.ResolvedErrors(ctx, flowID, "i1", &FlowErrorListOptions{Source: "connection"}) {
+		require.NoError(t, err)
+		got = append(got, e)
+	}
+	require.Len(t, got, 2)
+	assert.Equal(t, ErrorID("a"), got[0].ErrorID)
+	assert.Equal(t, RetryDataKey("k-a"), got[0].RetryDataKey)
+	assert.Equal(t, "rr-a", got[0].ReqAndResKey)
+	assert.Equal(t, ErrorID("b"), got[1].ErrorID)
+
+	require.NoError(t, c.Flows.DeleteResolvedErrors(ctx, flowID, "i1", "a", "b"))
+	assert.Equal(t, 2, mt.GetCallCountInfo()["DELETE "+resolved], "a DELETE is retried")
+	last := rec.reqs[len(rec.reqs)-1]
+	assert.Equal(t, http.MethodDelete, last.Method)
+	assert.JSONEq(t, `{"errors":["a","b"]}`, string(last.Body))
+
+	calls := mt.GetTotalCallCount()
+	assert.ErrorIs(t, c.Flows.DeleteResolvedErrors(ctx, flowID, "i1"), ErrInvalidArgument)
+	assert.ErrorIs(t, c.Flows.DeleteResolvedErrors(ctx, flowID, "a/b", "a"), ErrInvalidArgument)
+	_, err := collect(c.Flows.ResolvedErrors(ctx, "", "i1", nil))
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	assert.Equal(t, calls, mt.GetTotalCallCount())
+}
+
+func TestRetryErrorsByIDSendsErrorIDsOnce(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	retry := testRoot + "/flows/" + flowID + "/i1/retry"
+	var rec recorder
+	mt.RegisterResponder(http.MethodPost, retry, rec.wrap(jsonResponder(201, []byte(`{"_jobId":"r1"}`)).Then(jsonResponder(502, nil))))
+	ctx := context.Background()
+	res, err := c.Flows.RetryErrorsByID(ctx, flowID, "i1", "e1", "e2")
+	require.NoError(t, err)
+	assert.Equal(t, "r1", res.JobID)
+	assert.JSONEq(t, `{"errorIds":["e1","e2"]}`, string(rec.reqs[0].Body))
+	_, err = c.Flows.RetryErrorsByID(ctx, flowID, "i1", "e1")
+	assert.ErrorIs(t, err, ErrUnknownOutcome)
+	assert.Equal(t, 2, mt.GetCallCountInfo()["POST "+retry], "a retry is never repeated")
+	_, err = c.Flows.RetryErrorsByID(ctx, flowID, "i1")
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	_, err = c.Flows.RetryErrorsByID(ctx, flowID, "i1", "")
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	assert.Equal(t, 2, mt.GetTotalCallCount())
 }

@@ -1,5 +1,10 @@
 package integratorio
 
+import (
+	"cmp"
+	"strconv"
+)
+
 // The types of a FlowStep, as the API writes them.
 const (
 	stepExport = "export"
@@ -19,8 +24,9 @@ type FlowStep struct {
 	// legacy flow's top-level export.
 	Generator bool
 	// Router and Branch name the router and the branch of a step inside
-	// a router's branch (each by its name, or its id when it has none);
-	// both are empty for other steps.
+	// a router's branch: each by its name, or its id when it has none, or
+	// else its position ("router 1", "branch 2", counted from 1). Both
+	// are empty for other steps.
 	Router, Branch string
 }
 
@@ -49,16 +55,10 @@ func (f *Flow) Steps() []FlowStep {
 		}
 	}
 	steps = appendProcessors(steps, f.PageProcessors, "", "")
-	for _, r := range f.Routers {
-		router := r.Name
-		if router == "" {
-			router = r.ID
-		}
-		for _, b := range r.Branches {
-			branch := b.Name
-			if branch == "" {
-				branch = b.ID
-			}
+	for i, r := range f.Routers {
+		router := cmp.Or(r.Name, r.ID, "router "+strconv.Itoa(i+1))
+		for j, b := range r.Branches {
+			branch := cmp.Or(b.Name, b.ID, "branch "+strconv.Itoa(j+1))
 			steps = appendProcessors(steps, b.PageProcessors, router, branch)
 		}
 	}

@@ -195,3 +195,129 @@ func TestJobWait(t *testing.T) {
 	_, err = c.Jobs.Wait(context.Background(), "", nil)
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 }
+
+func TestJobListFiltersOnTheWire(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	var rec recorder
+	mt.RegisterResponder(http.MethodGet, testRoot+"/jobs", rec.wrap(jsonResponder(200, []byte(`[{"_id":"j1"}]`))))
+	ctx := context.Background()
+	_, err := c.Jobs.List(ctx, &JobListOptions{JobID: "j1", FlowIDs: []string{"f1", "f2"}, Types: []string{"flow", "retry"}, Retriable: true})
+	require.NoError(t, err)
+	require.Len(t, rec.reqs, 1)
+	q := rec.reqs[0].RawQuery
+	for _, want := range []string{"_jobId=j1", "_flowId_in=f1%2Cf2", "type_in=flow%2Cretry", "retriable=true"} {
+		assert.Contains(t, q, want)
+	}
+	// FlowIDs alone select jobs; Retriable false sends nothing.
+	_, err = c.Jobs.List(ctx, &JobListOptions{FlowIDs: []string{"f1"}})
+	require.NoError(t, err)
+	assert.NotContains(t, rec.reqs[1].RawQuery, "retriable")
+	calls := mt.GetTotalCallCount()
+	for _, bad := range []*JobListOptions{
+		{Types: []string{"export"}, CreatedAfter: time.Now()}, // child jobs need an id
+		{FlowIDs: []string{""}},
+		{FlowIDs: []string{"a,b"}},
+		{Types: []string{"flow"}},
+	} {
+		_, err := c.Jobs.List(ctx, bad)
+		assert.ErrorIs(t, err, ErrInvalidArgument, "%+v", bad)
+	}
+	assert.Equal(t, calls, mt.GetTotalCallCount())
+}
+
+func TestJobsLatest(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	flowURL, intURL := testRoot+"/flows/f1/jobs/latest", testRoot+"/integrations/i1/jobs/latest"
+	mt.RegisterResponder(http.MethodGet, flowURL, jsonResponder(503, nil).Then(jsonResponder(200, []byte(`[{"_id":"j1","status":"running","x":1}]`))))
+	mt.RegisterResponder(http.MethodGet, intURL, jsonResponder(200, []byte(`[{"_id":"j1"},{"_id":"j2"}]`)))
+	ctx := context.Background()
+	jobs, err := c.Jobs.Latest(ctx, &LatestJobsOptions{FlowID: "f1"})
+	require.NoError(t, err)
+	require.Len(t, jobs, 1)
+	assert.Equal(t, JobRunning, jobs[0].Status)
+	assert.Equal(t, 2, mt.GetCallCountInfo()["GET "+flowURL])
+	jobs, err = c.Jobs.Latest(ctx, &LatestJobsOptions{IntegrationID: "i1"})
+	require.NoError(t, err)
+	assert.Len(t, jobs, 2)
+	assert.Equal(t, 1, mt.GetCallCountInfo()["GET "+intURL])
+
+	// Tolerated: no body, or the list in a "jobs" member.
+	c2, mt2 := newMockClient(t)
+	mt2.RegisterResponder(http.MethodGet, flowURL, httpmock.NewStringResponder(204, "").Then(jsonResponder(200, []byte(`{"jobs":[{"_id":"j3"}]}`))))
+	jobs, err = c2.Jobs.Latest(ctx, &LatestJobsOptions{FlowID: "f1"})
+	require.NoError(t, err)
+	assert.Empty(t, jobs)
+	jobs, err = c2.Jobs.Latest(ctx, &LatestJobsOptions{FlowID: "f1"})
+	require.NoError(t, err)
+	assert.Equal(t, "j3", jobs[0].ID)
+
+	calls := mt.GetTotalCallCount()
+	for _, bad := range []*LatestJobsOptions{nil, {}, {FlowID: "f1", IntegrationID: "i1"}, {FlowID: "a/b"}} {
+		_, err := c.Jobs.Latest(ctx, bad)
+		assert.ErrorIs(t, err, ErrInvalidArgument)
+	}
+	assert.Equal(t, calls, mt.GetTotalCallCount())
+}
+
+// POST /jobs/current is a read: its body selects, its pages follow
+// nextPageURL with the same body, and it is retried like a GET.
+func TestJobsCurrentIsABodyPagedReadSentAsPOST(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	current := testRoot + "/jobs/current"
+	var rec recorder
+	mt.RegisterResponder(http.MethodPost, current, rec.wrap(jsonResponder(502, nil).
+		Then(httpmock.NewErrorResponder(fmt.Errorf("connection reset by peer"))).
+		Then(jsonResponder(200, []byte(`{"jobs":[{"_id":"j1","status":"running"}],"nextPageURL":"/v1/jobs/current?after=x"}`)))))
+	mt.RegisterResponderWithQuery(http.MethodPost, current, "after=x", rec.wrap(jsonResponder(200, []byte(`{"jobs":[{"_id":"j2","status":"queued"}]}`))))
+	ctx := context.Background()
+	var ids []string
+	for j, err := range c.Jobs.Current(ctx, &CurrentJobsOptions{IntegrationIDs: []string{"i1"}, FlowIDs: []string{"f1", "f2"}, Statuses: []JobStatus{JobQueued, JobRunning}}) {
+		require.NoError(t, err)
+		ids = append(ids, j.ID)
+	}
+	assert.Equal(t, []string{"j1", "j2"}, ids)
+	assert.Equal(t, 3, mt.GetCallCountInfo()["POST "+current], "retried after a 502 and a reset")
+	assert.Equal(t, 1, mt.GetCallCountInfo()["POST "+current+"?after=x"])
+	require.Len(t, rec.reqs, 4)
+	for _, r := range rec.reqs {
+		assert.JSONEq(t, `{"_integrationIds":["i1"],"_flowIds":["f1","f2"],"status":["queued","running"]}`, string(r.Body))
+	}
+
+	// nil options select every current job.
+	rec.reqs = nil
+	mt.RegisterResponder(http.MethodPost, current, rec.wrap(jsonResponder(200, []byte(`{"jobs":[]}`))))
+	_, err := collect(c.Jobs.Current(ctx, nil))
+	require.NoError(t, err)
+	assert.JSONEq(t, `{}`, string(rec.reqs[0].Body))
+
+	calls := mt.GetTotalCallCount()
+	_, err = collect(c.Jobs.Current(ctx, &CurrentJobsOptions{FlowIDs: []string{""}}))
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	_, err = collect(c.Jobs.Current(ctx, &CurrentJobsOptions{Statuses: []JobStatus{""}}))
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	assert.Equal(t, calls, mt.GetTotalCallCount())
+}
+
+func TestJobsFamily(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	family := testRoot + "/jobs/j1/family"
+	mt.RegisterResponder(http.MethodGet, family, jsonResponder(200, []byte(`[{"_id":"j1","type":"flow"},{"_id":"c1","type":"export","_flowJobId":"j1"}]`)).
+		Then(jsonResponder(200, []byte(`{"_id":"j1","type":"flow","children":[{"_id":"c1","type":"export"},{"_id":"c2","type":"import"}]}`))))
+	ctx := context.Background()
+	jobs, err := c.Jobs.Family(ctx, "j1")
+	require.NoError(t, err)
+	require.Len(t, jobs, 2)
+	assert.Equal(t, "c1", jobs[1].ID)
+	assert.Equal(t, "j1", jobs[1].FlowJobID)
+	jobs, err = c.Jobs.Family(ctx, "j1")
+	require.NoError(t, err, "one job holding its children is tolerated")
+	require.Len(t, jobs, 3)
+	assert.Equal(t, []string{"j1", "c1", "c2"}, []string{jobs[0].ID, jobs[1].ID, jobs[2].ID})
+	assert.Equal(t, 2, mt.GetCallCountInfo()["GET "+family])
+	_, err = c.Jobs.Family(ctx, "")
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+}

@@ -38,6 +38,11 @@ type PingAnswer struct {
 	// answer they make the ping a failure, as the web app reads it. An
 	// error status without Errors answers one generic reason.
 	Errors []integratorio.ErrorDetail `json:"errors,omitempty"`
+	// POSTStatus, 404 or 405, answers a POST ping with that status, as
+	// a server that pings by GET only would (404 not_found, or 405 with
+	// an Allow header), while a GET ping answers as above; 0 answers both
+	// alike.
+	POSTStatus int `json:"postStatus,omitempty"`
 }
 
 // SetPingAnswer sets how the pings of connection connectionID answer from
@@ -51,7 +56,7 @@ func (s *Server) SetPingAnswer(connectionID string, a PingAnswer) {
 		panic("integratoriotest: SetPingAnswer: " + err.Error())
 	}
 	a.Errors = slices.Clone(a.Errors)
-	setSide(s, &s.side.pings, connectionID, a, a.Status == 0 && a.Code == 0 && len(a.Errors) == 0)
+	setSide(s, &s.side.pings, connectionID, a, a.Status == 0 && a.Code == 0 && len(a.Errors) == 0 && a.POSTStatus == 0)
 }
 
 // checkPingAnswer returns an error when SetPingAnswer would refuse a.
@@ -59,6 +64,9 @@ func checkPingAnswer(a PingAnswer) error {
 	st := a.Status
 	if ok := st == 0 || (st >= 200 && st < 300 && st != 204 && st != 205) || (st >= 400 && st < 600); !ok {
 		return fmt.Errorf("status %d is neither a 2xx with a body nor 400 to 599", st)
+	}
+	if a.POSTStatus != 0 && a.POSTStatus != http.StatusNotFound && a.POSTStatus != http.StatusMethodNotAllowed {
+		return fmt.Errorf("POSTStatus %d is neither 404 nor 405", a.POSTStatus)
 	}
 	return nil
 }
@@ -81,6 +89,14 @@ func (s *Server) pingConnection(c *collection) http.HandlerFunc {
 		a, _, err := sideOf(s, c, r.PathValue("id"), &s.side.pings)
 		if err != nil {
 			return err
+		}
+		switch {
+		case r.Method != http.MethodPost:
+		case a.POSTStatus == http.StatusNotFound:
+			return &apiError{status: http.StatusNotFound, code: "not_found", msg: "no route for POST " + r.URL.Path}
+		case a.POSTStatus == http.StatusMethodNotAllowed:
+			w.Header().Set("Allow", http.MethodGet)
+			return &apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed", msg: "POST is not allowed on " + r.URL.Path}
 		}
 		errs := a.Errors
 		if a.Status >= 400 {

@@ -1,6 +1,7 @@
 package integratoriotest
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/base64"
 	"encoding/json"
@@ -198,6 +199,7 @@ func (s *Server) flowErrorRoutes(flows *collection) {
 	s.handle(http.MethodGet, "/flows/{id}/{step}/errors", s.orState(flows, s.listStepErrors(flows, "errors", open)))
 	s.handle(http.MethodGet, "/flows/{id}/{step}/resolved", s.orState(flows, s.listStepErrors(flows, "resolved", resolved)))
 	s.handle(http.MethodPut, "/flows/{id}/{step}/resolved", s.orState(flows, s.resolveErrors(flows)))
+	s.handle(http.MethodDelete, "/flows/{id}/{step}/resolved", s.orState(flows, s.resolveErrors(flows)))
 	s.handle(http.MethodPost, "/flows/{id}/{step}/retry", s.orState(flows, s.retryErrors(flows)))
 }
 
@@ -234,7 +236,7 @@ func (s *Server) listStepErrors(flows *collection, items string, list func(*step
 		if !ok {
 			return notFound(flows.model, flowID)
 		}
-		page := []json.RawMessage{}
+		var page [][]byte
 		var last *flowError
 		more := false
 		for _, fe := range all {
@@ -251,12 +253,12 @@ func (s *Server) listStepErrors(flows *collection, items string, list func(*step
 			page = append(page, fe.doc)
 			last = fe
 		}
-		out := map[string]any{items: page}
+		next := ""
 		if more {
 			q.Set("after", errorCursor(last))
-			out["nextPageURL"] = r.URL.EscapedPath() + "?" + q.Encode()
+			next = r.URL.EscapedPath() + "?" + q.Encode()
 		}
-		writeJSON(w, http.StatusOK, out)
+		writeItems(w, items, page, next)
 		return nil
 	})
 }
@@ -304,8 +306,9 @@ func stringList(m map[string]any, key string) ([]string, error) {
 
 // resolveErrors marks errors of a step resolved: PUT …/resolved with
 // {"errors": ["<errorId>", ...]} (not empty) moves those open errors to
-// the resolved list, adding resolvedAt, and answers 204. Ids that name no
-// open error of the step are ignored; an unknown flow is 404.
+// the resolved list, adding resolvedAt, and answers 204. DELETE …/resolved
+// with the same body deletes those resolved errors, and answers 204. Ids
+// that name no error of the list are ignored; an unknown flow is 404.
 func (s *Server) resolveErrors(flows *collection) http.HandlerFunc {
 	return orError(func(w http.ResponseWriter, r *http.Request) error {
 		body, err := requestObject(r, false)
@@ -325,7 +328,9 @@ func (s *Server) resolveErrors(flows *collection) http.HandlerFunc {
 		if _, ok := flows.get(flowID); !ok {
 			return notFound(flows.model, flowID)
 		}
-		if e := s.flowErrs.step(stepKey{flowID, r.PathValue("step")}, false); e != nil {
+		if e := s.flowErrs.step(stepKey{flowID, r.PathValue("step")}, false); e != nil && r.Method == http.MethodDelete {
+			e.resolved = slices.DeleteFunc(e.resolved, func(fe *flowError) bool { return slices.Contains(ids, fe.id) })
+		} else if e != nil {
 			e.resolve(ids, formatTime(s.now()))
 		}
 		writeNoContent(w)
@@ -336,21 +341,48 @@ func (s *Server) resolveErrors(flows *collection) http.HandlerFunc {
 // resolve moves the open errors named by ids to the resolved list, with
 // resolvedAt set to now.
 func (e *stepErrors) resolve(ids []string, now string) {
+	named := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		named[id] = true
+	}
+	set := memberSetter("resolvedAt", now)
 	e.open = slices.DeleteFunc(e.open, func(fe *flowError) bool {
-		if !slices.Contains(ids, fe.id) {
+		if !named[fe.id] {
 			return false
 		}
-		var doc map[string]any
-		if decodeJSON(fe.doc, &doc) == nil {
-			doc["resolvedAt"] = now
-			if b, err := encodeJSON(doc); err == nil {
-				fe.doc = b
-			}
-		}
+		fe.doc = set(fe.doc)
 		e.resolved = append(e.resolved, fe)
 		return true
 	})
 	e.resolved = keepNewest(e.resolved)
+}
+
+// memberSetter returns a function that sets the member key of a stored
+// object to the string value: appended to the compact object when absent,
+// else replaced (the object is then decoded and encoded again).
+func memberSetter(key, value string) func(doc []byte) []byte {
+	k, _ := encodeJSON(key)
+	v, _ := encodeJSON(value)
+	member := append(append(k, ':'), v...)
+	return func(doc []byte) []byte {
+		if !bytes.Contains(doc, k) && len(doc) >= 2 && doc[len(doc)-1] == '}' {
+			out := make([]byte, 0, len(doc)+len(member)+1)
+			out = append(out, doc[:len(doc)-1]...)
+			if len(doc) > 2 {
+				out = append(out, ',')
+			}
+			return append(append(out, member...), '}')
+		}
+		var m map[string]any
+		if decodeJSON(doc, &m) != nil {
+			return doc
+		}
+		m[key] = value
+		if b, err := encodeJSON(m); err == nil {
+			return b
+		}
+		return doc
+	}
 }
 
 // retryTarget is what a retry job retries: the errors of one step named by

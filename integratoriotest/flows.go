@@ -91,13 +91,22 @@ func (s *Server) flowRoutes(c *collection) {
 	s.flowErrorRoutes(c)
 }
 
-// runFlow starts a flow: POST /flows/{id}/run with an empty body or any
-// JSON object (its members are not read) creates a job of type "flow"
-// (see startJob) and answers 201 {"_jobId": "..."}; an unknown flow is
-// 404. A disabled flow runs too.
+// runFlow starts a flow: POST /flows/{id}/run with an empty body or a
+// JSON object creates a job of type "flow" (see startJob) and answers 201
+// {"_jobId": "..."}; an unknown flow is 404. A disabled flow runs too.
+// The body's members are checked, not acted on: "export", when present,
+// is an object whose "startDate" and "endDate" are RFC 3339 times, and
+// "_exportIds" an array of non-empty strings (else 400 invalid_field).
 func (s *Server) runFlow(c *collection) http.HandlerFunc {
 	return orError(func(w http.ResponseWriter, r *http.Request) error {
-		if _, err := requestObject(r, true); err != nil {
+		body, err := requestObject(r, true)
+		if err == nil {
+			_, err = stringList(body, "_exportIds")
+		}
+		if err == nil {
+			err = checkRunWindow(body["export"])
+		}
+		if err != nil {
 			return err
 		}
 		return s.answerJob(w, c, r.PathValue("id"), "flow", nil)
@@ -124,4 +133,23 @@ func stepConnectionsMapped(s *Server, doc map[string]any, cmap map[string]string
 	slices.Sort(missing)
 	return badRequest("invalid_connectionMap", "connectionMap",
 		"the flow's exports and imports use connection(s) %s, which connectionMap must map", strings.Join(missing, ", "))
+}
+
+// checkRunWindow checks a run body's "export" member.
+func checkRunWindow(v any) error {
+	if v == nil {
+		return nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return badRequest("invalid_field", "export", "export must be an object")
+	}
+	for _, k := range []string{"startDate", "endDate"} {
+		if t, ok := m[k]; ok {
+			if _, ok := parseTimeMember(t); !ok {
+				return badRequest("invalid_field", "export."+k, "export.%s must be an ISO 8601 time", k)
+			}
+		}
+	}
+	return nil
 }

@@ -1,11 +1,11 @@
 package integratoriotest
 
 import (
-	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/integratorio-go/integratorio"
@@ -130,12 +130,15 @@ func (s *Server) answerJob(w http.ResponseWriter, flows *collection, flowID, typ
 	return nil
 }
 
-// jobRoutes registers /jobs: the list, one job, and cancel. Jobs are
-// created by runs and retries (or seeded), never by a POST.
+// jobRoutes registers /jobs: the list, one job, and cancel, and the
+// views of operations.go (latest, current, family, and a flow's error
+// summary). Jobs are created by runs and retries (or seeded), never by a
+// POST.
 func (s *Server) jobRoutes(c *collection) {
 	s.handle(http.MethodGet, "/jobs", s.listJobs(c))
 	s.handle(http.MethodGet, "/jobs/{id}", s.getJob(c))
 	s.handle(http.MethodPut, "/jobs/{id}/cancel", s.cancelJob(c))
+	s.operationRoutes(s.colls["flows"], c)
 }
 
 // getJob answers one job, 200, or 404. Reading a job is what moves it on
@@ -253,12 +256,18 @@ const jobPageSize = 1001
 
 // jobIDFilters are the filters of GET /jobs that name what jobs ran; with
 // createdAt_gte and createdAt_lte, a query needs one of them.
-var jobIDFilters = []string{"_integrationId", "_flowId", "_exportId", "_importId", "_flowJobId"}
+var jobIDFilters = []string{"_integrationId", "_flowId", "_exportId", "_importId", "_flowJobId", "_jobId", "_flowId_in"}
+
+// jobListFilters are the filters of GET /jobs that take a list: the
+// member is any of the comma-separated values (the key may also repeat).
+var jobListFilters = map[string]string{"_flowId_in": "_flowId", "type_in": "type"}
 
 // listJobs answers GET /jobs: at most 1001 jobs, newest createdAt first
 // (jobs created in the same millisecond: the last added first), without a
-// Link header; a client pages with createdAt_lte. Filters: each of
-// jobIDFilters, type and status (equal), createdAt_gte and createdAt_lte
+// Link header; a client pages with createdAt_lte. Filters: _integrationId,
+// _flowId, _exportId, _importId, _flowJobId, type and status (equal),
+// _jobId (the job's _id), _flowId_in and type_in (any of a comma-separated
+// list), retriable (true or false), createdAt_gte and createdAt_lte
 // (inclusive, to the millisecond; ISO 8601, a plain date or epoch
 // milliseconds). A query with no id filter and no createdAt bound is 400
 // invalid_query, and so is one for child jobs (type export or import)
@@ -270,29 +279,12 @@ func (s *Server) listJobs(c *collection) http.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		type hit struct {
-			doc []byte
-			at  time.Time
-			seq uint64
-		}
-		var hits []hit
 		s.mu.Lock()
-		for _, id := range c.order {
-			var doc map[string]any
-			if decodeJSON(c.docs[id], &doc) != nil {
-				continue
-			}
-			if at, ok := f.match(doc); ok {
-				hits = append(hits, hit{c.docs[id], at, c.seq[id]})
-			}
-		}
-		s.mu.Unlock()
-		slices.SortFunc(hits, func(a, b hit) int {
-			if c := b.at.Compare(a.at); c != 0 {
-				return c
-			}
-			return cmp.Compare(b.seq, a.seq)
+		hits := jobsWhere(c, func(j *storedJob) bool {
+			_, ok := f.match(j.m)
+			return ok
 		})
+		s.mu.Unlock()
 		page := make([][]byte, 0, min(len(hits), jobPageSize))
 		for _, h := range hits[:min(len(hits), jobPageSize)] {
 			page = append(page, h.doc)
@@ -304,9 +296,11 @@ func (s *Server) listJobs(c *collection) http.HandlerFunc {
 
 // jobQuery is a parsed GET /jobs query.
 type jobQuery struct {
-	equal   map[string]string
-	created timeRange
-	proj    *projection
+	equal     map[string]string
+	anyOf     map[string][]string // member: the values it may have
+	retriable *bool
+	created   timeRange
+	proj      *projection
 }
 
 func parseJobQuery(q url.Values) (*jobQuery, error) {
@@ -314,20 +308,36 @@ func parseJobQuery(q url.Values) (*jobQuery, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &jobQuery{equal: map[string]string{}, proj: proj}
-	for _, k := range append(slices.Clone(jobIDFilters), "type", "status") {
-		if v := q.Get(k); v != "" {
+	f := &jobQuery{equal: map[string]string{}, anyOf: map[string][]string{}, proj: proj}
+	for _, k := range append(slices.Clone(jobIDFilters), "type", "type_in", "status") {
+		member, list := jobListFilters[k]
+		switch v := q.Get(k); {
+		case v == "":
+		case list:
+			for _, v := range q[k] {
+				f.anyOf[member] = append(f.anyOf[member], strings.Split(v, ",")...)
+			}
+		case k == "_jobId":
+			f.equal["_id"] = v
+		default:
 			f.equal[k] = v
 		}
+	}
+	if b, ok, err := boolParam(q.Get("retriable")); err != nil {
+		return nil, badRequest("invalid_query", "retriable", "retriable must be true or false")
+	} else if ok {
+		f.retriable = &b
 	}
 	if f.created, err = parseTimeRange(q, "createdAt", "invalid_query"); err != nil {
 		return nil, err
 	}
-	byID := slices.ContainsFunc(jobIDFilters, func(k string) bool { return f.equal[k] != "" })
-	switch typ := f.equal["type"]; {
+	byID := slices.ContainsFunc(jobIDFilters, func(k string) bool { return q.Get(k) != "" })
+	types := append([]string{f.equal["type"]}, f.anyOf["type"]...)
+	child := slices.Contains(types, "export") || slices.Contains(types, "import")
+	switch {
 	case byID:
-	case typ == "export" || typ == "import":
-		return nil, badRequest("invalid_query", "_flowJobId", "%s jobs are child jobs: the query needs _flowJobId or one of _integrationId, _flowId, _exportId, _importId", typ)
+	case child:
+		return nil, badRequest("invalid_query", "_flowJobId", "export and import jobs are child jobs: the query needs _flowJobId or one of _integrationId, _flowId, _exportId, _importId")
 	case f.created.from == nil && f.created.to == nil:
 		return nil, badRequest("invalid_query", "", "the query needs one of _integrationId, _flowId, _exportId, _importId, _flowJobId, createdAt_gte or createdAt_lte")
 	}
@@ -338,6 +348,16 @@ func parseJobQuery(q url.Values) (*jobQuery, error) {
 func (f *jobQuery) match(doc map[string]any) (time.Time, bool) {
 	for k, v := range f.equal {
 		if doc[k] != v {
+			return time.Time{}, false
+		}
+	}
+	for k, vs := range f.anyOf {
+		if v, _ := doc[k].(string); !slices.Contains(vs, v) {
+			return time.Time{}, false
+		}
+	}
+	if f.retriable != nil {
+		if b, _ := doc["retriable"].(bool); b != *f.retriable {
 			return time.Time{}, false
 		}
 	}

@@ -77,6 +77,27 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	writeRaw(w, status, b)
 }
 
+// writeItems answers 200 with a JSON object holding docs, stored compact
+// JSON, as the array member items, and next, when not empty, as
+// nextPageURL. The stored documents are copied as they are, not encoded
+// again.
+func writeItems(w http.ResponseWriter, items string, docs [][]byte, next string) {
+	key, _ := encodeJSON(items)
+	b := append(append([]byte{'{'}, key...), ':', '[')
+	for i, d := range docs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, d...)
+	}
+	b = append(b, ']')
+	if next != "" {
+		v, _ := encodeJSON(next)
+		b = append(append(b, `,"nextPageURL":`...), v...)
+	}
+	writeRaw(w, http.StatusOK, append(b, '}'))
+}
+
 // writeRaw answers status with a body that is already JSON.
 func writeRaw(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

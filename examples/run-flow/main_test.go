@@ -5,13 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/integratorio-go/integratorio"
 	"github.com/integratorio-go/integratorio/integratoriotest"
 )
 
@@ -20,188 +22,135 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// storedError is the part of a stored flow error the tests read.
-type storedError struct {
-	ErrorID      string `json:"errorId"`
-	TraceKey     string `json:"traceKey"`
-	RetryDataKey string `json:"retryDataKey"`
-	FlowJobID    string `json:"_flowJobId"`
-	ResolvedAt   string `json:"resolvedAt"`
-}
-
-func decodeErrors(t *testing.T, docs []json.RawMessage) []storedError {
+// stored returns the messages of the errors of a step the fake holds,
+// open and resolved.
+func stored(t *testing.T, srv *integratoriotest.Server, flow, step string) (open, resolved []string) {
 	t.Helper()
-	out := make([]storedError, len(docs))
-	for i, d := range docs {
-		require.NoError(t, json.Unmarshal(d, &out[i]))
-	}
-	return out
-}
-
-// requestsTo returns the requests srv received with method and path.
-func requestsTo(srv *integratoriotest.Server, method, path string) []integratoriotest.Request {
-	var out []integratoriotest.Request
-	for _, r := range srv.Requests() {
-		if r.Method == method && r.Path == path {
-			out = append(out, r)
+	o, r := srv.FlowErrorsJSON(flow, step)
+	messages := func(docs []json.RawMessage) []string {
+		var out []string
+		for _, d := range docs {
+			var e struct{ Message string }
+			require.NoError(t, json.Unmarshal(d, &e))
+			out = append(out, e.Message)
 		}
+		slices.Sort(out)
+		return out
 	}
-	return out
+	return messages(o), messages(r)
 }
 
-// The example runs the flow, retries the three transient errors, resolves
-// the two others, and leaves none open; with a page size of 2 the errors
-// come in three pages.
+// The bot reads one summary per flow, lists the errors of the steps that
+// have some (a router's branches too) and no other, retries the passing
+// failures by their retry-data keys, resolves the rest by error id, and
+// shows the latest job of each flow. With a page size of 1 each error is a
+// page of its own.
 func TestRun(t *testing.T) {
 	t.Parallel()
-	for name, tc := range map[string]struct {
-		opts []integratoriotest.Option
-		// listGets is how many pages the two listings of the errors
-		// (five, then none) take.
-		listGets int
-	}{
-		"default pages": {nil, 2},
-		"pages of 2":    {[]integratoriotest.Option{integratoriotest.WithPageSize(2)}, 3 + 1},
+	for name, opts := range map[string][]integratoriotest.Option{
+		"default pages": nil,
+		"a page each":   {integratoriotest.WithPageSize(1)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			srv := integratoriotest.NewServer(tc.opts...)
+			srv := integratoriotest.NewServer(opts...)
 			defer srv.Close()
 			var out bytes.Buffer
 			require.NoError(t, run(context.Background(), &out, srv))
-			s := out.String()
-
-			// The output: the run's job, each error's action, the retry
-			// job, the resolve and the summary.
+			text := out.String()
 			for _, want := range []string{
-				"1. Run the flow\n  started job ",
-				"  job completed: 45 succeeded, 5 failed, 0 ignored\n",
-				"  ORD-1005  ECONNRESET              Connection reset by the ERP                          retry\n",
-				"  ORD-1004  DUPLICATE_RECORD        Sales order ORD-1004 already exists                  resolve\n",
-				"  ORD-1003  429                     Too many requests: the ERP's rate limit was reached  retry\n",
-				"  ORD-1002  MISSING_REQUIRED_FIELD  Customer email is required                           resolve\n",
-				"  ORD-1001  ETIMEDOUT               Request to the ERP timed out after 120 s             retry\n",
-				"3. Retry the 3 transient errors\n  started retry job ",
-				"  retry job completed: 3 succeeded, 0 failed, 0 ignored\n",
-				"4. Resolve the other 2 errors\n  resolved (ORD-1004, ORD-1002)\n",
-				"  retried     3 (ORD-1005, ORD-1003, ORD-1001), retry job completed: 3 succeeded, 0 failed, 0 ignored\n",
-				"  resolved    2 (ORD-1004, ORD-1002)\n",
-				"  still open  0\n",
+				`flow "Orders", steps with errors: 1`,
+				"import " + ordersImport + ": retry 2, resolve 1",
+				"import " + euImport + " (By region / EU): retry 1, resolve 1",
+				"import " + usImport + " (By region / US): retry 1, resolve 1",
+				`"Orders": job `, `completed, 40 ok, 3 errors`, `completed, 40 ok, 4 errors`,
 			} {
-				assert.Contains(t, s, want)
+				assert.Contains(t, text, want)
 			}
-			assert.NotContains(t, s, srv.Token, "the token is never printed")
-			assert.NotContains(t, s, "integratoriotest-", "the token is never printed")
+			assert.NotContains(t, text, srv.Token)
 
-			// The fake's state: the retried errors are gone (their retry job
-			// completed), the others resolved, none open.
-			open, resolvedDocs := srv.FlowErrorsJSON(flowID, importID)
-			assert.Empty(t, open)
-			resolved := decodeErrors(t, resolvedDocs)
-			require.Len(t, resolved, 2)
-			var resolvedIDs []string
-			for i, want := range []string{"ORD-1004", "ORD-1002"} {
-				assert.Equal(t, want, resolved[i].TraceKey)
-				assert.NotEmpty(t, resolved[i].ResolvedAt)
-				resolvedIDs = append(resolvedIDs, resolved[i].ErrorID)
+			// Resolved: the failures of the record's own.
+			for step, want := range map[[2]string][]string{
+				{ordersFlowID, ordersImport}: {"Field 'sku' is required"},
+				{routedFlowID, euImport}:     {"Duplicate customer: email already exists"},
+				{routedFlowID, usImport}:     {"Invalid state code 'XX'"},
+			} {
+				_, resolved := stored(t, srv, step[0], step[1])
+				assert.Equal(t, want, resolved, step[1])
 			}
 
-			// The requests: one run, one retry of the transient errors'
-			// keys, one resolve of the others' ids.
-			runs := requestsTo(srv, http.MethodPost, "/flows/"+flowID+"/run")
-			require.Len(t, runs, 1)
-			jobs := srv.IDs("jobs")
-			require.Len(t, jobs, 2, "the run's job and the retry's")
-			for _, e := range resolved {
-				assert.Equal(t, jobs[0], e.FlowJobID, "the errors are the run's")
-			}
-
-			retries := requestsTo(srv, http.MethodPost, "/flows/"+flowID+"/"+importID+"/retry")
-			require.Len(t, retries, 1)
-			var retryBody struct {
-				Keys []string `json:"retryDataKeys"`
-			}
-			require.NoError(t, json.Unmarshal(retries[0].Body, &retryBody))
-			assert.Equal(t, []string{runErrors[4].retryKey, runErrors[2].retryKey, runErrors[0].retryKey}, retryBody.Keys)
-
-			resolves := requestsTo(srv, http.MethodPut, "/flows/"+flowID+"/"+importID+"/resolved")
-			require.Len(t, resolves, 1)
-			var resolveBody struct {
-				Errors []string `json:"errors"`
-			}
-			require.NoError(t, json.Unmarshal(resolves[0].Body, &resolveBody))
-			assert.Equal(t, resolvedIDs, resolveBody.Errors)
-
-			assert.Len(t, requestsTo(srv, http.MethodGet, "/flows/"+flowID+"/"+importID+"/errors"), tc.listGets)
-
-			// Nothing else was written.
-			writes := 0
+			// On the wire, after the seeding: the requests the bot needs, no more.
+			var bot []integratoriotest.Request
 			for _, r := range srv.Requests() {
-				assert.Less(t, r.Status, 300, "%s %s", r.Method, r.Path)
-				if r.Method != http.MethodGet {
-					writes++
+				if strings.Contains(r.Header.Get("User-Agent"), "run-flow") {
+					bot = append(bot, r)
 				}
 			}
-			assert.Equal(t, 3, writes)
-			job, ok := srv.DocumentJSON("jobs", jobs[1])
-			require.True(t, ok)
-			assert.Contains(t, string(job), `"type":"retry"`)
+			count := map[string]int{}
+			var retries []string
+			for _, r := range bot {
+				key := r.Method + " " + r.Path
+				if strings.HasSuffix(r.Path, "/errors") && strings.Count(r.Path, "/") == 4 { // /flows/{f}/{step}/errors
+					key = r.Method + " step errors"
+				}
+				count[key]++
+				if strings.HasSuffix(r.Path, "/retry") {
+					retries = append(retries, string(r.Body))
+				}
+			}
+			pages, flowPages := 3, 1 // one page of errors per step with errors
+			if name == "a page each" {
+				pages, flowPages = 7, 2 // one per error, one per flow
+			}
+			assert.Equal(t, map[string]int{
+				"GET /integrations/" + integrationID + "/flows":                 flowPages,
+				"GET /flows/" + ordersFlowID + "/errors":                        1,
+				"GET /flows/" + routedFlowID + "/errors":                        1,
+				"GET step errors":                                               pages,
+				"POST /flows/" + ordersFlowID + "/" + ordersImport + "/retry":   1,
+				"POST /flows/" + routedFlowID + "/" + euImport + "/retry":       1,
+				"POST /flows/" + routedFlowID + "/" + usImport + "/retry":       1,
+				"PUT /flows/" + ordersFlowID + "/" + ordersImport + "/resolved": 1,
+				"PUT /flows/" + routedFlowID + "/" + euImport + "/resolved":     1,
+				"PUT /flows/" + routedFlowID + "/" + usImport + "/resolved":     1,
+				"GET /integrations/" + integrationID + "/jobs/latest":           1,
+			}, count)
+			// Retries name retry-data keys, never error ids.
+			for _, b := range retries {
+				assert.Regexp(t, `^\{"retryDataKeys":\["rdk-\d+"(,"rdk-\d+")*\]\}$`, b)
+			}
+			for _, r := range bot {
+				assert.NotEqual(t, http.StatusBadRequest, r.Status, r.Path)
+			}
 		})
 	}
 }
 
-// A retry whose answer is lost may have started: the example stops with
-// the SDK's ErrUnknownOutcome and neither retries again nor resolves.
-func TestRunStopsOnUnknownRetryOutcome(t *testing.T) {
+func TestPassingFailures(t *testing.T) {
 	t.Parallel()
-	srv := integratoriotest.NewServer()
-	defer srv.Close()
-	srv.DropNext(1, integratoriotest.OnMethod(http.MethodPost), integratoriotest.OnPath("/flows/*/*/retry"))
-	var out bytes.Buffer
-	err := run(context.Background(), &out, srv)
-	require.ErrorIs(t, err, integratorio.ErrUnknownOutcome)
-	assert.Contains(t, err.Error(), "retrying 3 errors of step "+importID)
-	assert.NotContains(t, err.Error()+out.String(), srv.Token)
-
-	assert.Len(t, requestsTo(srv, http.MethodPost, "/flows/"+flowID+"/"+importID+"/retry"), 1, "never repeated")
-	assert.Empty(t, requestsTo(srv, http.MethodPut, "/flows/"+flowID+"/"+importID+"/resolved"))
-	open, resolved := srv.FlowErrorsJSON(flowID, importID)
-	assert.Len(t, open, 5, "nothing resolved, and the retry job has not been read to its end")
-	assert.Empty(t, resolved)
-}
-
-// A failure listing the errors ends the example with that error.
-func TestRunStopsOnListError(t *testing.T) {
-	t.Parallel()
-	srv := integratoriotest.NewServer()
-	defer srv.Close()
-	srv.FailNext(1, http.StatusForbidden, integratoriotest.OnMethod(http.MethodGet), integratoriotest.OnPath("/flows/*/*/errors"))
-	var out bytes.Buffer
-	err := run(context.Background(), &out, srv)
-	require.ErrorIs(t, err, integratorio.ErrForbidden)
-	assert.Contains(t, err.Error(), "listing the errors of step "+importID)
-	assert.Empty(t, requestsTo(srv, http.MethodPost, "/flows/"+flowID+"/"+importID+"/retry"))
-	assert.Empty(t, requestsTo(srv, http.MethodPut, "/flows/"+flowID+"/"+importID+"/resolved"))
-}
-
-// The rule: a transient code and data to retry with.
-func TestRetryable(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		code, key string
-		want      bool
-	}{
-		{"ETIMEDOUT", "k", true},
-		{"ECONNRESET", "k", true},
-		{"429", "k", true},
-		{"503", "k", true},
-		{"ETIMEDOUT", "", false}, // no data kept: nothing to retry with
-		{"MISSING_REQUIRED_FIELD", "k", false},
-		{"DUPLICATE_RECORD", "k", false},
-		{"400", "k", false},
-		{"", "k", false},
+	for msg, want := range map[string]bool{
+		"Request timed out after 30000 ms":         true,
+		"Rate limit exceeded":                      true,
+		"503 Service Temporarily Unavailable":      true,
+		"read ECONNRESET":                          true,
+		"Field 'sku' is required":                  false,
+		"Duplicate customer: email already exists": false,
 	} {
-		e := &integratorio.FlowError{Code: tc.code, RetryDataKey: integratorio.RetryDataKey(tc.key)}
-		assert.Equal(t, tc.want, retryable(e), "code %q key %q", tc.code, tc.key)
+		assert.Equal(t, want, passing.MatchString(msg), msg)
 	}
+	assert.IsType(t, &regexp.Regexp{}, passing)
+}
+
+// The bot stops at the first error, naming what failed.
+func TestTriageStopsAtTheFirstError(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	require.NoError(t, seed(context.Background(), srv))
+	srv.FailNext(10, http.StatusForbidden, integratoriotest.OnPath("/flows/"+routedFlowID+"/errors"))
+	var out bytes.Buffer
+	err := triage(context.Background(), &out, srv.Client(), integrationID, passing)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "flow "+routedFlowID)
+	assert.NotContains(t, err.Error(), srv.Token)
 }
