@@ -57,38 +57,24 @@ func userInIntegration(doc map[string]any, integrationID string) bool {
 // document ones: disable (a toggle, refused for an invitation not yet
 // accepted), reinvite, and POST /invite/multiple.
 func (s *Server) userRoutes(c *collection) {
-	s.handle(http.MethodPut, "/ashares/{id}/disable", s.toggleHandler(c, "disabled", false, func(doc map[string]any) error {
+	s.handle(http.MethodPut, "/ashares/{id}/disable", s.actionHandler(c, toggle("disabled", false, func(doc map[string]any) error {
 		if accepted, _ := doc["accepted"].(bool); !accepted {
 			return badRequest("invalid_request", "accepted", "only a user who accepted the invitation can be disabled or enabled")
 		}
 		return nil
-	}))
-	s.handle(http.MethodPut, "/ashares/{id}/reinvite", s.reinviteUser(c))
+	})))
+	s.handle(http.MethodPut, "/ashares/{id}/reinvite", s.actionHandler(c, reinvite))
 	s.handle(http.MethodPost, "/invite/multiple", s.inviteUsers(c))
 }
 
-// reinviteUser sends an invitation again: the record must not be accepted
-// (else 400); it is pending afterwards (dismissed false). Answers 204.
-func (s *Server) reinviteUser(c *collection) http.HandlerFunc {
-	return orError(func(w http.ResponseWriter, r *http.Request) error {
-		if _, err := requestObject(r, true); err != nil {
-			return err
-		}
-		s.mu.Lock()
-		_, err := s.replace(c, r.PathValue("id"), func(doc map[string]any) (map[string]any, error) {
-			if accepted, _ := doc["accepted"].(bool); accepted {
-				return nil, badRequest("invalid_request", "accepted", "the user already accepted the invitation")
-			}
-			doc["dismissed"] = false
-			return doc, nil
-		})
-		s.mu.Unlock()
-		if err != nil {
-			return err
-		}
-		writeNoContent(w)
-		return nil
-	})
+// reinvite sends an invitation again: the record must not be accepted
+// (else 400); it is pending afterwards (dismissed false).
+func reinvite(doc map[string]any) error {
+	if accepted, _ := doc["accepted"].(bool); accepted {
+		return badRequest("invalid_request", "accepted", "the user already accepted the invitation")
+	}
+	doc["dismissed"] = false
+	return nil
 }
 
 // inviteUsers serves POST /invite/multiple {emails, accessLevel,
