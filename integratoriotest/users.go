@@ -101,44 +101,54 @@ func (s *Server) inviteUsers(c *collection) http.HandlerFunc {
 		if level, _ := body["accessLevel"].(string); level == "" && len(levels) == 0 {
 			return badRequest("invalid_field", "accessLevel", "give accessLevel or integrationAccessLevel")
 		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		for _, v := range levels {
-			id := v.(map[string]any)["_integrationId"].(string)
-			if _, ok := s.integrations.get(id); !ok {
-				return badRequest("invalid_ref", "_integrationId", "integration %s does not exist", id)
-			}
-		}
-		out := make([]map[string]any, len(emails))
-		for i, email := range emails {
-			if s.hasAccess(c, email) {
-				out[i] = map[string]any{"statusCode": http.StatusBadRequest, "doc": map[string]any{"errors": []map[string]any{{
-					"code": "already_has_access", "field": "email", "message": email + " already has access to this account",
-				}}}}
-				continue
-			}
-			doc := map[string]any{
-				"accepted": false, "disabled": false,
-				"sharedWithUser": map[string]any{"_id": derivedID("person", strings.ToLower(email)), "email": email, "name": ""},
-			}
-			for _, k := range []string{"accessLevel", "integrationAccessLevel", "accountMFARequired", "accountSSORequired"} {
-				if v, ok := body[k]; ok {
-					doc[k] = v
-				}
-			}
-			b, err := s.insert(c, doc)
-			if err != nil {
-				return err
-			}
-			var stored map[string]any
-			if err := decodeJSON(b, &stored); err != nil {
-				return err
-			}
-			out[i] = map[string]any{"statusCode": http.StatusCreated, "doc": stored}
+		out, err := s.invite(c, body, emails, levels)
+		if err != nil {
+			return err
 		}
 		writeJSON(w, http.StatusOK, out)
 		return nil
 	})
+}
+
+// invite stores an access record for each e-mail that has none and
+// returns the answer of each; see inviteUsers.
+func (s *Server) invite(c *collection, body map[string]any, emails []string, levels []any) ([]map[string]any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range levels {
+		id := v.(map[string]any)["_integrationId"].(string)
+		if _, ok := s.integrations.get(id); !ok {
+			return nil, badRequest("invalid_ref", "_integrationId", "integration %s does not exist", id)
+		}
+	}
+	out := make([]map[string]any, len(emails))
+	for i, email := range emails {
+		if s.hasAccess(c, email) {
+			out[i] = map[string]any{"statusCode": http.StatusBadRequest, "doc": map[string]any{"errors": []map[string]any{{
+				"code": "already_has_access", "field": "email", "message": email + " already has access to this account",
+			}}}}
+			continue
+		}
+		doc := map[string]any{
+			"accepted": false, "disabled": false,
+			"sharedWithUser": map[string]any{"_id": derivedID("person", strings.ToLower(email)), "email": email, "name": ""},
+		}
+		for _, k := range []string{"accessLevel", "integrationAccessLevel", "accountMFARequired", "accountSSORequired"} {
+			if v, ok := body[k]; ok {
+				doc[k] = v
+			}
+		}
+		b, err := s.insert(c, doc)
+		if err != nil {
+			return nil, err
+		}
+		var stored map[string]any
+		if err := decodeJSON(b, &stored); err != nil {
+			return nil, err
+		}
+		out[i] = map[string]any{"statusCode": http.StatusCreated, "doc": stored}
+	}
+	return out, nil
 }
 
 // inviteEmails reads the e-mails of an invitation: a non-empty array of
