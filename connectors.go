@@ -15,20 +15,12 @@ import (
 type ConnectorsService interface {
 	// Lister gives List and All.
 	Lister[Connector, ListOptions]
-	// Get returns one connector.
-	Get(ctx context.Context, id string) (*Connector, error)
-	// Create creates a connector and returns it as stored; never repeated
-	// once it may have reached the server. See Documents.Create.
-	Create(ctx context.Context, conn *Connector) (*Connector, error)
-	// Update replaces the connector (PUT) and returns it as stored. Start
-	// from Get: members the document lacks are erased. See
-	// Documents.Update.
-	Update(ctx context.Context, id string, conn *Connector) (*Connector, error)
-	// Modify reads the connector, applies fn and writes it back; see
-	// Documents.Modify.
-	Modify(ctx context.Context, id string, fn func(*Connector) error) (*Connector, error)
-	// Delete deletes the connector.
-	Delete(ctx context.Context, id string) error
+	// Getter, Creator, Replacer and Deleter give Get, Create, Update,
+	// Modify and Delete.
+	Getter[Connector]
+	Creator[Connector]
+	Replacer[Connector]
+	Deleter
 	// Licenses manages the licenses of one connector
 	// (/connectors/{id}/licenses). An invalid connector id makes every
 	// call of the returned service fail with ErrInvalidArgument, before
@@ -132,18 +124,13 @@ type Connector struct {
 type LicensesService interface {
 	// Lister gives List and All.
 	Lister[License, ListOptions]
-	// Get returns one license.
-	Get(ctx context.Context, id string) (*License, error)
-	// Create creates a license and returns it as stored; Email must name
-	// an integrator.io user (else 400 invalid_user). Never repeated once
-	// it may have reached the server. See Documents.Create.
-	Create(ctx context.Context, lic *License) (*License, error)
-	// Update replaces the license (PUT) and returns it as stored. Start
-	// from Get: members the document lacks are erased. See
-	// Documents.Update.
-	Update(ctx context.Context, id string, lic *License) (*License, error)
-	// Delete deletes the license.
-	Delete(ctx context.Context, id string) error
+	// Getter, Creator, Replacer and Deleter give Get, Create, Update,
+	// Modify and Delete. Create needs an Email naming an integrator.io
+	// user (else 400 invalid_user).
+	Getter[License]
+	Creator[License]
+	Replacer[License]
+	Deleter
 }
 
 // License lets one user install a connector. Members it does not type

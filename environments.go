@@ -12,18 +12,10 @@ import (
 type EnvironmentsService interface {
 	// Lister gives List and All.
 	Lister[Environment, ListOptions]
-	// Get returns one environment.
-	Get(ctx context.Context, id string) (*Environment, error)
-	// Create creates an environment and returns it as stored; never
-	// repeated once it may have reached the server. See Documents.Create.
-	Create(ctx context.Context, env *Environment) (*Environment, error)
-	// Update replaces the environment (PUT) and returns it as stored.
-	// Start from Get: members the document lacks are erased. See
-	// Documents.Update.
-	Update(ctx context.Context, id string, env *Environment) (*Environment, error)
-	// Modify reads the environment, applies fn and writes it back; see
-	// Documents.Modify.
-	Modify(ctx context.Context, id string, fn func(*Environment) error) (*Environment, error)
+	// Getter, Creator and Replacer give Get, Create, Update and Modify.
+	Getter[Environment]
+	Creator[Environment]
+	Replacer[Environment]
 	// SetEnabled enables (true) or disables (false) the environment. The
 	// API's call (PUT /environments/{id}/enable) toggles, so SetEnabled
 	// reads the environment and sends the toggle only when its Enabled is

@@ -41,27 +41,39 @@ type model[T any] interface {
 // validated and escaped before anything is sent; Update refuses a partial
 // document and one whose id is not the id given; a create or patch is
 // never repeated once it may have reached the server (ErrUnknownOutcome);
-// Modify is serialised per document within the client.
+// Modify is serialised per document within the client. A service whose
+// API lacks some of the calls embeds only the parts it has.
 type Documents[T any] interface {
+	Getter[T]
+	Creator[T]
+	Replacer[T]
+	Patcher
+	Deleter
+}
+
+// Getter reads documents of type T: a part of Documents.
+type Getter[T any] interface {
 	// Get returns one document.
 	Get(ctx context.Context, id string) (*T, error)
+}
+
+// Creator creates documents of type T: a part of Documents.
+type Creator[T any] interface {
 	// Create creates a document and returns it as stored; its id and
 	// lastModified are not sent. It is never repeated once the request
 	// may have reached the server: a failure after that point, or a 2xx
 	// answer that cannot be read, matches ErrUnknownOutcome.
 	Create(ctx context.Context, doc *T) (*T, error)
-	// Update replaces the document (PUT) and returns it as stored.
-	// Members doc lacks are erased on the server, so start from a document
-	// returned by Get; a partial document (from a list with Include or
-	// Exclude), or one whose id is not id, is refused before sending.
+}
+
+// Replacer replaces whole documents of type T (PUT): a part of Documents.
+type Replacer[T any] interface {
+	// Update replaces the document (PUT) and returns it as stored (read
+	// back when the API answers without it). Members doc lacks are erased
+	// on the server, so start from a document returned by Get; a partial
+	// document (from a list with Include or Exclude), or one whose id is
+	// not id, is refused before sending.
 	Update(ctx context.Context, id string, doc *T) (*T, error)
-	// Patch applies JSON Patch operations; the API accepts only some
-	// members per resource.
-	Patch(ctx context.Context, id string, ops ...PatchOp) error
-	// Delete deletes the document. A 404 on a retry, after an attempt that
-	// may have deleted it (a transport failure or a 5xx other than 503),
-	// counts as success.
-	Delete(ctx context.Context, id string) error
 	// Modify reads the document, applies fn and writes it back with PUT.
 	// Within one Client, Modify calls on the same document run one at a
 	// time, so no update made through that client is lost. Against other
@@ -73,6 +85,21 @@ type Documents[T any] interface {
 	// An error from fn is returned as is, with nothing written. fn must
 	// not call Modify on the same document.
 	Modify(ctx context.Context, id string, fn func(*T) error) (*T, error)
+}
+
+// Patcher patches documents: a part of Documents.
+type Patcher interface {
+	// Patch applies JSON Patch operations; the API accepts only some
+	// members per resource.
+	Patch(ctx context.Context, id string, ops ...PatchOp) error
+}
+
+// Deleter deletes documents: a part of Documents.
+type Deleter interface {
+	// Delete deletes the document. A 404 on a retry, after an attempt that
+	// may have deleted it (a transport failure or a 5xx other than 503),
+	// counts as success.
+	Delete(ctx context.Context, id string) error
 }
 
 // Lister is what every listable resource service shares: the whole list,

@@ -17,17 +17,12 @@ type UsersService interface {
 	// Lister gives List and All; with IntegrationID, the users of one
 	// integration (/integrations/{id}/ashares).
 	Lister[User, ResourceListOptions]
-	// Get returns one access record.
-	Get(ctx context.Context, id string) (*User, error)
-	// Update replaces the access record (PUT) and returns it as stored,
-	// reading it back when the API answers 204. Start from Get: members
-	// the document lacks are erased. See Documents.Update.
-	Update(ctx context.Context, id string, user *User) (*User, error)
-	// Modify reads the access record, applies fn and writes it back; see
-	// Documents.Modify.
-	Modify(ctx context.Context, id string, fn func(*User) error) (*User, error)
-	// Delete removes the person's access to the account.
-	Delete(ctx context.Context, id string) error
+	// Getter, Replacer and Deleter give Get, Update, Modify and Delete;
+	// Update reads the record back when the API answers 204. Delete
+	// removes the person's access to the account.
+	Getter[User]
+	Replacer[User]
+	Deleter
 	// Disable disables (true) or enables (false) the person's access. The
 	// API's call (PUT /ashares/{id}/disable) toggles, so Disable reads the
 	// record and sends the toggle only when its Disabled is not disabled;

@@ -41,6 +41,14 @@
 // that sends the mask back stores it as the secret, the pessimistic
 // reading of Celigo's docs, unless WithMaskKeepsSecret. /state, the state
 // of each document (/{resource}/{id}/state) and /tokenInfo are served too.
+//
+// The account's resources are served as well: users (/ashares, with the
+// users of one integration, a PUT answered 204, POST /invite/multiple
+// answered 201 or 400 per e-mail, and disable and reinvite), iClients
+// (their client secret masked), connectors and their licenses
+// (/connectors/{id}/licenses), environments (created enabled, never
+// deleted) and tags. A user's disable and an environment's enable flip the
+// stored state at each call, as the API's toggles do.
 // Every resource comes from one table; Resources names them.
 //
 // Tests can seed documents of any resource (AddJSON, Add, LoadDir, and

@@ -57,38 +57,24 @@ func userInIntegration(doc map[string]any, integrationID string) bool {
 // document ones: disable (a toggle, refused for an invitation not yet
 // accepted), reinvite, and POST /invite/multiple.
 func (s *Server) userRoutes(c *collection) {
-	s.handle(http.MethodPut, "/ashares/{id}/disable", s.toggleHandler(c, "disabled", false, func(doc map[string]any) error {
+	s.handle(http.MethodPut, "/ashares/{id}/disable", s.actionHandler(c, toggle("disabled", false, func(doc map[string]any) error {
 		if accepted, _ := doc["accepted"].(bool); !accepted {
 			return badRequest("invalid_request", "accepted", "only a user who accepted the invitation can be disabled or enabled")
 		}
 		return nil
-	}))
-	s.handle(http.MethodPut, "/ashares/{id}/reinvite", s.reinviteUser(c))
+	})))
+	s.handle(http.MethodPut, "/ashares/{id}/reinvite", s.actionHandler(c, reinvite))
 	s.handle(http.MethodPost, "/invite/multiple", s.inviteUsers(c))
 }
 
-// reinviteUser sends an invitation again: the record must not be accepted
-// (else 400); it is pending afterwards (dismissed false). Answers 204.
-func (s *Server) reinviteUser(c *collection) http.HandlerFunc {
-	return orError(func(w http.ResponseWriter, r *http.Request) error {
-		if _, err := requestObject(r, true); err != nil {
-			return err
-		}
-		s.mu.Lock()
-		_, err := s.replace(c, r.PathValue("id"), func(doc map[string]any) (map[string]any, error) {
-			if accepted, _ := doc["accepted"].(bool); accepted {
-				return nil, badRequest("invalid_request", "accepted", "the user already accepted the invitation")
-			}
-			doc["dismissed"] = false
-			return doc, nil
-		})
-		s.mu.Unlock()
-		if err != nil {
-			return err
-		}
-		writeNoContent(w)
-		return nil
-	})
+// reinvite sends an invitation again: the record must not be accepted
+// (else 400); it is pending afterwards (dismissed false).
+func reinvite(doc map[string]any) error {
+	if accepted, _ := doc["accepted"].(bool); accepted {
+		return badRequest("invalid_request", "accepted", "the user already accepted the invitation")
+	}
+	doc["dismissed"] = false
+	return nil
 }
 
 // inviteUsers serves POST /invite/multiple {emails, accessLevel,
@@ -115,44 +101,54 @@ func (s *Server) inviteUsers(c *collection) http.HandlerFunc {
 		if level, _ := body["accessLevel"].(string); level == "" && len(levels) == 0 {
 			return badRequest("invalid_field", "accessLevel", "give accessLevel or integrationAccessLevel")
 		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		for _, v := range levels {
-			id := v.(map[string]any)["_integrationId"].(string)
-			if _, ok := s.integrations.get(id); !ok {
-				return badRequest("invalid_ref", "_integrationId", "integration %s does not exist", id)
-			}
-		}
-		out := make([]map[string]any, len(emails))
-		for i, email := range emails {
-			if s.hasAccess(c, email) {
-				out[i] = map[string]any{"statusCode": http.StatusBadRequest, "doc": map[string]any{"errors": []map[string]any{{
-					"code": "already_has_access", "field": "email", "message": email + " already has access to this account",
-				}}}}
-				continue
-			}
-			doc := map[string]any{
-				"accepted": false, "disabled": false,
-				"sharedWithUser": map[string]any{"_id": derivedID("person", strings.ToLower(email)), "email": email, "name": ""},
-			}
-			for _, k := range []string{"accessLevel", "integrationAccessLevel", "accountMFARequired", "accountSSORequired"} {
-				if v, ok := body[k]; ok {
-					doc[k] = v
-				}
-			}
-			b, err := s.insert(c, doc)
-			if err != nil {
-				return err
-			}
-			var stored map[string]any
-			if err := decodeJSON(b, &stored); err != nil {
-				return err
-			}
-			out[i] = map[string]any{"statusCode": http.StatusCreated, "doc": stored}
+		out, err := s.invite(c, body, emails, levels)
+		if err != nil {
+			return err
 		}
 		writeJSON(w, http.StatusOK, out)
 		return nil
 	})
+}
+
+// invite stores an access record for each e-mail that has none and
+// returns the answer of each; see inviteUsers.
+func (s *Server) invite(c *collection, body map[string]any, emails []string, levels []any) ([]map[string]any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range levels {
+		id := v.(map[string]any)["_integrationId"].(string)
+		if _, ok := s.integrations.get(id); !ok {
+			return nil, badRequest("invalid_ref", "_integrationId", "integration %s does not exist", id)
+		}
+	}
+	out := make([]map[string]any, len(emails))
+	for i, email := range emails {
+		if s.hasAccess(c, email) {
+			out[i] = map[string]any{"statusCode": http.StatusBadRequest, "doc": map[string]any{"errors": []map[string]any{{
+				"code": "already_has_access", "field": "email", "message": email + " already has access to this account",
+			}}}}
+			continue
+		}
+		doc := map[string]any{
+			"accepted": false, "disabled": false,
+			"sharedWithUser": map[string]any{"_id": derivedID("person", strings.ToLower(email)), "email": email, "name": ""},
+		}
+		for _, k := range []string{"accessLevel", "integrationAccessLevel", "accountMFARequired", "accountSSORequired"} {
+			if v, ok := body[k]; ok {
+				doc[k] = v
+			}
+		}
+		b, err := s.insert(c, doc)
+		if err != nil {
+			return nil, err
+		}
+		var stored map[string]any
+		if err := decodeJSON(b, &stored); err != nil {
+			return nil, err
+		}
+		out[i] = map[string]any{"statusCode": http.StatusCreated, "doc": stored}
+	}
+	return out, nil
 }
 
 // inviteEmails reads the e-mails of an invitation: a non-empty array of
