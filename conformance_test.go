@@ -501,6 +501,18 @@ func TestConformanceTags(t *testing.T) {
 	}.run(t)
 }
 
+func TestConformanceLookupCaches(t *testing.T) {
+	t.Parallel()
+	conformance[LookupCache, *LookupCache]{
+		path: "/lookupcaches",
+		res:  func(c *Client) *resource[LookupCache, *LookupCache] { return c.LookupCaches.(*lookupCaches).resource },
+		list: func(c *Client, o *ListOptions) iter.Seq2[*LookupCache, error] {
+			return c.LookupCaches.All(context.Background(), o)
+		},
+		sample: `{"_id":"` + sampleID + `","name":"SKUs","description":"d","lastModified":"2024-01-02T03:04:05.000Z","_integrationId":"i1","settings":{"ttl":{"days":3}},"keys":["a"]}`,
+	}.run(t)
+}
+
 func scopedOpts(o *ListOptions) *ResourceListOptions {
 	if o == nil {
 		return nil
@@ -642,4 +654,16 @@ func FuzzEnvironmentRoundTrip(f *testing.F) {
 
 func FuzzTagRoundTrip(f *testing.F) {
 	fuzzRoundTrip[Tag](f, `{"_id":"t","tag":"a","tagId":"1"}`)
+}
+
+func FuzzLookupCacheRoundTrip(f *testing.F) {
+	fuzzRoundTrip[LookupCache](f, `{"_id":"l","name":"SKUs","x":{"y":[1,null]}}`)
+}
+
+func FuzzAuditEntryRoundTrip(f *testing.F) {
+	fuzzRoundTrip[AuditEntry](f, `{"_id":"a","resourceType":"flow","_resourceId":"f","action":"update","time":"2024-01-02T03:04:05.123Z","fieldChange":{"oldValue":1}}`)
+}
+
+func FuzzRevisionRoundTrip(f *testing.F) {
+	fuzzRoundTrip[Revision](f, `{"_id":"r","type":"snapshot","status":"completed","createdAt":"2024-01-02T03:04:05.123Z","_createdByUserId":"u"}`)
 }

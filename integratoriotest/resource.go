@@ -480,7 +480,7 @@ func (s *Server) deleteHandler(rs *resourceSpec, c *collection) http.HandlerFunc
 			if rs.onDelete != nil {
 				rs.onDelete(s, id)
 			}
-			s.audit(c, id, "delete", s.now(), nil, nil)
+			s.audit(c, id, "delete", s.tick(), nil, nil)
 		}
 		s.mu.Unlock()
 		if !ok {
