@@ -228,6 +228,7 @@ func (s *Server) createHandler(rs *resourceSpec, c *collection) http.HandlerFunc
 			}
 		}
 		s.mu.Lock()
+		rs.completeDoc(s, doc)
 		b, err := s.insert(c, doc)
 		s.mu.Unlock()
 		if err != nil {
@@ -300,6 +301,7 @@ func (s *Server) putHandler(rs *resourceSpec, c *collection) http.HandlerFunc {
 					delete(doc, k)
 				}
 			}
+			rs.completeDoc(s, doc)
 			return doc, nil
 		})
 		s.mu.Unlock()
@@ -388,6 +390,7 @@ func (s *Server) patchHandler(rs *resourceSpec, c *collection) http.HandlerFunc 
 			if err := rs.validate(doc); err != nil {
 				return nil, err
 			}
+			rs.completeDoc(s, doc)
 			return doc, nil
 		})
 		s.mu.Unlock()

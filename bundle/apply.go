@@ -1,0 +1,442 @@
+package bundle
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/integratorio-go/integratorio"
+)
+
+// ApplyOptions tunes Apply. A nil *ApplyOptions is the zero value.
+type ApplyOptions struct {
+	OnChange func(Change, error) // progress: called once per change, never concurrently
+	// Checkpoint is called, never concurrently, each time the state
+	// changes (a create marked before it is sent, a new id recorded); an
+	// error from it stops the apply. The CLI saves the state file here.
+	Checkpoint func(*State) error
+	// Concurrency bounds the writes in flight at once within a tier of
+	// independent writes; 0 means 8. The client paces every request for
+	// its rate limit on top of this.
+	Concurrency int
+}
+
+// Result is what an Apply did.
+type Result struct {
+	// State is the target's state after the apply: Target.State, or a new
+	// state when the target had none. Save it for the next deploy, also
+	// (above all) when Apply failed.
+	State *State
+	// Applied lists the changes carried out in full, in the plan's order.
+	Applied []Change
+	// Writes counts the write requests sent: creates, updates, the second
+	// writes that close reference cycles, and the enabling of flows.
+	Writes int
+}
+
+// ErrNotApplied is the error OnChange gets for a change Apply did not
+// carry out because another failed or the context ended first; plan again
+// to carry it out.
+var ErrNotApplied = errors.New("bundle: not applied: the apply stopped before this change")
+
+// Apply carries out the plan, once: a Plan cannot be applied twice (plan
+// again instead).
+//
+// Creates and updates run in dependency order, tier after tier: a
+// resource is written once every resource it references has an id, and
+// the writes of one tier run concurrently (ApplyOptions.Concurrency,
+// within the client's pacing). With nothing else to go by, scripts and
+// connections come first, then exports, imports, the integration and
+// flows. A reference cycle (flows naming each other in _runNextFlowIds, a
+// resource naming itself) is closed by a second write once every resource
+// of the cycle exists. Flows are created disabled, and those the bundle
+// has enabled are enabled last, when everything they use is in place; a
+// disabled flow the bundle enables is updated disabled and enabled last
+// too. Updates go through the SDK's Modify: the target's members the
+// bundle does not have are kept.
+//
+// Each create is marked in the state before it is sent, and each new id
+// recorded as soon as it is known, each time followed by Checkpoint. If
+// the answer to a create is lost (ErrUnknownOutcome), the context ends,
+// or the process dies, the next Plan with the saved state reconciles the
+// marked create instead of making a duplicate. Apply stops starting new
+// writes at the first error and returns every error met, with the Result
+// so far.
+func (p *Plan) Apply(ctx context.Context, opts *ApplyOptions) (*Result, error) {
+	if p == nil || p.b == nil {
+		return nil, errors.New("bundle: Apply: nil plan; make one with Bundle.Plan")
+	}
+	if ctx == nil {
+		return nil, errors.New("bundle: Apply: nil context")
+	}
+	if p.applied.Swap(true) {
+		return nil, errors.New("bundle: Apply: the plan was applied already; make a new plan (applying it again could create resources twice)")
+	}
+	if opts == nil {
+		opts = &ApplyOptions{}
+	}
+	ap := &applier{p: p, ctx: ctx, opts: opts, conc: cmp.Or(max(opts.Concurrency, 0), 8), done: map[string]bool{}}
+	res := &Result{State: p.state}
+
+	var work []*item
+	for _, c := range p.Changes {
+		it := p.items[c.Ref]
+		switch c.Action {
+		case Create, Update:
+			work = append(work, it)
+			if it.adopted {
+				ap.record(func() { p.state.Set(c.Ref, it.id) })
+			}
+		default:
+			if it.adopted {
+				ap.record(func() { p.state.Set(c.Ref, it.id) })
+			}
+			ap.finish(it, nil)
+		}
+	}
+	for _, tier := range p.tiers(work) {
+		ap.run(tier, ap.write)
+	}
+	var closes, enables []*item
+	for _, it := range work {
+		if len(it.missing) > 0 {
+			closes = append(closes, it)
+		}
+	}
+	ap.run(closes, ap.close)
+	for _, it := range work {
+		if it.enable {
+			enables = append(enables, it)
+		}
+	}
+	ap.run(enables, ap.enableFlow)
+	for _, it := range work {
+		ap.finish(it, ErrNotApplied) // those not finished
+	}
+	res.Writes = int(ap.writes.Load())
+	for _, c := range p.Changes {
+		if ap.ok[c.Ref] {
+			res.Applied = append(res.Applied, c)
+		}
+	}
+	if len(ap.errs) > 0 {
+		return res, fmt.Errorf("bundle: Apply: %w", errors.Join(ap.errs...))
+	}
+	if err := ctx.Err(); err != nil {
+		return res, fmt.Errorf("bundle: Apply: stopped: %w", err)
+	}
+	return res, nil
+}
+
+// applier is the state of one Apply.
+type applier struct {
+	p      *Plan
+	ctx    context.Context
+	opts   *ApplyOptions
+	conc   int
+	writes atomic.Int64
+	failed atomic.Bool
+
+	mu   sync.Mutex // serialises state changes, Checkpoint, OnChange; guards the rest
+	errs []error
+	done map[string]bool
+	ok   map[string]bool
+}
+
+// stopped reports whether no new write may start.
+func (ap *applier) stopped() bool { return ap.failed.Load() || ap.ctx.Err() != nil }
+
+// record changes the state and checkpoints it, one at a time. A failed
+// checkpoint stops the apply and is returned.
+func (ap *applier) record(change func()) error {
+	ap.mu.Lock()
+	defer ap.mu.Unlock()
+	change()
+	if ap.opts.Checkpoint == nil {
+		return nil
+	}
+	if err := ap.opts.Checkpoint(ap.p.state); err != nil {
+		err = fmt.Errorf("checkpoint: %w", err)
+		ap.errs = append(ap.errs, err)
+		ap.failed.Store(true)
+		return err
+	}
+	return nil
+}
+
+// finish reports a change done (err nil) or failed, once.
+func (ap *applier) finish(it *item, err error) {
+	ap.mu.Lock()
+	defer ap.mu.Unlock()
+	if ap.done[it.res.ref] {
+		return
+	}
+	ap.done[it.res.ref] = true
+	if err == nil {
+		if ap.ok == nil {
+			ap.ok = map[string]bool{}
+		}
+		ap.ok[it.res.ref] = true
+	} else if !errors.Is(err, ErrNotApplied) {
+		err = fmt.Errorf("%s: %w", it.res.ref, err)
+		ap.errs = append(ap.errs, err)
+		ap.failed.Store(true)
+	}
+	if ap.opts.OnChange != nil {
+		ap.opts.OnChange(*it.change, err)
+	}
+}
+
+// run calls fn for each item, ap.conc at a time, starting none once the
+// apply has stopped; it returns when all it started are done.
+func (ap *applier) run(items []*item, fn func(*item) error) {
+	sem := make(chan struct{}, ap.conc)
+	var wg sync.WaitGroup
+	for _, it := range items {
+		if ap.stopped() {
+			break
+		}
+		sem <- struct{}{}
+		if ap.stopped() {
+			<-sem
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := fn(it); err != nil {
+				ap.finish(it, err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// step ends an item's write: the change is done unless a second write or
+// an enable is still to come.
+func (ap *applier) step(it *item) {
+	if len(it.missing) == 0 && !it.enable {
+		ap.finish(it, nil)
+	}
+}
+
+// write creates or updates one resource.
+func (ap *applier) write(it *item) error {
+	if it.change.Action == Create {
+		return ap.create(it)
+	}
+	return ap.update(it)
+}
+
+// create marks the create in the state, sends it, and records the new id.
+func (ap *applier) create(it *item) error {
+	p := ap.p
+	doc, missing := p.build(it, nil, false)
+	if it.res.typ == typeFlows {
+		it.enable = doc["disabled"] == false
+		doc["disabled"] = true
+	}
+	body, err := encodeCompact(doc)
+	if err != nil {
+		return err
+	}
+	name, _ := doc["name"].(string)
+	integrationID, _ := doc["_integrationId"].(string)
+	mark := Pending{Type: it.res.typ, Name: name, IntegrationID: integrationID, At: time.Now().UTC().Truncate(time.Millisecond)}
+	if err := ap.record(func() { p.state.mark(it.res.ref, mark) }); err != nil {
+		return ErrNotApplied
+	}
+	ap.writes.Add(1)
+	raw, err := it.kind.create(ap.ctx, p.c, body)
+	if err != nil {
+		if refused(err) {
+			ap.record(func() { p.state.unmark(it.res.ref) })
+		}
+		return fmt.Errorf("creating the %s: %w", it.kind.model, err)
+	}
+	created, err := decodeObject(raw)
+	id, _ := created["_id"].(string)
+	if err != nil || id == "" {
+		return fmt.Errorf("creating the %s: the answer has no id (the next plan reconciles it): %w", it.kind.model, integratorio.ErrUnknownOutcome)
+	}
+	p.mu.Lock()
+	it.id, it.created, it.missing = id, created, missing
+	if it.res.ref == p.b.integration {
+		p.intDoc = created
+	}
+	p.mu.Unlock()
+	if err := ap.record(func() { p.state.Set(it.res.ref, id) }); err != nil {
+		return err
+	}
+	ap.step(it)
+	return nil
+}
+
+// refused reports an error that says the server did not act: a 4xx
+// answer, or a request refused before it was sent.
+func refused(err error) bool {
+	if errors.Is(err, integratorio.ErrUnknownOutcome) {
+		return false
+	}
+	var apiErr *integratorio.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode >= 400 && apiErr.StatusCode < 500
+	}
+	return errors.Is(err, integratorio.ErrInvalidArgument)
+}
+
+// update changes one resource in place through Modify.
+func (ap *applier) update(it *item) error {
+	p := ap.p
+	var missing []string
+	enable := false
+	ap.writes.Add(1)
+	raw, err := it.kind.modify(ap.ctx, p.c, it.id, func(cur json.RawMessage) ([]byte, error) {
+		base, err := decodeObject(cur)
+		if err != nil {
+			return nil, err
+		}
+		doc, miss := p.build(it, base, false)
+		missing, enable = miss, false
+		if it.res.typ == typeFlows && doc["disabled"] == false && (base["disabled"] == true || len(miss) > 0) {
+			doc["disabled"], enable = true, true
+		}
+		return encodeCompact(doc)
+	})
+	if err != nil {
+		return fmt.Errorf("updating %s %s: %w", it.kind.model, it.id, err)
+	}
+	p.mu.Lock()
+	it.missing, it.enable = missing, enable
+	if it.res.ref == p.b.integration {
+		p.intDoc, _ = decodeObject(raw)
+	}
+	p.mu.Unlock()
+	ap.step(it)
+	return nil
+}
+
+// close writes a resource again once every resource it references has an
+// id: the references its first write had to leave out.
+func (ap *applier) close(it *item) error {
+	p := ap.p
+	ap.writes.Add(1)
+	if it.created == nil {
+		var still []string
+		_, err := it.kind.modify(ap.ctx, p.c, it.id, func(cur json.RawMessage) ([]byte, error) {
+			base, err := decodeObject(cur)
+			if err != nil {
+				return nil, err
+			}
+			doc, miss := p.build(it, base, false)
+			still = miss
+			if it.enable {
+				doc["disabled"] = true
+			}
+			return encodeCompact(doc)
+		})
+		if err == nil && len(still) > 0 {
+			err = fmt.Errorf("%s still have no id", strings.Join(still, ", "))
+		}
+		if err != nil {
+			return fmt.Errorf("second write of %s %s: %w", it.kind.model, it.id, err)
+		}
+	} else {
+		doc, still := p.build(it, it.created, false)
+		if len(still) > 0 {
+			return fmt.Errorf("second write of %s %s: %s still have no id", it.kind.model, it.id, strings.Join(still, ", "))
+		}
+		if it.enable {
+			doc["disabled"] = true
+		}
+		body, err := encodeCompact(doc)
+		if err != nil {
+			return err
+		}
+		if _, err := it.kind.update(ap.ctx, p.c, it.id, body); err != nil {
+			return fmt.Errorf("second write of %s %s: %w", it.kind.model, it.id, err)
+		}
+	}
+	it.missing = nil
+	ap.step(it)
+	return nil
+}
+
+// enableFlow enables a flow the bundle has enabled, last.
+func (ap *applier) enableFlow(it *item) error {
+	ap.writes.Add(1)
+	err := ap.p.c.Flows.Patch(ap.ctx, it.id, integratorio.PatchOp{Op: "replace", Path: "/disabled", Value: false})
+	if err != nil {
+		return fmt.Errorf("enabling flow %s: %w", it.id, err)
+	}
+	it.enable = false
+	ap.finish(it, nil)
+	return nil
+}
+
+// tiers orders the writes: each tier holds the items whose references to
+// resources still to be created are all in earlier tiers. When a cycle
+// leaves no such item, the remaining items of the lowest rank (scripts and
+// connections, exports, imports, the integration, flows) make the next
+// tier, and the references they cannot resolve yet are closed by a second
+// write.
+func (p *Plan) tiers(work []*item) [][]*item {
+	deps := map[*item][]*item{}
+	for _, it := range work {
+		walkStrings(it.res.doc, "", "", func(_, member, s string) {
+			if !refMember(member) {
+				return
+			}
+			ref := s
+			if strings.HasPrefix(s, groupingPrefix) {
+				ref = p.b.integration
+			} else if _, _, ok := parseRef(s); !ok {
+				return
+			}
+			dep := p.items[ref]
+			if dep == nil || dep == it || (dep.change.Action != Create && !(ref == p.b.integration && dep.change.Action == Update)) {
+				return
+			}
+			deps[it] = append(deps[it], dep)
+		})
+	}
+	remaining := map[*item]bool{}
+	for _, it := range work {
+		remaining[it] = true
+	}
+	var out [][]*item
+	for len(remaining) > 0 {
+		var tier []*item
+		for _, it := range work {
+			if remaining[it] && !slices.ContainsFunc(deps[it], func(d *item) bool { return remaining[d] }) {
+				tier = append(tier, it)
+			}
+		}
+		if len(tier) == 0 {
+			low := -1
+			for _, it := range work {
+				if remaining[it] && (low < 0 || it.kind.rank < low) {
+					low = it.kind.rank
+				}
+			}
+			for _, it := range work {
+				if remaining[it] && it.kind.rank == low {
+					tier = append(tier, it)
+				}
+			}
+		}
+		for _, it := range tier {
+			delete(remaining, it)
+		}
+		out = append(out, tier)
+	}
+	return out
+}
