@@ -99,8 +99,8 @@ const bundleSize = 14
 
 // secrets are what the target's created connections get.
 var secrets = map[string]string{
-	"connections/netsuite-prod\x00/netsuite/password":  "target-ns-password",
-	"connections/shop-api\x00/http/auth/token/token": "target-shop-token",
+	"connections/netsuite-prod\x00/netsuite/password": "target-ns-password",
+	"connections/shop-api\x00/http/auth/token/token":  "target-shop-token",
 }
 
 func secretsFunc(ref, pointer string) (string, bool) {
