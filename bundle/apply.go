@@ -39,6 +39,11 @@ type Result struct {
 	// Writes counts the write requests sent: creates, updates, the second
 	// writes that close reference cycles, and the enabling of flows.
 	Writes int
+	// Tiers counts the writes of each step, in order: the tiers of
+	// creates and updates (the dependency levels: a tier's writes need
+	// only ids of earlier tiers), then the second writes, then the
+	// enabling of flows. Steps without writes are left out.
+	Tiers []int
 }
 
 // ErrNotApplied is the error OnChange gets for a change Apply did not
@@ -101,22 +106,20 @@ func (p *Plan) Apply(ctx context.Context, opts *ApplyOptions) (*Result, error) {
 			ap.finish(it, nil)
 		}
 	}
-	for _, tier := range p.tiers(work) {
-		ap.run(tier, ap.write)
+	tiers, deps := p.tiers(work)
+	for _, tier := range tiers {
+		res.Tiers = append(res.Tiers, len(tier))
 	}
-	var closes, enables []*item
-	for _, it := range work {
-		if len(it.missing) > 0 {
-			closes = append(closes, it)
-		}
-	}
-	ap.run(closes, ap.close)
+	closes := ap.runGraph(work, deps)
+	res.Tiers = append(res.Tiers, closes)
+	var enables []*item
 	for _, it := range work {
 		if it.enable {
 			enables = append(enables, it)
 		}
 	}
-	ap.run(enables, ap.enableFlow)
+	res.Tiers = append(res.Tiers, ap.run(enables, ap.enableFlow))
+	res.Tiers = slices.DeleteFunc(res.Tiers, func(n int) bool { return n == 0 })
 	for _, it := range work {
 		ap.finish(it, ErrNotApplied) // those not finished
 	}
@@ -195,8 +198,10 @@ func (ap *applier) finish(it *item, err error) {
 }
 
 // run calls fn for each item, ap.conc at a time, starting none once the
-// apply has stopped; it returns when all it started are done.
-func (ap *applier) run(items []*item, fn func(*item) error) {
+// apply has stopped; it returns, when all it started are done, how many it
+// started.
+func (ap *applier) run(items []*item, fn func(*item) error) int {
+	started := 0
 	sem := make(chan struct{}, ap.conc)
 	var wg sync.WaitGroup
 	for _, it := range items {
@@ -209,6 +214,7 @@ func (ap *applier) run(items []*item, fn func(*item) error) {
 			break
 		}
 		wg.Add(1)
+		started++
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
@@ -218,6 +224,97 @@ func (ap *applier) run(items []*item, fn func(*item) error) {
 		}()
 	}
 	wg.Wait()
+	return started
+}
+
+// runGraph writes the items, ap.conc at a time, each as soon as the items
+// it waits for (deps) are written, so that a slow write holds back only
+// what needs its id; and the second write of an item as soon as every
+// item its first write left out is written. It starts none once the apply
+// has stopped, and returns, when all it started are done, how many second
+// writes it made.
+func (ap *applier) runGraph(work []*item, deps map[*item][]*item) int {
+	type task struct {
+		it    *item
+		close bool
+	}
+	waiting := map[*item]int{}
+	dependents := map[*item][]*item{}
+	closeWaiting := map[*item]int{} // by item to close: items not yet written
+	closers := map[*item][]*item{}  // by item: items whose close waits for it
+	var ready []task
+	for _, it := range work {
+		waiting[it] = len(deps[it])
+		for _, d := range deps[it] {
+			dependents[d] = append(dependents[d], it)
+		}
+		if len(deps[it]) == 0 {
+			ready = append(ready, task{it: it})
+		}
+	}
+	type result struct {
+		task
+		err error
+	}
+	written := map[*item]bool{}
+	results := make(chan result)
+	inflight, closes := 0, 0
+	for {
+		for len(ready) > 0 && inflight < ap.conc && !ap.stopped() {
+			t := ready[0]
+			ready = ready[1:]
+			inflight++
+			if t.close {
+				closes++
+			}
+			go func() {
+				var err error
+				if t.close {
+					err = ap.close(t.it)
+				} else {
+					err = ap.write(t.it)
+				}
+				results <- result{t, err}
+			}()
+		}
+		if inflight == 0 {
+			return closes
+		}
+		r := <-results
+		inflight--
+		if r.err != nil {
+			ap.finish(r.it, r.err)
+			continue
+		}
+		if r.close {
+			continue
+		}
+		written[r.it] = true
+		for _, d := range dependents[r.it] {
+			if waiting[d]--; waiting[d] == 0 {
+				ready = append(ready, task{it: d})
+			}
+		}
+		if len(r.it.missing) > 0 {
+			n := 0
+			for _, ref := range r.it.missing {
+				if m := ap.p.items[ref]; m != nil && !written[m] && !slices.Contains(closers[m], r.it) {
+					closers[m] = append(closers[m], r.it)
+					n++
+				}
+			}
+			closeWaiting[r.it] = n
+			if n == 0 {
+				ready = append(ready, task{it: r.it, close: true})
+			}
+		}
+		for _, c := range closers[r.it] {
+			if closeWaiting[c]--; closeWaiting[c] == 0 {
+				ready = append(ready, task{it: c, close: true})
+			}
+		}
+		delete(closers, r.it)
+	}
 }
 
 // step ends an item's write: the change is done unless a second write or
@@ -268,7 +365,7 @@ func (ap *applier) create(it *item) error {
 		return fmt.Errorf("creating the %s: the answer has no id (the next plan reconciles it): %w", it.kind.model, integratorio.ErrUnknownOutcome)
 	}
 	p.mu.Lock()
-	it.id, it.created, it.missing = id, created, missing
+	it.id, it.created, it.missing, it.written = id, created, missing, true
 	if it.res.ref == p.b.integration {
 		p.intDoc = created
 	}
@@ -315,7 +412,7 @@ func (ap *applier) update(it *item) error {
 		return fmt.Errorf("updating %s %s: %w", it.kind.model, it.id, err)
 	}
 	p.mu.Lock()
-	it.missing, it.enable = missing, enable
+	it.missing, it.enable, it.written = missing, enable, true
 	if it.res.ref == p.b.integration {
 		p.intDoc, _ = decodeObject(raw)
 	}
@@ -383,12 +480,12 @@ func (ap *applier) enableFlow(it *item) error {
 }
 
 // tiers orders the writes: each tier holds the items whose references to
-// resources still to be created are all in earlier tiers. When a cycle
-// leaves no such item, the remaining items of the lowest rank (scripts and
-// connections, exports, imports, the integration, flows) make the next
-// tier, and the references they cannot resolve yet are closed by a second
-// write.
-func (p *Plan) tiers(work []*item) [][]*item {
+// resources still to be created are all in earlier tiers. Items that
+// reference each other in a cycle (flows naming each other in
+// _runNextFlowIds, say) share a tier: each is first written without the
+// references to the others, which a second write adds. It returns the
+// tiers and, for each item, the items of earlier tiers it waits for.
+func (p *Plan) tiers(work []*item) ([][]*item, map[*item][]*item) {
 	deps := map[*item][]*item{}
 	for _, it := range work {
 		walkStrings(it.res.doc, "", "", func(_, member, s string) {
@@ -405,38 +502,79 @@ func (p *Plan) tiers(work []*item) [][]*item {
 			if dep == nil || dep == it || (dep.change.Action != Create && !(ref == p.b.integration && dep.change.Action == Update)) {
 				return
 			}
-			deps[it] = append(deps[it], dep)
+			if !slices.Contains(deps[it], dep) {
+				deps[it] = append(deps[it], dep)
+			}
 		})
 	}
-	remaining := map[*item]bool{}
+	// Tarjan's strongly connected components: a component's items share a
+	// level, one above the highest of the components they reference.
+	index, low, comp := map[*item]int{}, map[*item]int{}, map[*item]int{}
+	onStack := map[*item]bool{}
+	var stack []*item
+	var comps [][]*item
+	var visit func(it *item)
+	visit = func(it *item) {
+		index[it], low[it] = len(index), len(index)
+		stack = append(stack, it)
+		onStack[it] = true
+		for _, d := range deps[it] {
+			if _, seen := index[d]; !seen {
+				visit(d)
+				low[it] = min(low[it], low[d])
+			} else if onStack[d] {
+				low[it] = min(low[it], index[d])
+			}
+		}
+		if low[it] == index[it] {
+			var c []*item
+			for {
+				top := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				onStack[top] = false
+				comp[top] = len(comps)
+				c = append(c, top)
+				if top == it {
+					break
+				}
+			}
+			comps = append(comps, c)
+		}
+	}
 	for _, it := range work {
-		remaining[it] = true
-	}
-	var out [][]*item
-	for len(remaining) > 0 {
-		var tier []*item
-		for _, it := range work {
-			if remaining[it] && !slices.ContainsFunc(deps[it], func(d *item) bool { return remaining[d] }) {
-				tier = append(tier, it)
-			}
+		if _, seen := index[it]; !seen {
+			visit(it)
 		}
-		if len(tier) == 0 {
-			low := -1
-			for _, it := range work {
-				if remaining[it] && (low < 0 || it.kind.rank < low) {
-					low = it.kind.rank
-				}
-			}
-			for _, it := range work {
-				if remaining[it] && it.kind.rank == low {
-					tier = append(tier, it)
+	}
+	// Tarjan numbers a component after every component it references.
+	level := map[*item]int{}
+	top := -1
+	for _, c := range comps {
+		l := 0
+		for _, it := range c {
+			for _, d := range deps[it] {
+				if comp[d] != comp[it] {
+					l = max(l, level[d]+1)
 				}
 			}
 		}
-		for _, it := range tier {
-			delete(remaining, it)
+		for _, it := range c {
+			level[it] = l
+			it.level = l
 		}
-		out = append(out, tier)
+		top = max(top, l)
 	}
-	return out
+	out := make([][]*item, top+1)
+	for _, it := range work {
+		out[it.level] = append(out[it.level], it)
+	}
+	wait := map[*item][]*item{}
+	for it, ds := range deps {
+		for _, d := range ds {
+			if level[d] < level[it] && !slices.Contains(wait[it], d) {
+				wait[it] = append(wait[it], d)
+			}
+		}
+	}
+	return out, wait
 }

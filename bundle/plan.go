@@ -129,6 +129,8 @@ type item struct {
 	stale   bool           // the state's id was gone from the target
 
 	// Set while applying.
+	level   int            // the item's tier; -1 for no write
+	written bool           // the first write is done
 	created map[string]any // the create's answer
 	missing []string       // refs the first write left out, for a second write
 	enable  bool           // a flow to enable last
@@ -222,7 +224,7 @@ func (b *Bundle) Plan(ctx context.Context, c *integratorio.Client, t *Target) (*
 	for _, typ := range kindOrder {
 		for _, ref := range b.refsOf(typ) {
 			r := b.res[ref]
-			it := &item{res: r, kind: kinds[typ], change: &Change{Ref: ref}}
+			it := &item{res: r, kind: kinds[typ], change: &Change{Ref: ref}, level: -1}
 			p.items[ref] = it
 			if id, ok := t.Connections[ref]; ok && typ == typeConnections {
 				it.id, it.change.Action = id, Map
@@ -490,7 +492,7 @@ func lookup(v any, path string) (any, bool) {
 		return v, true
 	}
 	for _, tok := range strings.Split(path[1:], "/") {
-		tok = unescapeToken(tok)
+		tok = unescapeToken.Replace(tok)
 		switch t := v.(type) {
 		case map[string]any:
 			var ok bool
@@ -544,7 +546,18 @@ func (p *Plan) build(it *item, base map[string]any, compare bool) (map[string]an
 	if it.res.content != nil {
 		doc["content"] = *it.res.content
 	}
-	r := &resolver{id: p.idOf, grouping: p.groupingID, compare: compare}
+	id := p.idOf
+	if !compare && it.level >= 0 && !it.written {
+		// A first write names only resources of earlier tiers, whatever
+		// the timing: the rest is the second write's.
+		id = func(ref string) (string, bool) {
+			if d := p.items[ref]; d != nil && d.level >= it.level {
+				return "", false
+			}
+			return p.idOf(ref)
+		}
+	}
+	r := &resolver{id: id, grouping: p.groupingID, compare: compare}
 	if !compare && p.t.Secrets != nil {
 		ref := it.res.ref
 		r.secret = func(ptr string) (any, bool) {

@@ -127,14 +127,17 @@ func equalTree(a, b any) bool {
 	return a == b
 }
 
+var (
+	escapeToken   = strings.NewReplacer("~", "~0", "/", "~1")
+	unescapeToken = strings.NewReplacer("~1", "/", "~0", "~")
+)
+
 // pointerToken escapes one JSON Pointer token (RFC 6901).
 func pointerToken(s string) string {
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
-}
-
-// unescapeToken undoes pointerToken.
-func unescapeToken(s string) string {
-	return strings.NewReplacer("~1", "/", "~0", "~").Replace(s)
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
+	return escapeToken.Replace(s)
 }
 
 // sortedKeys returns an object's member names in order.
