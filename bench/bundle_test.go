@@ -62,7 +62,6 @@ func BenchmarkApply(b *testing.B) {
 			b.Fatal(err)
 		}
 		took := time.Since(start)
-		b.Logf("tiers %v took %v", res.Tiers, took)
 
 		b.StopTimer()
 		var bound time.Duration
