@@ -84,15 +84,15 @@ func Snapshot(ctx context.Context, c *integratorio.Client, integrationID string,
 			return nil, fmt.Errorf("bundle: Snapshot: %w", err)
 		}
 		wave = nil
-		for i, t := range wave0(got) {
-			if got[i].doc == nil {
+		for _, f := range got {
+			if f.doc == nil {
 				continue // gone: the reference stays an id and Warnings names it
 			}
-			if s.docs[t.typ] == nil {
-				s.docs[t.typ] = map[string]map[string]any{}
+			if s.docs[f.typ] == nil {
+				s.docs[f.typ] = map[string]map[string]any{}
 			}
-			s.docs[t.typ][t.id] = got[i].doc
-			wave = s.discover(wave, got[i].doc)
+			s.docs[f.typ][f.id] = f.doc
+			wave = s.discover(wave, f.doc)
 		}
 	}
 	return s.bundle(integrationID)
@@ -105,14 +105,6 @@ type target struct{ typ, id string }
 type fetched struct {
 	target
 	doc map[string]any
-}
-
-func wave0(got []fetched) []target {
-	out := make([]target, len(got))
-	for i := range got {
-		out[i] = got[i].target
-	}
-	return out
 }
 
 // snapshot is the state of a Snapshot: the documents read, by type and id.

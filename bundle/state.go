@@ -197,13 +197,6 @@ func (s *State) unmark(ref string) {
 	delete(s.pending, ref)
 }
 
-// clone copies the state.
-func (s *State) clone() *State {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return &State{ids: maps.Clone(s.ids), pending: maps.Clone(s.pending)}
-}
-
 // init makes the maps of a zero State. The caller holds s.mu.
 func (s *State) init() {
 	if s.ids == nil {
