@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -207,8 +208,8 @@ func (b *Bundle) Plan(ctx context.Context, c *integratorio.Client, t *Target) (*
 	p := &Plan{b: b, c: c, t: t, state: state, items: map[string]*item{}}
 	var problems problemList
 	b.checkRefs(&problems)
-	for ref, id := range t.Connections {
-		r := b.res[ref]
+	for _, ref := range slices.Sorted(maps.Keys(t.Connections)) {
+		id, r := t.Connections[ref], b.res[ref]
 		switch {
 		case r == nil || r.typ != typeConnections:
 			problems.add(fmt.Errorf("%w: Target.Connections maps %q, which is not a connection of the bundle", ErrDanglingRef, ref))

@@ -2,6 +2,7 @@ package bundle_test
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/integratorio-go/integratorio"
 	"github.com/integratorio-go/integratorio/bundle"
+	"github.com/integratorio-go/integratorio/integratoriotest"
 )
 
 // A resource whose id in the state is gone from the target is created
@@ -108,4 +110,35 @@ func TestFailedCheckpointStopsBeforeSending(t *testing.T) {
 		}
 	}
 	assert.Equal(t, bundleSize-1, notApplied)
+}
+
+// A resource created again because its id was gone, whose answer is then
+// lost, is found by the next plan: the mark replaced the gone id.
+func TestLostRecreateOfAGoneResourceIsFound(t *testing.T) {
+	src, dst := newSource(t), newTarget(t)
+	b := snapshot(t, src)
+	statePath := filepath.Join(t.TempDir(), "state.json")
+	state := bundle.NewState()
+	deploy(t, b, dst, state, nil)
+	require.NoError(t, state.Save(statePath))
+	oldID, _ := state.ID("exports/get-refunds")
+	require.NoError(t, dst.Client().Exports.Delete(context.Background(), oldID))
+
+	dst.DropNext(1, integratoriotest.OnMethod("POST"), integratoriotest.OnPath("/exports"))
+	plan, err := b.Plan(context.Background(), dst.Client(), &bundle.Target{State: state, CreateConnections: true, Secrets: secretsFunc})
+	require.NoError(t, err)
+	_, err = plan.Apply(context.Background(), &bundle.ApplyOptions{Checkpoint: func(s *bundle.State) error { return s.Save(statePath) }})
+	require.ErrorIs(t, err, integratorio.ErrUnknownOutcome)
+
+	loaded, err := bundle.LoadState(statePath)
+	require.NoError(t, err)
+	_, hasID := loaded.ID("exports/get-refunds")
+	assert.False(t, hasID, "the gone id is replaced by the mark")
+	plan, err = b.Plan(context.Background(), dst.Client(), &bundle.Target{State: loaded, CreateConnections: true, Secrets: secretsFunc})
+	require.NoError(t, err)
+	assert.Contains(t, plan.String(), "exports/get-refunds (found: created by an earlier apply")
+	_, err = plan.Apply(context.Background(), nil)
+	require.NoError(t, err)
+	requireNoDuplicates(t, dst)
+	requireNoChanges(t, b, dst, loaded)
 }

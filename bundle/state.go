@@ -182,12 +182,14 @@ func (s *State) Forget(ref string) {
 	delete(s.pending, ref)
 }
 
-// mark records a create about to be sent.
+// mark records a create about to be sent, in place of any id the state
+// held for ref (one the plan found gone).
 func (s *State) mark(ref string, p Pending) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
 	s.pending[ref] = p
+	delete(s.ids, ref) // an id gone from the target: the mark replaces it
 }
 
 // unmark clears a pending create that the server refused.
