@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -141,4 +142,50 @@ func TestReadReportsEveryProblem(t *testing.T) {
 	assert.Contains(t, err.Error(), "exports/orphan.js")
 	_, err = bundle.Read(t.TempDir())
 	assert.ErrorContains(t, err, "not a bundle folder")
+}
+
+// Namesakes get keys in the order they were created, the same on every
+// snapshot, and a name that looks like a generated key does not take
+// another's.
+func TestSnapshotKeysOfNamesakes(t *testing.T) {
+	src := newSource(t)
+	_, err := src.AddJSON("exports", []byte(`{"_id":"5f0000000000000000000025","name":"GET orders","adaptorType":"HTTPExport","createdAt":"2025-01-01T00:00:00.000Z"}`))
+	require.NoError(t, err)
+	_, err = src.AddJSON("exports", []byte(`{"_id":"5f0000000000000000000026","name":"Get orders 2","adaptorType":"HTTPExport","createdAt":"2023-01-01T00:00:00.000Z"}`))
+	require.NoError(t, err)
+	ctx := context.Background()
+	raw, _ := src.DocumentJSON("flows", srcFlowRefunds)
+	doc := map[string]any{}
+	require.NoError(t, json.Unmarshal(raw, &doc))
+	doc["pageProcessors"] = []any{
+		map[string]any{"type": "export", "_exportId": "5f0000000000000000000025"},
+		map[string]any{"type": "export", "_exportId": "5f0000000000000000000026"},
+	}
+	raw, _ = json.Marshal(doc)
+	_, err = src.Client().Flows.Update(ctx, srcFlowRefunds, mustFlow(t, raw))
+	require.NoError(t, err)
+
+	b := snapshot(t, src)
+	flow, _ := b.Document("flows/refunds-legacy")
+	// "Get orders" (seeded without createdAt: now) is newer than "GET
+	// orders"; "Get orders 2" gets the next key free after theirs.
+	assert.Contains(t, string(flow), `"_exportId": "exports/get-orders"`)
+	var keys []string
+	for _, ref := range b.Refs() {
+		if strings.HasPrefix(ref, "exports/get-orders") {
+			keys = append(keys, ref)
+		}
+	}
+	assert.Equal(t, []string{"exports/get-orders", "exports/get-orders-2", "exports/get-orders-2-2"}, keys)
+	older, _ := b.Document("exports/get-orders")
+	assert.Contains(t, string(older), `"name": "GET orders"`, "the older namesake takes the plain key")
+	newer, _ := b.Document("exports/get-orders-2")
+	assert.Contains(t, string(newer), `"name": "Get orders"`)
+	named, _ := b.Document("exports/get-orders-2-2")
+	assert.Contains(t, string(named), `"name": "Get orders 2"`)
+
+	dir1, dir2 := t.TempDir(), t.TempDir()
+	require.NoError(t, b.Write(dir1))
+	require.NoError(t, snapshot(t, src).Write(dir2))
+	assert.Equal(t, readDir(t, dir1), readDir(t, dir2))
 }
