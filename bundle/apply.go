@@ -393,6 +393,14 @@ func refused(err error) bool {
 // update changes one resource in place through Modify.
 func (ap *applier) update(it *item) error {
 	p := ap.p
+	if it.res.typ == typeFlows && slices.Equal(it.change.Paths, []string{"/disabled"}) && it.res.doc["disabled"] == false {
+		// Only to be enabled: that is the enable's write, last.
+		p.mu.Lock()
+		it.enable, it.written = true, true
+		p.mu.Unlock()
+		ap.step(it)
+		return nil
+	}
 	var missing []string
 	enable := false
 	ap.writes.Add(1)

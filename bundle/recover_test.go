@@ -142,3 +142,25 @@ func TestLostRecreateOfAGoneResourceIsFound(t *testing.T) {
 	requireNoDuplicates(t, dst)
 	requireNoChanges(t, b, dst, loaded)
 }
+
+// A flow the bundle enables that was disabled in the target is enabled
+// by one PATCH, last, and nothing else is written.
+func TestDisabledFlowIsEnabledWithOneWrite(t *testing.T) {
+	src, dst := newSource(t), newTarget(t)
+	b := snapshot(t, src)
+	state := bundle.NewState()
+	deploy(t, b, dst, state, nil)
+	id, _ := state.ID("flows/orders-sync")
+	ctx := context.Background()
+	require.NoError(t, dst.Client().Flows.Patch(ctx, id, integratorio.PatchOp{Op: "replace", Path: "/disabled", Value: true}))
+
+	dst.ResetRequests()
+	plan, res := deploy(t, b, dst, state, nil)
+	assert.Contains(t, plan.String(), "flows/orders-sync:\n  ~ /disabled\n")
+	w := writes(dst)
+	require.Len(t, w, 1)
+	assert.Equal(t, "PATCH /flows/"+id, w[0].Method+" "+w[0].Path)
+	assert.JSONEq(t, `[{"op":"replace","path":"/disabled","value":false}]`, string(w[0].Body))
+	assert.Equal(t, 1, res.Writes)
+	requireNoChanges(t, b, dst, state)
+}
