@@ -54,14 +54,16 @@ var ErrNotApplied = errors.New("bundle: not applied: the apply stopped before th
 // Apply carries out the plan, once: a Plan cannot be applied twice (plan
 // again instead).
 //
-// Creates and updates run in dependency order, tier after tier: a
-// resource is written once every resource it references has an id, and
-// the writes of one tier run concurrently (ApplyOptions.Concurrency,
-// within the client's pacing). With nothing else to go by, scripts and
-// connections come first, then exports, imports, the integration and
-// flows. A reference cycle (flows naming each other in _runNextFlowIds, a
-// resource naming itself) is closed by a second write once every resource
-// of the cycle exists. Flows are created disabled, and those the bundle
+// Creates and updates run in dependency order: a resource is written as
+// soon as every resource it references has an id, independent writes
+// concurrently (ApplyOptions.Concurrency, within the client's pacing),
+// and writes ready together start in the plan's order (scripts,
+// connections, exports, imports, the integration, flows). The tiers this
+// makes, Result.Tiers, are scripts and connections, exports and imports,
+// the integration, flows, as their references say. Resources in a
+// reference cycle (flows naming each other in _runNextFlowIds, a resource
+// naming itself) are first written without the references to each other,
+// which a second write adds as soon as all of them exist. Flows are created disabled, and those the bundle
 // has enabled are enabled last, when everything they use is in place; a
 // disabled flow the bundle enables is updated disabled and enabled last
 // too. Updates go through the SDK's Modify: the target's members the

@@ -31,15 +31,13 @@ const groupingPrefix = "flowGroupings/"
 type kind struct {
 	name  string // folder and ref prefix, e.g. "flows"
 	model string // one document in messages, e.g. "flow"
-	// rank orders creation when nothing else does, and breaks a cycle at
-	// the lowest rank: scripts and connections, exports, imports, the
-	// integration, flows.
-	rank int
 	// volatile are the top-level members a file leaves out: read-only or
 	// changing on their own.
 	volatile []string
-	// scoped: the API lists the resource under its integration
-	// (/integrations/{id}/<name>).
+	// scoped: reconciliation lists the resource under its integration
+	// (/integrations/{id}/<name>), which holds every flow of it. Other
+	// resources are listed whole: what the API lists under an integration
+	// for them is not documented.
 	scoped bool
 
 	get    func(ctx context.Context, c *integratorio.Client, id string) (json.RawMessage, error)
@@ -62,28 +60,28 @@ var commonVolatile = []string{"_id", "lastModified", "createdAt", "lastModifiedB
 
 var kinds = map[string]*kind{
 	typeScripts: {
-		name: typeScripts, model: "script", rank: 0,
+		name: typeScripts, model: "script",
 		volatile: []string{"debugUntil"},
 	},
 	typeConnections: {
-		name: typeConnections, model: "connection", rank: 0, scoped: true,
+		name: typeConnections, model: "connection",
 		volatile: []string{"offline", "queues", "queueSize", "debugDate", "_connectorId"},
 	},
 	typeExports: {
-		name: typeExports, model: "export", rank: 1, scoped: true,
+		name: typeExports, model: "export",
 		volatile: []string{"apiIdentifier", "asynchronous", "debugUntil", "debugDate"},
 	},
 	typeImports: {
-		name: typeImports, model: "import", rank: 2, scoped: true,
+		name: typeImports, model: "import",
 		volatile: []string{"apiIdentifier", "debugUntil", "debugDate"},
 	},
 	typeIntegrations: {
-		name: typeIntegrations, model: "integration", rank: 3,
+		name: typeIntegrations, model: "integration",
 		volatile: []string{"_registeredConnectionIds", "_connectorId", "updateInProgress", "numFlows", "numError",
 			"numRegisteredConnections", "numOfflineConnections", "lastErrorAt"},
 	},
 	typeFlows: {
-		name: typeFlows, model: "flow", rank: 4, scoped: true,
+		name: typeFlows, model: "flow", scoped: true,
 		volatile: []string{"lastExecutedAt", "free"},
 	},
 }
