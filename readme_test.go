@@ -33,6 +33,7 @@ import (
 // snippetImports maps the package names snippets may use to their import
 // paths. A file gets the imports whose names it uses.
 var snippetImports = map[string]string{
+	"bundle":           "github.com/integratorio-go/integratorio/bundle",
 	"bytes":            "bytes",
 	"context":          "context",
 	"errors":           "errors",

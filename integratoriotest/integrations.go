@@ -18,6 +18,21 @@ func checkIntegration(doc map[string]any) error {
 	return checkOneOf(doc, "mode", "", "install", "settings", "uninstall")
 }
 
+// completeIntegration gives each flowGroupings entry that lacks an _id
+// (or has an empty one) an id of its own, as the API does for
+// sub-documents; flows name their grouping by that id (_flowGroupingId).
+// The caller holds s.mu.
+func completeIntegration(s *Server, doc map[string]any) {
+	groupings, _ := doc["flowGroupings"].([]any)
+	for _, g := range groupings {
+		if m, ok := g.(map[string]any); ok {
+			if id, _ := m["_id"].(string); id == "" {
+				m["_id"] = s.ids.next(s.now())
+			}
+		}
+	}
+}
+
 // integrationConnections: the _connectionId of each install, installSteps
 // and uninstallSteps entry and each of _registeredConnectionIds are the
 // connections an integration references; each string value of

@@ -232,6 +232,7 @@ func (s *Server) createHandler(rs *resourceSpec, c *collection) http.HandlerFunc
 			}
 		}
 		s.mu.Lock()
+		rs.completeDoc(s, doc)
 		b, err := s.insert(c, doc)
 		s.mu.Unlock()
 		if err != nil {
@@ -304,6 +305,7 @@ func (s *Server) putHandler(rs *resourceSpec, c *collection) http.HandlerFunc {
 					delete(doc, k)
 				}
 			}
+			rs.completeDoc(s, doc)
 			return doc, nil
 		})
 		s.mu.Unlock()
@@ -392,6 +394,7 @@ func (s *Server) patchHandler(rs *resourceSpec, c *collection) http.HandlerFunc 
 			if err := rs.validate(doc); err != nil {
 				return nil, err
 			}
+			rs.completeDoc(s, doc)
 			return doc, nil
 		})
 		s.mu.Unlock()

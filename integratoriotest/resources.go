@@ -37,6 +37,10 @@ type resourceSpec struct {
 	listOmits []string
 	// check, when non-nil, validates what fields cannot say.
 	check func(doc map[string]any) error
+	// complete, when non-nil, fills in what the server adds to a valid
+	// document it stores by create, PUT or PATCH (the _id of each
+	// sub-document that lacks one). The caller holds s.mu.
+	complete func(s *Server, doc map[string]any)
 	// patchable, when non-nil, are the only JSON Pointers a PATCH may
 	// change, or change below; "*" stands for any one token, such as an
 	// array index. nil allows every member but the read-only ones.
@@ -87,7 +91,7 @@ type resourceSpec struct {
 var resourceTable = []resourceSpec{
 	{
 		name: "integrations", model: "Integration",
-		fields: integrationFields, check: checkIntegration,
+		fields: integrationFields, check: checkIntegration, complete: completeIntegration,
 		clone: readyIntegrationClone, connections: integrationConnections,
 		state: true,
 	},
@@ -486,4 +490,12 @@ func orList(values []string) string {
 		return strings.Join(values, "")
 	}
 	return strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
+}
+
+// completeDoc runs rs.complete, when set, on a document about to be
+// stored. The caller holds s.mu.
+func (rs *resourceSpec) completeDoc(s *Server, doc map[string]any) {
+	if rs.complete != nil {
+		rs.complete(s, doc)
+	}
 }

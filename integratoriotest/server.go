@@ -16,7 +16,9 @@
 // the real /integrations API in the ways a client can observe: status codes,
 // the error envelope, PUT replacing the whole document, JSON Patch, paging
 // with a Link header, include/exclude projections and clone's connection
-// mapping. Every write moves the document's lastModified forward, strictly
+// mapping. Like the API, it gives each flowGroupings entry of an
+// integration that lacks an _id one of its own when it stores the
+// document (create, PUT, PATCH). Every write moves the document's lastModified forward, strictly
 // increasing across all writes, with millisecond resolution.
 //
 // The SmartConnector endpoints GET /connectors/{id}/installBase and
