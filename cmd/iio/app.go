@@ -139,9 +139,7 @@ check before running it again); 10 plan --detailed-exitcode found changes.`,
 	root.AddCommand(a.versionCommand(), a.profileCommand(), a.apiCommand(), a.jobsCommand(), a.stateCommand(), a.rolloutCommand())
 	a.addResources(root)
 	a.addExtras(root)
-	for _, c := range root.Commands() {
-		setArgsDefault(c)
-	}
+	setArgsDefault(root)
 	return root
 }
 
@@ -264,8 +262,8 @@ type verboseHandler struct {
 }
 
 func (h *verboseHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h *verboseHandler) WithAttrs([]slog.Attr) slog.Handler      { return h }
-func (h *verboseHandler) WithGroup(string) slog.Handler           { return h }
+func (h *verboseHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *verboseHandler) WithGroup(string) slog.Handler            { return h }
 
 func (h *verboseHandler) Handle(_ context.Context, r slog.Record) error {
 	var method, path, status, errText string

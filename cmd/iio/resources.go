@@ -38,14 +38,18 @@ func resources() []commander {
 	return []commander{
 		resourceSpec[integratorio.Integration, integratorio.ListOptions]{
 			name: "integrations", kind: "integration",
-			docs:    func(c *integratorio.Client) integratorio.Documents[integratorio.Integration] { return c.Integrations },
-			lister:  func(c *integratorio.Client) integratorio.Lister[integratorio.Integration, integratorio.ListOptions] { return c.Integrations },
+			docs: func(c *integratorio.Client) integratorio.Documents[integratorio.Integration] { return c.Integrations },
+			lister: func(c *integratorio.Client) integratorio.Lister[integratorio.Integration, integratorio.ListOptions] {
+				return c.Integrations
+			},
 			columns: cols("ID", "_id", "NAME", "name", "VERSION", "version", "MODE", "mode", "LOCKED", "updateInProgress"),
 		},
 		resourceSpec[integratorio.Flow, integratorio.FlowListOptions]{
 			name: "flows", kind: "flow",
-			docs:    func(c *integratorio.Client) integratorio.Documents[integratorio.Flow] { return c.Flows },
-			lister:  func(c *integratorio.Client) integratorio.Lister[integratorio.Flow, integratorio.FlowListOptions] { return c.Flows },
+			docs: func(c *integratorio.Client) integratorio.Documents[integratorio.Flow] { return c.Flows },
+			lister: func(c *integratorio.Client) integratorio.Lister[integratorio.Flow, integratorio.FlowListOptions] {
+				return c.Flows
+			},
 			scoped:  func(id string) *integratorio.FlowListOptions { return &integratorio.FlowListOptions{IntegrationID: id} },
 			columns: cols("ID", "_id", "NAME", "name", "INTEGRATION", "_integrationId", "DISABLED", "disabled", "SCHEDULE", "schedule"),
 		},
@@ -57,8 +61,10 @@ func resources() []commander {
 			cols("ID", "_id", "NAME", "name", "ADAPTOR", "adaptorType", "CONNECTION", "_connectionId")),
 		resourceSpec[integratorio.Script, integratorio.ListOptions]{
 			name: "scripts", kind: "script",
-			docs:    func(c *integratorio.Client) integratorio.Documents[integratorio.Script] { return c.Scripts },
-			lister:  func(c *integratorio.Client) integratorio.Lister[integratorio.Script, integratorio.ListOptions] { return c.Scripts },
+			docs: func(c *integratorio.Client) integratorio.Documents[integratorio.Script] { return c.Scripts },
+			lister: func(c *integratorio.Client) integratorio.Lister[integratorio.Script, integratorio.ListOptions] {
+				return c.Scripts
+			},
 			columns: cols("ID", "_id", "NAME", "name", "DESCRIPTION", "description"),
 		},
 	}
@@ -74,9 +80,11 @@ type scopedService[T any] interface {
 func scopedSpec[T any](name, kind string, svc func(*integratorio.Client) scopedService[T], columns []column) resourceSpec[T, integratorio.ResourceListOptions] {
 	return resourceSpec[T, integratorio.ResourceListOptions]{
 		name: name, kind: kind,
-		docs:    func(c *integratorio.Client) integratorio.Documents[T] { return svc(c) },
-		lister:  func(c *integratorio.Client) integratorio.Lister[T, integratorio.ResourceListOptions] { return svc(c) },
-		scoped:  func(id string) *integratorio.ResourceListOptions { return &integratorio.ResourceListOptions{IntegrationID: id} },
+		docs:   func(c *integratorio.Client) integratorio.Documents[T] { return svc(c) },
+		lister: func(c *integratorio.Client) integratorio.Lister[T, integratorio.ResourceListOptions] { return svc(c) },
+		scoped: func(id string) *integratorio.ResourceListOptions {
+			return &integratorio.ResourceListOptions{IntegrationID: id}
+		},
 		columns: columns,
 	}
 }
