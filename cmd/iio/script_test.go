@@ -120,6 +120,7 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 //	fake count RESOURCE N             the fake holds N documents of RESOURCE
 //	fake show RESOURCE ID             print the stored document
 //	fake requests METHOD PATH N       the fake saw N such requests
+//	fake body METHOD PATH             print the body of the last such request
 //	fake reset-requests               forget the request log
 //	fake drop METHOD PATH             run the next such request, answer nothing
 //	fake fail STATUS METHOD PATH      answer the next such request STATUS
@@ -175,6 +176,19 @@ func cmdFake(ts *testscript.TestScript, neg bool, args []string) {
 		if (got == n) == neg {
 			ts.Fatalf("the fake saw %d %s %s, want %d", got, args[1], args[2], n)
 		}
+	case "body":
+		need(2)
+		var body []byte
+		found := false
+		for _, r := range srv.Requests() {
+			if r.Method == args[1] && r.Path == args[2] {
+				body, found = r.Body, true
+			}
+		}
+		if !found {
+			ts.Fatalf("the fake saw no %s %s", args[1], args[2])
+		}
+		fmt.Fprintf(ts.Stdout(), "%s\n", body)
 	case "reset-requests":
 		need(0)
 		srv.ResetRequests()
