@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -99,18 +100,20 @@ failed or is still locked.`,
 					return perr
 				}
 			}
-			if err != nil {
-				return err
-			}
 			nFailed, locked := report.Count(integratorio.RolloutFailed), report.LeftLocked()
-			fmt.Fprintf(a.io.err, "%d updated, %d already current, %d failed, %d not started, %d locked\n",
-				report.Count(integratorio.RolloutUpdated), report.Count(integratorio.RolloutAlreadyCurrent), nFailed,
-				report.Count(integratorio.RolloutNotStarted), len(locked))
-			if len(locked) > 0 {
-				return failf("%d installs are still locked (%s): unlock them with iio integrations set ID updateInProgress=false, or run the rollout again", len(locked), strings.Join(locked, ", "))
+			if len(report.Results) > 0 {
+				fmt.Fprintf(a.io.err, "%d updated, %d already current, %d failed, %d not started, %d locked\n",
+					report.Count(integratorio.RolloutUpdated), report.Count(integratorio.RolloutAlreadyCurrent), nFailed,
+					report.Count(integratorio.RolloutNotStarted), len(locked))
 			}
-			if nFailed > 0 {
-				return failf("%d installs failed: see the summary, then run the rollout again for them with --integration", nFailed)
+			switch {
+			case err != nil && (nFailed == 0 && len(locked) == 0 ||
+				errors.Is(err, integratorio.ErrUnauthorized) || errors.Is(err, integratorio.ErrForbidden)):
+				return err
+			case len(locked) > 0:
+				return failf("%d installs are still locked (%s): unlock them with iio integrations set ID updateInProgress=false, or run the rollout again", len(locked), strings.Join(locked, ", "))
+			case nFailed > 0:
+				return failf("%d installs failed (see the summary): run the rollout again for them with --integration", nFailed)
 			}
 			return nil
 		}),
