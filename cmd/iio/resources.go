@@ -25,7 +25,6 @@ type resourceSpec[T any, O any] struct {
 	// (--integration); nil for a resource listed only as a whole.
 	scoped  func(integrationID string) *O
 	columns []column
-	example string // an id for the examples
 }
 
 // commander is a resource registered with the command.
@@ -44,15 +43,8 @@ func resources() []commander {
 			},
 			columns: cols("ID", "_id", "NAME", "name", "VERSION", "version", "MODE", "mode", "LOCKED", "updateInProgress"),
 		},
-		resourceSpec[integratorio.Flow, integratorio.FlowListOptions]{
-			name: "flows", kind: "flow",
-			docs: func(c *integratorio.Client) integratorio.Documents[integratorio.Flow] { return c.Flows },
-			lister: func(c *integratorio.Client) integratorio.Lister[integratorio.Flow, integratorio.FlowListOptions] {
-				return c.Flows
-			},
-			scoped:  func(id string) *integratorio.FlowListOptions { return &integratorio.FlowListOptions{IntegrationID: id} },
-			columns: cols("ID", "_id", "NAME", "name", "INTEGRATION", "_integrationId", "DISABLED", "disabled", "SCHEDULE", "schedule"),
-		},
+		scopedSpec("flows", "flow", func(c *integratorio.Client) scopedService[integratorio.Flow] { return c.Flows },
+			cols("ID", "_id", "NAME", "name", "INTEGRATION", "_integrationId", "DISABLED", "disabled", "SCHEDULE", "schedule")),
 		scopedSpec("connections", "connection", func(c *integratorio.Client) scopedService[integratorio.Connection] { return c.Connections },
 			cols("ID", "_id", "NAME", "name", "TYPE", "type", "OFFLINE", "offline")),
 		scopedSpec("exports", "export", func(c *integratorio.Client) scopedService[integratorio.Export] { return c.Exports },
