@@ -80,7 +80,15 @@ func toJSON(v any) ([]byte, error) {
 		}
 		return raw, nil
 	}
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if m, ok := v.(json.Marshaler); ok {
+		// A document's own encoding: its members as received, without
+		// encoding/json's second pass over the bytes.
+		b, err = m.MarshalJSON()
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		return nil, failf("encoding the answer: %v", err)
 	}
