@@ -116,8 +116,10 @@ func (r resourceSpec[T, O]) listCommand(a *app) *cobra.Command {
 		Use:   "list",
 		Short: fmt.Sprintf("List every %s, paging to the end", r.kind),
 		Long: fmt.Sprintf(`List every %s, following pages to the last. The list is written as it
-comes: JSON is one array with a record per line; --limit N stops after N
-records and says so on standard error.`, r.kind),
+comes: JSON is one array with a record per line (a list cut short by an
+error is left unterminated, so that no JSON reader takes it for the whole
+list); --limit N stops after N records and says so on standard error.
+With --jq the list is gathered first, then filtered as one array.`, r.kind),
 		Example: fmt.Sprintf("  iio %s list\n  iio %s list --limit 10 -o json\n  iio %s list --jq '.[].name'", r.name, r.name, r.name),
 		Args:    exactArgs(),
 		RunE: a.cmd(func(cmd *cobra.Command, _ []string) error {
