@@ -68,6 +68,7 @@ func nonEmpty(s, def string) string {
 func (a *app) flowRunCommand() *cobra.Command {
 	var wait bool
 	var start, end string
+	var exports []string
 	var interval time.Duration
 	cmd := &cobra.Command{
 		Use:   "run ID",
@@ -79,8 +80,12 @@ flow twice (a repeated run moves the data twice).`,
 		Example: "  iio flows run " + exampleID + " --wait\n  iio flows run " + exampleID + " --start-date 2024-01-01T00:00:00Z",
 		Args:    exactArgs("ID"),
 		RunE: a.cmd(func(cmd *cobra.Command, args []string) error {
-			opts, err := runOptions(start, end)
-			if err != nil {
+			opts := &integratorio.RunOptions{ExportIDs: exports}
+			var err error
+			if opts.StartDate, err = parseTime("--start-date", start); err != nil {
+				return err
+			}
+			if opts.EndDate, err = parseTime("--end-date", end); err != nil {
 				return err
 			}
 			c, err := a.getClient()
@@ -100,26 +105,20 @@ flow twice (a repeated run moves the data twice).`,
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the job to end, and exit 1 if it failed")
 	cmd.Flags().StringVar(&start, "start-date", "", "export records changed since `T` (RFC 3339), instead of since the last run")
 	cmd.Flags().StringVar(&end, "end-date", "", "export records changed until `T` (RFC 3339)")
+	cmd.Flags().StringSliceVar(&exports, "export", nil, "run only this page generator, by export `id` (repeatable)")
 	cmd.Flags().DurationVar(&interval, "interval", time.Second, "the first wait between polls with --wait")
 	return cmd
 }
 
-// stepsOf lists a flow's steps: its exports, then its imports and lookups.
+// stepsOf lists the ids of a flow's steps, in order, each once.
 func stepsOf(f *integratorio.Flow) []string {
 	var ids []string
 	seen := map[string]bool{}
-	add := func(id string) {
-		if id != "" && !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
+	for _, st := range f.Steps() {
+		if !seen[st.ID] {
+			seen[st.ID] = true
+			ids = append(ids, st.ID)
 		}
-	}
-	for _, pg := range f.PageGenerators {
-		add(pg.ExportID)
-	}
-	for _, pp := range f.PageProcessors {
-		add(pp.ExportID)
-		add(pp.ImportID)
 	}
 	return ids
 }
@@ -181,7 +180,7 @@ id), or of every step. Each record gains "stepId", the step it belongs to.`,
 
 // flowErrorActionCommand is retry-errors (retry true) or resolve-errors.
 func (a *app) flowErrorActionCommand(retry bool) *cobra.Command {
-	var all bool
+	var all, byID bool
 	var match string
 	name, verb := "resolve-errors", "Resolve"
 	if retry {
@@ -193,9 +192,10 @@ func (a *app) flowErrorActionCommand(retry bool) *cobra.Command {
 		Long: verb + ` the open errors of one step (an export or import id) of the flow:
 every one with --all, or those whose code or message matches the regular
 expression of --match (Go syntax).` + map[bool]string{
-			true: ` Errors are retried by their retry key; the retry starts
-a job, printed as {"_jobId": …}. It is sent once: if its answer is lost,
-iio exits 6 rather than retrying the records twice.`,
+			true: ` Errors are retried by their retry key (retryDataKey; an
+error without one cannot be retried), or with --by-id by their error id.
+The retry starts a job, printed as {"_jobId": …}. It is sent once: if its
+answer is lost, iio exits 6 rather than retrying the records twice.`,
 			false: ` Prints how many were resolved.`}[retry],
 		Example: "  iio flows " + name + " " + exampleID + " 64b0c0ffee0000000000bbbb --match 'timeout|ECONNRESET'\n  iio flows " + name + " " + exampleID + " 64b0c0ffee0000000000bbbb --all",
 		Args:    exactArgs("FLOW", "STEP"),
@@ -214,7 +214,8 @@ iio exits 6 rather than retrying the records twice.`,
 			if err != nil {
 				return err
 			}
-			var keys, ids []string
+			var keys []integratorio.RetryDataKey
+			var ids []integratorio.ErrorID
 			noKey := 0
 			for fe, err := range c.Flows.Errors(a.ctx, args[0], args[1], nil) {
 				if err != nil {
@@ -240,13 +241,18 @@ iio exits 6 rather than retrying the records twice.`,
 				}
 				return a.emit(map[string]int{"resolved": len(ids)}, nil)
 			}
-			if noKey > 0 {
-				fmt.Fprintf(a.io.err, "iio: %d matching errors have no retry key and are not retried\n", noKey)
+			var res *integratorio.RunResult
+			if byID {
+				res, err = c.Flows.RetryErrorsByID(a.ctx, args[0], args[1], ids...)
+			} else {
+				if noKey > 0 {
+					fmt.Fprintf(a.io.err, "iio: %d matching errors have no retry key and are not retried\n", noKey)
+				}
+				if len(keys) == 0 {
+					return failf("none of the %d matching errors has a retry key: nothing to retry", len(ids))
+				}
+				res, err = c.Flows.RetryErrors(a.ctx, args[0], args[1], keys...)
 			}
-			if len(keys) == 0 {
-				return failf("none of the %d matching errors has a retry key: nothing to retry", len(ids))
-			}
-			res, err := c.Flows.RetryErrors(a.ctx, args[0], args[1], keys...)
 			if err != nil {
 				return err
 			}
@@ -255,6 +261,9 @@ iio exits 6 rather than retrying the records twice.`,
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "every open error of the step")
 	cmd.Flags().StringVar(&match, "match", "", "only errors whose code or message matches this `REGEX`")
+	if retry {
+		cmd.Flags().BoolVar(&byID, "by-id", false, "retry by error id instead of by retry key")
+	}
 	return cmd
 }
 
