@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,16 +17,34 @@ import (
 )
 
 // resourceSpec describes one resource to the generic commands list, get,
-// create, update, set and delete: the SDK's Documents and Lister of its
-// document type T, listed with options of type O.
-type resourceSpec[T any, O any] struct {
+// create, update, set and delete: the SDK's service of type S for
+// documents of type T, listed with options of type O. S always lists
+// (Lister); each other command exists when S has its method (every
+// Documents[T] has them all; a service such as Users lacks Create).
+type resourceSpec[T, O any, S integratorio.Lister[T, O]] struct {
 	name, kind string // "flows", "flow"
-	docs       func(*integratorio.Client) integratorio.Documents[T]
-	lister     func(*integratorio.Client) integratorio.Lister[T, O]
+	svc        func(*integratorio.Client) S
 	// scoped, when set, makes the list options of one integration
 	// (--integration); nil for a resource listed only as a whole.
 	scoped  func(integrationID string) *O
 	columns []column
+}
+
+// The calls of a service that the commands use, one interface each, so
+// that a service offering only some of them gets only those commands.
+type (
+	getter[T any]   interface{ Get(context.Context, string) (*T, error) }
+	creator[T any]  interface{ Create(context.Context, *T) (*T, error) }
+	updater[T any]  interface{ Update(context.Context, string, *T) (*T, error) }
+	modifier[T any] interface {
+		Modify(context.Context, string, func(*T) error) (*T, error)
+	}
+	deleter interface{ Delete(context.Context, string) error }
+)
+
+// has reports whether the service type S has the methods of interface I.
+func has[S, I any]() bool {
+	return reflect.TypeFor[S]().Implements(reflect.TypeFor[I]())
 }
 
 // commander is a resource registered with the command.
@@ -32,52 +52,57 @@ type commander interface {
 	command(a *app) *cobra.Command
 }
 
-// resources are the resources with the generic commands.
-func resources() []commander {
-	return []commander{
-		resourceSpec[integratorio.Integration, integratorio.ListOptions]{
-			name: "integrations", kind: "integration",
-			docs: func(c *integratorio.Client) integratorio.Documents[integratorio.Integration] { return c.Integrations },
-			lister: func(c *integratorio.Client) integratorio.Lister[integratorio.Integration, integratorio.ListOptions] {
-				return c.Integrations
-			},
-			columns: cols("ID", "_id", "NAME", "name", "VERSION", "version", "MODE", "mode", "LOCKED", "updateInProgress"),
-		},
-		scopedSpec("flows", "flow", func(c *integratorio.Client) scopedService[integratorio.Flow] { return c.Flows },
-			cols("ID", "_id", "NAME", "name", "INTEGRATION", "_integrationId", "DISABLED", "disabled", "SCHEDULE", "schedule")),
-		scopedSpec("connections", "connection", func(c *integratorio.Client) scopedService[integratorio.Connection] { return c.Connections },
-			cols("ID", "_id", "NAME", "name", "TYPE", "type", "OFFLINE", "offline")),
-		scopedSpec("exports", "export", func(c *integratorio.Client) scopedService[integratorio.Export] { return c.Exports },
-			cols("ID", "_id", "NAME", "name", "ADAPTOR", "adaptorType", "CONNECTION", "_connectionId")),
-		scopedSpec("imports", "import", func(c *integratorio.Client) scopedService[integratorio.Import] { return c.Imports },
-			cols("ID", "_id", "NAME", "name", "ADAPTOR", "adaptorType", "CONNECTION", "_connectionId")),
-		resourceSpec[integratorio.Script, integratorio.ListOptions]{
-			name: "scripts", kind: "script",
-			docs: func(c *integratorio.Client) integratorio.Documents[integratorio.Script] { return c.Scripts },
-			lister: func(c *integratorio.Client) integratorio.Lister[integratorio.Script, integratorio.ListOptions] {
-				return c.Scripts
-			},
-			columns: cols("ID", "_id", "NAME", "name", "DESCRIPTION", "description"),
-		},
+// spec is the spec of a resource listed with ListOptions.
+func spec[T any, S integratorio.Lister[T, integratorio.ListOptions]](name, kind string, svc func(*integratorio.Client) S, columns []column) resourceSpec[T, integratorio.ListOptions, S] {
+	return resourceSpec[T, integratorio.ListOptions, S]{name: name, kind: kind, svc: svc, columns: columns}
+}
+
+// scopedSpec is the spec of a resource listed with ResourceListOptions,
+// of one integration with --integration.
+func scopedSpec[T any, S integratorio.Lister[T, integratorio.ResourceListOptions]](name, kind string, svc func(*integratorio.Client) S, columns []column) resourceSpec[T, integratorio.ResourceListOptions, S] {
+	return resourceSpec[T, integratorio.ResourceListOptions, S]{
+		name: name, kind: kind, svc: svc, columns: columns,
+		scoped: func(id string) *integratorio.ResourceListOptions { return &integratorio.ResourceListOptions{IntegrationID: id} },
 	}
 }
 
-// scopedService is a resource listed with ResourceListOptions.
-type scopedService[T any] interface {
-	integratorio.Documents[T]
-	integratorio.Lister[T, integratorio.ResourceListOptions]
-}
-
-// scopedSpec is the spec of a resource listed with ResourceListOptions.
-func scopedSpec[T any](name, kind string, svc func(*integratorio.Client) scopedService[T], columns []column) resourceSpec[T, integratorio.ResourceListOptions] {
-	return resourceSpec[T, integratorio.ResourceListOptions]{
-		name: name, kind: kind,
-		docs:   func(c *integratorio.Client) integratorio.Documents[T] { return svc(c) },
-		lister: func(c *integratorio.Client) integratorio.Lister[T, integratorio.ResourceListOptions] { return svc(c) },
-		scoped: func(id string) *integratorio.ResourceListOptions {
-			return &integratorio.ResourceListOptions{IntegrationID: id}
-		},
-		columns: columns,
+// resources are the resources with the generic commands.
+func resources() []commander {
+	type C = integratorio.Client
+	return []commander{
+		spec[integratorio.Integration](
+			"integrations", "integration", func(c *C) integratorio.IntegrationsService { return c.Integrations },
+			cols("ID", "_id", "NAME", "name", "VERSION", "version", "MODE", "mode", "LOCKED", "updateInProgress")),
+		scopedSpec[integratorio.Flow](
+			"flows", "flow", func(c *C) integratorio.FlowsService { return c.Flows },
+			cols("ID", "_id", "NAME", "name", "INTEGRATION", "_integrationId", "DISABLED", "disabled", "SCHEDULE", "schedule")),
+		scopedSpec[integratorio.Connection](
+			"connections", "connection", func(c *C) integratorio.ConnectionsService { return c.Connections },
+			cols("ID", "_id", "NAME", "name", "TYPE", "type", "OFFLINE", "offline")),
+		scopedSpec[integratorio.Export](
+			"exports", "export", func(c *C) integratorio.ExportsService { return c.Exports },
+			cols("ID", "_id", "NAME", "name", "ADAPTOR", "adaptorType", "CONNECTION", "_connectionId")),
+		scopedSpec[integratorio.Import](
+			"imports", "import", func(c *C) integratorio.ImportsService { return c.Imports },
+			cols("ID", "_id", "NAME", "name", "ADAPTOR", "adaptorType", "CONNECTION", "_connectionId")),
+		spec[integratorio.Script](
+			"scripts", "script", func(c *C) integratorio.ScriptsService { return c.Scripts },
+			cols("ID", "_id", "NAME", "name", "DESCRIPTION", "description")),
+		scopedSpec[integratorio.User](
+			"users", "user", func(c *C) integratorio.UsersService { return c.Users },
+			cols("ID", "_id", "EMAIL", "sharedWithUser.email", "NAME", "sharedWithUser.name", "ACCESS", "accessLevel", "ACCEPTED", "accepted", "DISABLED", "disabled")),
+		spec[integratorio.IClient](
+			"iclients", "iClient", func(c *C) integratorio.IClientsService { return c.IClients },
+			cols("ID", "_id", "NAME", "name", "PROVIDER", "provider")),
+		spec[integratorio.Environment](
+			"environments", "environment", func(c *C) integratorio.EnvironmentsService { return c.Environments },
+			cols("ID", "_id", "NAME", "name", "ENABLED", "enabled")),
+		spec[integratorio.Tag](
+			"tags", "tag", func(c *C) integratorio.TagsService { return c.Tags },
+			cols("ID", "_id", "TAG", "tag")),
+		spec[integratorio.LookupCache](
+			"lookupcaches", "lookup cache", func(c *C) integratorio.LookupCachesService { return c.LookupCaches },
+			cols("ID", "_id", "NAME", "name", "DESCRIPTION", "description")),
 	}
 }
 
@@ -99,17 +124,31 @@ func findCommand(parent *cobra.Command, name string) *cobra.Command {
 
 const exampleID = "64b0c0ffee0000000000aaaa"
 
-func (r resourceSpec[T, O]) command(a *app) *cobra.Command {
+func (r resourceSpec[T, O, S]) command(a *app) *cobra.Command {
 	group := &cobra.Command{
 		Use:     r.name,
 		Short:   fmt.Sprintf("List, read, create, change and delete %s", r.name),
 		Example: fmt.Sprintf("  iio %s list\n  iio %s get %s -o json", r.name, r.name, exampleID),
 	}
-	group.AddCommand(r.listCommand(a), r.getCommand(a), r.createCommand(a), r.updateCommand(a), r.setCommand(a), r.deleteCommand(a))
+	group.AddCommand(r.listCommand(a))
+	for _, add := range []struct {
+		ok  bool
+		cmd func(*app) *cobra.Command
+	}{
+		{has[S, getter[T]](), r.getCommand},
+		{has[S, creator[T]](), r.createCommand},
+		{has[S, updater[T]](), r.updateCommand},
+		{has[S, modifier[T]](), r.setCommand},
+		{has[S, deleter](), r.deleteCommand},
+	} {
+		if add.ok {
+			group.AddCommand(add.cmd(a))
+		}
+	}
 	return group
 }
 
-func (r resourceSpec[T, O]) listCommand(a *app) *cobra.Command {
+func (r resourceSpec[T, O, S]) listCommand(a *app) *cobra.Command {
 	var limit int
 	var integrationID string
 	cmd := &cobra.Command{
@@ -139,7 +178,7 @@ With --jq the list is gathered first, then filtered as one array.`, r.kind),
 				return err
 			}
 			more := false
-			for doc, err := range r.lister(c).All(a.ctx, opts) {
+			for doc, err := range r.svc(c).All(a.ctx, opts) {
 				if err != nil {
 					_ = out.w.Flush()
 					return err
@@ -168,7 +207,7 @@ With --jq the list is gathered first, then filtered as one array.`, r.kind),
 	return cmd
 }
 
-func (r resourceSpec[T, O]) getCommand(a *app) *cobra.Command {
+func (r resourceSpec[T, O, S]) getCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:     "get ID",
 		Short:   fmt.Sprintf("Print one %s", r.kind),
@@ -179,7 +218,7 @@ func (r resourceSpec[T, O]) getCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			doc, err := r.docs(c).Get(a.ctx, args[0])
+			doc, err := any(r.svc(c)).(getter[T]).Get(a.ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -188,14 +227,14 @@ func (r resourceSpec[T, O]) getCommand(a *app) *cobra.Command {
 	}
 }
 
-func (r resourceSpec[T, O]) createCommand(a *app) *cobra.Command {
+func (r resourceSpec[T, O, S]) createCommand(a *app) *cobra.Command {
 	var file string
 	cmd := &cobra.Command{
 		Use:   "create -f FILE",
-		Short: fmt.Sprintf("Create a %s from a JSON document", r.kind),
-		Long: fmt.Sprintf(`Create a %s from the JSON document in FILE (- for standard input) and
+		Short: fmt.Sprintf("Create %s from a JSON document", article(r.kind)),
+		Long: fmt.Sprintf(`Create %s from the JSON document in FILE (- for standard input) and
 print it as stored. The create is sent once: if its answer is lost, iio
-exits 6 (the %s may exist) rather than creating it twice.`, r.kind, r.kind),
+exits 6 (the %s may exist) rather than creating it twice.`, article(r.kind), r.kind),
 		Example: fmt.Sprintf("  iio %s create -f %s.json\n  iio %s get %s -o json | iio %s create -f -", r.name, r.kind, r.name, exampleID, r.name),
 		Args:    exactArgs(),
 		RunE: a.cmd(func(cmd *cobra.Command, _ []string) error {
@@ -207,7 +246,7 @@ exits 6 (the %s may exist) rather than creating it twice.`, r.kind, r.kind),
 			if err != nil {
 				return err
 			}
-			created, err := r.docs(c).Create(a.ctx, doc)
+			created, err := any(r.svc(c)).(creator[T]).Create(a.ctx, doc)
 			if err != nil {
 				return err
 			}
@@ -223,12 +262,12 @@ written back is not settled: it may keep the secret, or store the mask as
 the new secret and break the connection. So a document holding a mask is
 refused; --allow-masked sends it anyway.`
 
-func (r resourceSpec[T, O]) updateCommand(a *app) *cobra.Command {
+func (r resourceSpec[T, O, S]) updateCommand(a *app) *cobra.Command {
 	var file string
 	var allowMasked bool
 	cmd := &cobra.Command{
 		Use:   "update ID -f FILE",
-		Short: fmt.Sprintf("Replace a %s with a JSON document (PUT)", r.kind),
+		Short: fmt.Sprintf("Replace %s with a JSON document (PUT)", article(r.kind)),
 		Long: fmt.Sprintf(`Replace the %s with the JSON document in FILE (- for standard input) and
 print it as stored. PUT replaces the whole document: members the file lacks
 are erased, so start from iio %s get ID -o json. To change a few members,
@@ -250,7 +289,7 @@ use set.
 			if allowMasked {
 				ctx = integratorio.AllowMaskedSecrets(ctx)
 			}
-			updated, err := r.docs(c).Update(ctx, args[0], doc)
+			updated, err := any(r.svc(c)).(updater[T]).Update(ctx, args[0], doc)
 			if err != nil {
 				return err
 			}
@@ -262,11 +301,11 @@ use set.
 	return cmd
 }
 
-func (r resourceSpec[T, O]) setCommand(a *app) *cobra.Command {
+func (r resourceSpec[T, O, S]) setCommand(a *app) *cobra.Command {
 	var allowMasked bool
 	cmd := &cobra.Command{
 		Use:   "set ID path=value...",
-		Short: fmt.Sprintf("Change members of a %s by read-modify-write", r.kind),
+		Short: fmt.Sprintf("Change members of %s by read-modify-write", article(r.kind)),
 		Long: fmt.Sprintf(`Change members of the %s: read it, set each path to its value, and
 write it back, keeping every other member. A path is a dot path from the
 document's root (settings.general.enabled; a number indexes an array);
@@ -294,7 +333,7 @@ string. If the document changed meanwhile, it is read again (three tries).
 			if allowMasked {
 				ctx = integratorio.AllowMaskedSecrets(ctx)
 			}
-			doc, err := r.docs(c).Modify(ctx, args[0], func(doc *T) error { return modifyDoc(doc, as) })
+			doc, err := any(r.svc(c)).(modifier[T]).Modify(ctx, args[0], func(doc *T) error { return modifyDoc(doc, as) })
 			if err != nil {
 				return err
 			}
@@ -305,10 +344,10 @@ string. If the document changed meanwhile, it is read again (three tries).
 	return cmd
 }
 
-func (r resourceSpec[T, O]) deleteCommand(a *app) *cobra.Command {
+func (r resourceSpec[T, O, S]) deleteCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "delete ID",
-		Short: fmt.Sprintf("Delete a %s", r.kind),
+		Short: fmt.Sprintf("Delete %s", article(r.kind)),
 		Long: fmt.Sprintf(`Delete the %s. On a terminal iio asks first; otherwise it needs --yes.`,
 			r.kind),
 		Example: fmt.Sprintf("  iio %s delete %s --yes", r.name, exampleID),
@@ -321,7 +360,7 @@ func (r resourceSpec[T, O]) deleteCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := r.docs(c).Delete(a.ctx, args[0]); err != nil {
+			if err := any(r.svc(c)).(deleter).Delete(a.ctx, args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.io.err, "deleted %s %s\n", r.kind, args[0])
@@ -388,4 +427,12 @@ func nameOf(file string) string {
 		return "standard input"
 	}
 	return file
+}
+
+// article puts "a" or "an" before a noun.
+func article(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiouAEIOU", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
 }
