@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -41,7 +42,7 @@ func run(ctx context.Context, args []string, std stdio, getenv func(string) stri
 	root := a.rootCommand()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if err != nil {
+	if err != nil && !errors.Is(err, errReported) {
 		fmt.Fprintln(std.err, errorLine(err))
 	}
 	if a.client != nil {
@@ -136,7 +137,7 @@ check before running it again); 10 plan --detailed-exitcode found changes.`,
 	root.SetHelpCommand(a.helpCommand(root))
 	root.AddCommand(a.completionCommand(root))
 
-	root.AddCommand(a.versionCommand(), a.profileCommand(), a.apiCommand(), a.jobsCommand(), a.stateCommand(), a.rolloutCommand())
+	root.AddCommand(a.versionCommand(), a.profileCommand(), a.apiCommand(), a.jobsCommand(), a.stateCommand(), a.rolloutCommand(), a.fakeCommand())
 	a.addResources(root)
 	a.addExtras(root)
 	setArgsDefault(root)

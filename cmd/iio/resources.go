@@ -33,13 +33,21 @@ type resourceSpec[T, O any, S integratorio.Lister[T, O]] struct {
 // The calls of a service that the commands use, one interface each, so
 // that a service offering only some of them gets only those commands.
 type (
-	getter[T any]   interface{ Get(context.Context, string) (*T, error) }
-	creator[T any]  interface{ Create(context.Context, *T) (*T, error) }
-	updater[T any]  interface{ Update(context.Context, string, *T) (*T, error) }
+	getter[T any] interface {
+		Get(context.Context, string) (*T, error)
+	}
+	creator[T any] interface {
+		Create(context.Context, *T) (*T, error)
+	}
+	updater[T any] interface {
+		Update(context.Context, string, *T) (*T, error)
+	}
 	modifier[T any] interface {
 		Modify(context.Context, string, func(*T) error) (*T, error)
 	}
-	deleter interface{ Delete(context.Context, string) error }
+	deleter interface {
+		Delete(context.Context, string) error
+	}
 )
 
 // has reports whether the service type S has the methods of interface I.
@@ -62,7 +70,9 @@ func spec[T any, S integratorio.Lister[T, integratorio.ListOptions]](name, kind 
 func scopedSpec[T any, S integratorio.Lister[T, integratorio.ResourceListOptions]](name, kind string, svc func(*integratorio.Client) S, columns []column) resourceSpec[T, integratorio.ResourceListOptions, S] {
 	return resourceSpec[T, integratorio.ResourceListOptions, S]{
 		name: name, kind: kind, svc: svc, columns: columns,
-		scoped: func(id string) *integratorio.ResourceListOptions { return &integratorio.ResourceListOptions{IntegrationID: id} },
+		scoped: func(id string) *integratorio.ResourceListOptions {
+			return &integratorio.ResourceListOptions{IntegrationID: id}
+		},
 	}
 }
 

@@ -56,10 +56,7 @@ failed or is still locked.`,
 			if err != nil {
 				return err
 			}
-			opts := &integratorio.RolloutOptions{IntegrationIDs: ids, Concurrency: concurrency, NoPush: noPush}
-			if err := setDryRun(opts, dryRun); err != nil {
-				return err
-			}
+			opts := &integratorio.RolloutOptions{IntegrationIDs: ids, Concurrency: concurrency, NoPush: noPush, DryRun: dryRun}
 			prog := a.progressOK()
 			var mu sync.Mutex
 			done, failed := 0, 0
@@ -101,6 +98,11 @@ failed or is still locked.`,
 				}
 			}
 			nFailed, locked := report.Count(integratorio.RolloutFailed), report.LeftLocked()
+			if dryRun {
+				fmt.Fprintf(a.io.err, "dry run, nothing written: %d would be updated, %d already current, %d locked now\n",
+					report.Count(integratorio.RolloutNotStarted), report.Count(integratorio.RolloutAlreadyCurrent), len(locked))
+				return err
+			}
 			if len(report.Results) > 0 {
 				fmt.Fprintf(a.io.err, "%d updated, %d already current, %d failed, %d not started, %d locked\n",
 					report.Count(integratorio.RolloutUpdated), report.Count(integratorio.RolloutAlreadyCurrent), nFailed,
@@ -121,7 +123,7 @@ failed or is still locked.`,
 	f := cmd.Flags()
 	f.StringArrayVar(&sets, "set", nil, "set a member of each integration: `path=value` (repeatable)")
 	f.IntVar(&concurrency, "concurrency", 0, "installs updated at once (default 8)")
-	f.BoolVar(&dryRun, "dry-run", false, "show what would be updated, writing nothing")
+	f.BoolVar(&dryRun, "dry-run", false, "read the install base and show what would be updated (status \"not started\"), writing nothing")
 	f.BoolVar(&noPush, "no-push", false, "do not push the update first (installs already pushed)")
 	f.StringSliceVar(&ids, "integration", nil, "update only these installs, by integration `id` (repeatable)")
 	return cmd
