@@ -1,0 +1,5 @@
+package main
+
+import "time"
+
+func parseDuration(s string) (time.Duration, error) { return time.ParseDuration(s) }
