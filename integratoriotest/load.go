@@ -234,13 +234,9 @@ func readBehaviour(dir string, l *Loaded) (*behaviour, error) {
 				continue
 			}
 			file := filepath.Join(root, f.Name(), st.Name())
-			data, err := os.ReadFile(file)
+			errs, err := readJSONFile(file, func(b []byte) ([][]byte, error) { return decodeFlowErrors(b, true) })
 			if err != nil {
-				return nil, fmt.Errorf("integratoriotest: LoadDir: %w", err)
-			}
-			errs, err := decodeFlowErrors(data, true)
-			if err != nil {
-				return nil, fmt.Errorf("integratoriotest: LoadDir: %s: %w", file, err)
+				return nil, err
 			}
 			b.flowErrors = append(b.flowErrors, stepErrorsFile{stepKey{f.Name(), id}, file, errs})
 		}
@@ -264,18 +260,28 @@ func readByID[V any](dir, name string, l *Loaded, decode func([]byte) (V, error)
 		if !ok || id == "" {
 			continue
 		}
-		file := filepath.Join(sub, e.Name())
-		data, err := os.ReadFile(file)
+		v, err := readJSONFile(filepath.Join(sub, e.Name()), decode)
 		if err != nil {
-			return nil, fmt.Errorf("integratoriotest: LoadDir: %w", err)
-		}
-		v, err := decode(data)
-		if err != nil {
-			return nil, fmt.Errorf("integratoriotest: LoadDir: %s: %w", file, err)
+			return nil, err
 		}
 		out = append(out, byID[V]{id, v})
 	}
 	return out, nil
+}
+
+// readJSONFile reads file and decodes it with decode; errors name the
+// file.
+func readJSONFile[V any](file string, decode func([]byte) (V, error)) (V, error) {
+	var zero V
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return zero, fmt.Errorf("integratoriotest: LoadDir: %w", err)
+	}
+	v, err := decode(data)
+	if err != nil {
+		return zero, fmt.Errorf("integratoriotest: LoadDir: %s: %w", file, err)
+	}
+	return v, nil
 }
 
 // readDirFiles returns the files of dir, in name order; its folders, which
@@ -304,14 +310,9 @@ func readFixtures(dir string, entries []os.DirEntry) ([]map[string]any, error) {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") {
 			continue
 		}
-		f := filepath.Join(dir, e.Name())
-		b, err := os.ReadFile(f)
+		d, err := readJSONFile(filepath.Join(dir, e.Name()), decodeObjects)
 		if err != nil {
-			return nil, fmt.Errorf("integratoriotest: LoadDir: %w", err)
-		}
-		d, err := decodeObjects(b)
-		if err != nil {
-			return nil, fmt.Errorf("integratoriotest: LoadDir: %s: %w", f, err)
+			return nil, err
 		}
 		docs = append(docs, d...)
 	}

@@ -95,43 +95,20 @@ func (s *Server) serveSeedControl(w http.ResponseWriter, r *http.Request, body [
 	switch {
 	case len(segs) == 4 && segs[0] == "flows" && segs[3] == "errors":
 		method = http.MethodPost
-		seed = func() error {
-			errs, err := decodeFlowErrors(body, false)
-			if err != nil {
-				return badRequest("invalid_json", "", "%v", err)
-			}
-			return s.controlAddFlowErrors(segs[1], segs[2], errs)
-		}
+		seed = seedWith(body, "invalid_json", func(b []byte) ([][]byte, error) { return decodeFlowErrors(b, false) },
+			func(errs [][]byte) error { return s.controlAddFlowErrors(segs[1], segs[2], errs) })
 	case len(segs) == 3 && segs[0] == "flows" && segs[2] == "runs":
 		method = http.MethodPut
-		seed = func() error {
-			rs, err := decodeRunScript(body)
-			if err != nil {
-				return badRequest("invalid_run_script", "", "%v", err)
-			}
-			s.ScriptRuns(segs[1], rs)
-			return nil
-		}
+		seed = seedWith(body, "invalid_run_script", decodeRunScript,
+			func(rs RunScript) error { s.ScriptRuns(segs[1], rs); return nil })
 	case len(segs) == 3 && segs[0] == "connections" && segs[2] == "ping":
 		method = http.MethodPut
-		seed = func() error {
-			a, err := decodePingAnswer(body)
-			if err != nil {
-				return badRequest("invalid_ping_answer", "", "%v", err)
-			}
-			s.SetPingAnswer(segs[1], a)
-			return nil
-		}
+		seed = seedWith(body, "invalid_ping_answer", decodePingAnswer,
+			func(a PingAnswer) error { s.SetPingAnswer(segs[1], a); return nil })
 	case len(segs) == 3 && segs[0] == "exports" && segs[2] == "invoke":
 		method = http.MethodPut
-		seed = func() error {
-			a, err := decodeInvokeAnswer(body)
-			if err != nil {
-				return badRequest("invalid_json", "", "%v", err)
-			}
-			s.SetInvokeAnswer(segs[1], a)
-			return nil
-		}
+		seed = seedWith(body, "invalid_json", decodeInvokeAnswer,
+			func(a []byte) error { s.SetInvokeAnswer(segs[1], a); return nil })
 	default:
 		writeError(w, http.StatusNotFound, "not_found", "", "no control route for "+r.Method+" "+r.URL.Path)
 		return ""
@@ -145,6 +122,18 @@ func (s *Server) serveSeedControl(w http.ResponseWriter, r *http.Request, body [
 	}
 	writeNoContent(w)
 	return ""
+}
+
+// seedWith returns the seeding of a control route: body decoded with
+// decode (a failure answers 400 with code), then given to set.
+func seedWith[V any](body []byte, code string, decode func([]byte) (V, error), set func(V) error) func() error {
+	return func() error {
+		v, err := decode(body)
+		if err != nil {
+			return badRequest(code, "", "%v", err)
+		}
+		return set(v)
+	}
 }
 
 // controlSegments splits an escaped control route such as

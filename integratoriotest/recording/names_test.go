@@ -168,3 +168,23 @@ func TestReplayMatchesASecretNumberRecordedAsZero(t *testing.T) {
 		assert.Equal(t, matches, len(tb.finish()) == 0, body)
 	}
 }
+
+// Values that look like tokens are redacted under any name, and inside
+// text; ordinary words with similar starts are kept.
+func TestRecorderRedactsTokenShapedValues(t *testing.T) {
+	t.Parallel()
+	for _, secret := range []string{
+		"sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+		"ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+		"xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy",
+		"AKIAIOSFODNN7EXAMPLE",
+		"0123456789abcdef0123456789abcdef",
+		"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl",
+	} {
+		_, cas := recordRaw(t, answer(`{"note":"use `+secret+` here","settings":{"anything":"`+secret+`"}}`), "GET", "/v1/x", "")
+		assert.JSONEq(t, `{"note":"use REDACTED here","settings":{"anything":"REDACTED"}}`, string(cas.Exchanges[0].Response.Body), secret)
+	}
+	const ordinary = `{"note":"sk_live_ is a prefix; ghp_ too; AKIA alone","id":"5f1a0c2b3d4e5f6071829301"}`
+	_, cas := recordRaw(t, answer(ordinary), "GET", "/v1/x", "")
+	assert.JSONEq(t, ordinary, string(cas.Exchanges[0].Response.Body))
+}

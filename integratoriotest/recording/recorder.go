@@ -30,7 +30,8 @@ var neverRecorded = []string{"Authorization", "Proxy-Authorization", "Cookie", "
 //     more) the request carried are replaced by "REDACTED" wherever else
 //     they appear;
 //   - so are values that look like tokens: a Bearer or Basic credential, a
-//     run of 32 or more hex digits (even inside a word), a JSON Web Token;
+//     run of 32 or more hex digits (even inside a word), a JSON Web Token,
+//     a key with a vendor's prefix (sk_live_…, ghp_…, xoxb-…, AKIA…);
 //   - and values named like secrets: every string and number under a JSON
 //     member so named, at any depth; the value of a name/value pair whose
 //     name is one (an HTTP header list in a connection); query parameters

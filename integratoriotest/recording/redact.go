@@ -92,9 +92,16 @@ func nameKind(name string) int {
 
 // Values that look like tokens wherever they appear: a long run of hex
 // digits, even inside a word such as "shpat_<hex>" (integrator.io API
-// tokens are 32 hex digits; ids are 24 and are kept), and a JSON Web
-// Token.
+// tokens are 32 hex digits; ids are 24 and are kept), a JSON Web Token,
+// and keys with a vendor's prefix.
 var tokenPatterns = []*regexp.Regexp{
+	// Keys with a vendor's prefix, which a connection's settings may hold
+	// under any name: Stripe (sk_live_…), GitHub (ghp_…), Slack (xoxb-…),
+	// AWS access key ids (AKIA…). First, so that the prefix goes too.
+	regexp.MustCompile(`\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}`),
+	regexp.MustCompile(`\bgh[pousr]_[A-Za-z0-9]{30,}`),
+	regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`),
+	regexp.MustCompile(`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`),
 	regexp.MustCompile(`[0-9a-fA-F]{32,}`),
 	regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`),
 }
