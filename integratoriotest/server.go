@@ -41,8 +41,8 @@
 // (/jobs/{id}/family) are answered from the same stored jobs.
 // Connections, exports, imports and scripts are served like flows (lists
 // of scripts leave out their content); a connection's ping (POST or GET)
-// answers as SetPingAnswer says, an
-// export's invocation as SetInvokeAnswer says. Secrets (connection
+// answers as SetPingAnswer says, an export's invocation as
+// SetInvokeAnswer says. Secrets (connection
 // credentials, an export's webhook key) are answered masked, "******", on
 // every read, while the server keeps the real value (DocumentJSON); a PUT
 // that sends the mask back stores it as the secret, the pessimistic
