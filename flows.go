@@ -62,9 +62,10 @@ type FlowsService interface {
 	DownloadTemplate(ctx context.Context, id string) (io.ReadCloser, error)
 }
 
-// Flow is an integrator.io flow. Members it does not type (routers, hooks,
-// mappings, overrides, …) are kept, in nested objects too, as for
-// Integration.
+// Flow is an integrator.io flow. Members it does not type (hooks,
+// mappings, overrides, a legacy flow's _exportId and _importId, …) are
+// kept, in nested objects too, as for Integration. Steps lists its
+// exports and imports wherever they are.
 type Flow struct {
 	// ID is the flow's id (`_id`); read-only.
 	ID string `json:"_id"`

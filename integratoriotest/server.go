@@ -34,10 +34,15 @@
 // move on each time they are read by id: queued, running, then done, as
 // ScriptRuns says, so that waiting for one needs no wall-clock timing. The
 // errors of a flow's steps, seeded with AddFlowErrors, are listed,
-// resolved and retried under /flows/{id}/{step}/. Connections, exports,
-// imports and scripts are served like flows (lists of scripts leave out
-// their content); a connection's ping answers as SetPingAnswer says, an
-// export's invocation as SetInvokeAnswer says. Secrets (connection
+// resolved, retried and deleted once resolved under /flows/{id}/{step}/;
+// GET /flows/{id}/errors sums them up per step. The latest job of each
+// flow (/flows/{id}/jobs/latest, /integrations/{id}/jobs/latest), the
+// current ones (POST /jobs/current) and a flow job's family
+// (/jobs/{id}/family) are answered from the same stored jobs.
+// Connections, exports, imports and scripts are served like flows (lists
+// of scripts leave out their content); a connection's ping (POST or GET)
+// answers as SetPingAnswer says, an export's invocation as
+// SetInvokeAnswer says. Secrets (connection
 // credentials, an export's webhook key) are answered masked, "******", on
 // every read, while the server keeps the real value (DocumentJSON); a PUT
 // that sends the mask back stores it as the secret, the pessimistic
