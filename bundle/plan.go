@@ -23,7 +23,12 @@ type Target struct {
 	// CreateConnections creates the bundle's connections that Connections does
 	// not map, with each secret taken from Secrets (ref, JSON pointer).
 	CreateConnections bool
-	Secrets           func(ref, pointer string) (string, bool)
+	// Secrets gives the value of the secret at a JSON pointer of a bundle
+	// resource (a "$secret:" marker), and whether it has one. It is
+	// called, one call at a time, by Plan to check that every secret of a
+	// resource to write is there and by Apply for each write; its values
+	// are sent to the target and nowhere else.
+	Secrets func(ref, pointer string) (string, bool)
 }
 
 // Action is what a plan does to one resource.
@@ -117,6 +122,8 @@ type Plan struct {
 
 	mu     sync.RWMutex   // guards items' id and intDoc while applying
 	intDoc map[string]any // the target's integration, as last read or written
+
+	secretsMu sync.Mutex // Target.Secrets is called one at a time
 }
 
 // item is one resource of a plan.
@@ -562,6 +569,8 @@ func (p *Plan) build(it *item, base map[string]any, compare bool) (map[string]an
 	if !compare && p.t.Secrets != nil {
 		ref := it.res.ref
 		r.secret = func(ptr string) (any, bool) {
+			p.secretsMu.Lock()
+			defer p.secretsMu.Unlock()
 			s, ok := p.t.Secrets(ref, ptr)
 			return secretValue(ptr, s), ok
 		}
