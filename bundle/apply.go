@@ -58,9 +58,9 @@ var ErrNotApplied = errors.New("bundle: not applied: the apply stopped before th
 // soon as every resource it references has an id, independent writes
 // concurrently (ApplyOptions.Concurrency, within the client's pacing),
 // and writes ready together start in the plan's order (scripts,
-// connections, exports, imports, the integration, flows). The tiers this
-// makes, Result.Tiers, are scripts and connections, exports and imports,
-// the integration, flows, as their references say. Resources in a
+// connections, exports, imports, the integration, flows). Result.Tiers
+// counts the writes of each dependency level: typically scripts,
+// connections and the integration; exports and imports; flows. Resources in a
 // reference cycle (flows naming each other in _runNextFlowIds, a resource
 // naming itself) are first written without the references to each other,
 // which a second write adds as soon as all of them exist. Flows are created disabled, and those the bundle
