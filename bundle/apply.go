@@ -58,9 +58,9 @@ var ErrNotApplied = errors.New("bundle: not applied: the apply stopped before th
 // soon as every resource it references has an id, independent writes
 // concurrently (ApplyOptions.Concurrency, within the client's pacing),
 // and writes ready together start in the plan's order (scripts,
-// connections, exports, imports, the integration, flows). The tiers this
-// makes, Result.Tiers, are scripts and connections, exports and imports,
-// the integration, flows, as their references say. Resources in a
+// connections, exports, imports, the integration, flows). Result.Tiers
+// counts the writes of each dependency level: typically scripts,
+// connections and the integration; exports and imports; flows. Resources in a
 // reference cycle (flows naming each other in _runNextFlowIds, a resource
 // naming itself) are first written without the references to each other,
 // which a second write adds as soon as all of them exist. Flows are created disabled, and those the bundle
@@ -74,8 +74,9 @@ var ErrNotApplied = errors.New("bundle: not applied: the apply stopped before th
 // the answer to a create is lost (ErrUnknownOutcome), the context ends,
 // or the process dies, the next Plan with the saved state reconciles the
 // marked create instead of making a duplicate. Apply stops starting new
-// writes at the first error and returns every error met, with the Result
-// so far.
+// writes at the first error, or when ctx ends, and returns every error
+// met, with the Result so far; a write already started when ctx ends is
+// let finish (for up to a minute), so that its answer is recorded.
 func (p *Plan) Apply(ctx context.Context, opts *ApplyOptions) (*Result, error) {
 	if p == nil || p.b == nil {
 		return nil, errors.New("bundle: Apply: nil plan; make one with Bundle.Plan")
@@ -153,6 +154,23 @@ type applier struct {
 	errs []error
 	done map[string]bool
 	ok   map[string]bool
+}
+
+// writeGrace bounds how long a write started before the apply's context
+// ended may still take.
+const writeGrace = time.Minute
+
+// writeContext returns the context of one write: the apply's values, but
+// not its end, so that a write already started when the apply is cancelled
+// gets its answer (and its id is recorded) instead of being cut off after
+// it may have reached the server; writeGrace bounds it then.
+func (ap *applier) writeContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ap.ctx))
+	stop := context.AfterFunc(ap.ctx, func() {
+		t := time.AfterFunc(writeGrace, cancel)
+		context.AfterFunc(ctx, func() { t.Stop() })
+	})
+	return ctx, func() { stop(); cancel() }
 }
 
 // stopped reports whether no new write may start.
@@ -354,7 +372,9 @@ func (ap *applier) create(it *item) error {
 		return ErrNotApplied
 	}
 	ap.writes.Add(1)
-	raw, err := it.kind.create(ap.ctx, p.c, body)
+	wctx, cancel := ap.writeContext()
+	defer cancel()
+	raw, err := it.kind.create(wctx, p.c, body)
 	if err != nil {
 		if refused(err) {
 			ap.record(func() { p.state.unmark(it.res.ref) })
@@ -406,7 +426,9 @@ func (ap *applier) update(it *item) error {
 	var missing []string
 	enable := false
 	ap.writes.Add(1)
-	raw, err := it.kind.modify(ap.ctx, p.c, it.id, func(cur json.RawMessage) ([]byte, error) {
+	wctx, cancel := ap.writeContext()
+	defer cancel()
+	raw, err := it.kind.modify(wctx, p.c, it.id, func(cur json.RawMessage) ([]byte, error) {
 		base, err := decodeObject(cur)
 		if err != nil {
 			return nil, err
@@ -438,7 +460,9 @@ func (ap *applier) close(it *item) error {
 	ap.writes.Add(1)
 	if it.created == nil {
 		var still []string
-		_, err := it.kind.modify(ap.ctx, p.c, it.id, func(cur json.RawMessage) ([]byte, error) {
+		wctx, cancel := ap.writeContext()
+		defer cancel()
+		_, err := it.kind.modify(wctx, p.c, it.id, func(cur json.RawMessage) ([]byte, error) {
 			base, err := decodeObject(cur)
 			if err != nil {
 				return nil, err
@@ -468,7 +492,9 @@ func (ap *applier) close(it *item) error {
 		if err != nil {
 			return err
 		}
-		if _, err := it.kind.update(ap.ctx, p.c, it.id, body); err != nil {
+		wctx, cancel := ap.writeContext()
+		defer cancel()
+		if _, err := it.kind.update(wctx, p.c, it.id, body); err != nil {
 			return fmt.Errorf("second write of %s %s: %w", it.kind.model, it.id, err)
 		}
 	}
@@ -480,7 +506,9 @@ func (ap *applier) close(it *item) error {
 // enableFlow enables a flow the bundle has enabled, last.
 func (ap *applier) enableFlow(it *item) error {
 	ap.writes.Add(1)
-	err := ap.p.c.Flows.Patch(ap.ctx, it.id, integratorio.PatchOp{Op: "replace", Path: "/disabled", Value: false})
+	wctx, cancel := ap.writeContext()
+	defer cancel()
+	err := ap.p.c.Flows.Patch(wctx, it.id, integratorio.PatchOp{Op: "replace", Path: "/disabled", Value: false})
 	if err != nil {
 		return fmt.Errorf("enabling flow %s: %w", it.id, err)
 	}

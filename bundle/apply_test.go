@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -300,6 +301,7 @@ func TestCancelMidwayReRunsToTheSameEnd(t *testing.T) {
 }
 
 func TestOlderNamesakeIsNeverTakenForALostCreate(t *testing.T) {
+	defer bundle.SetSettleTime(10 * time.Millisecond)()
 	src, dst := newSource(t), newTarget(t)
 	b := snapshot(t, src)
 	// The target has an export of the same name, made long ago.
@@ -437,4 +439,53 @@ func TestPlanTextHoldsNoValues(t *testing.T) {
 }
 
 var _ = json.Marshal
-var _ = slices.Sort[[]string]
+
+// A create whose request lands after the next plan has first looked is
+// still found: a plan waits for recent creates to settle.
+func TestCreateLandingLateIsFound(t *testing.T) {
+	defer bundle.SetSettleTime(2 * time.Second)()
+	src, dst := newSource(t), newTarget(t)
+	b := snapshot(t, src)
+	dst.FailNext(1, 500, integratoriotest.OnMethod("POST"), integratoriotest.OnPath("/scripts"))
+	state := bundle.NewState()
+	plan, err := b.Plan(context.Background(), dst.Client(), &bundle.Target{State: state, CreateConnections: true, Secrets: secretsFunc})
+	require.NoError(t, err)
+	_, err = plan.Apply(context.Background(), &bundle.ApplyOptions{Concurrency: 1})
+	require.ErrorIs(t, err, integratorio.ErrUnknownOutcome)
+	var lost string
+	for _, ref := range state.Refs() {
+		if _, ok := state.Pending(ref); ok {
+			lost = ref
+		}
+	}
+	require.Equal(t, "scripts/route-customers", lost, "the first script's create was answered 500")
+
+	// The request lands late, while the next plan is looking.
+	dst.ResetRequests()
+	landed := make(chan string, 1)
+	go func() {
+		for !slices.ContainsFunc(dst.Requests(), func(r integratoriotest.Request) bool { return r.Path == "/scripts" }) {
+			time.Sleep(time.Millisecond) // until the plan has listed the scripts once
+		}
+		id, err := dst.AddJSON("scripts", []byte(`{"name":"Route customers","content":"late"}`))
+		assert.NoError(t, err)
+		landed <- id
+	}()
+	plan, err = b.Plan(context.Background(), dst.Client(), &bundle.Target{State: state, CreateConnections: true, Secrets: secretsFunc})
+	require.NoError(t, err)
+	id := <-landed
+	var lists int
+	for _, r := range dst.Requests() {
+		if r.Path == "/scripts" {
+			lists++
+		}
+	}
+	assert.Equal(t, 2, lists, "listed, waited, listed again")
+	assert.Contains(t, plan.String(), "update     scripts/route-customers (found: created by an earlier apply")
+	_, err = plan.Apply(context.Background(), nil)
+	require.NoError(t, err)
+	got, _ := state.ID("scripts/route-customers")
+	assert.Equal(t, id, got)
+	requireNoDuplicates(t, dst)
+	requireNoChanges(t, b, dst, state)
+}

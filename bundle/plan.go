@@ -23,7 +23,12 @@ type Target struct {
 	// CreateConnections creates the bundle's connections that Connections does
 	// not map, with each secret taken from Secrets (ref, JSON pointer).
 	CreateConnections bool
-	Secrets           func(ref, pointer string) (string, bool)
+	// Secrets gives the value of the secret at a JSON pointer of a bundle
+	// resource (a "$secret:" marker), and whether it has one. It is
+	// called, one call at a time, by Plan to check that every secret of a
+	// resource to write is there and by Apply for each write; its values
+	// are sent to the target and nowhere else.
+	Secrets func(ref, pointer string) (string, bool)
 }
 
 // Action is what a plan does to one resource.
@@ -117,6 +122,8 @@ type Plan struct {
 
 	mu     sync.RWMutex   // guards items' id and intDoc while applying
 	intDoc map[string]any // the target's integration, as last read or written
+
+	secretsMu sync.Mutex // Target.Secrets is called one at a time
 }
 
 // item is one resource of a plan.
@@ -185,7 +192,9 @@ func (p *Plan) String() string {
 // a mapped connection. A create that an earlier apply marked but did not
 // see answered is reconciled: the resource of that type and name created
 // since the mark (under the same integration) is taken for it; an older
-// namesake never is.
+// namesake never is. When none is found and the mark is less than 30
+// seconds old, Plan waits until it is and looks again: the request may
+// still be on its way.
 //
 // Every problem is reported at once in a *PlanError (see its sentinels):
 // a connection neither mapped nor created, a secret Target.Secrets does
@@ -387,12 +396,20 @@ func (p *Plan) read(ctx context.Context, items []*item) error {
 	return errors.Join(errs...)
 }
 
+// settleTime is how long after a create's mark a request may still be
+// landing: one sent by a process that was killed, or whose client gave up,
+// can reach the server after the fact. A create not found that was marked
+// more recently than this is looked for again once this has passed since
+// its mark.
+var settleTime = 30 * time.Second // a variable for tests
+
 // reconcile settles the creates an earlier apply marked: it lists the
-// resources of each type (under the integration the create was under),
-// and takes for each the one of its name created since the mark. One
-// found is read like any resource; none found is created; more than one,
-// or none but a namesake created just before the mark (the clocks may
-// differ), is a problem.
+// resources of each type (for flows, those of the integration the create
+// was under), and takes for each the one of its name created since the
+// mark. One found is read like any resource; none found is created, once
+// settleTime has passed since the mark (Plan waits for it, then lists
+// again); more than one, or none but a namesake created just before the
+// mark (the clocks may differ), is a problem.
 func (p *Plan) reconcile(ctx context.Context, pendings map[string][]*item, problems *problemList, reads *[]*item) error {
 	claimed := map[string]bool{}
 	for _, ref := range p.state.Refs() {
@@ -400,58 +417,71 @@ func (p *Plan) reconcile(ctx context.Context, pendings map[string][]*item, probl
 			claimed[id] = true
 		}
 	}
-	keys := make([]string, 0, len(pendings))
-	for k := range pendings {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, key := range keys {
-		items := pendings[key]
-		typ, integrationID, _ := strings.Cut(key, "\x00")
-		k := kinds[typ]
-		scope := ""
-		if k.scoped {
-			scope = integrationID
-		}
-		list, err := k.list(ctx, p.c, scope)
-		if err != nil {
-			var apiErr *integratorio.APIError
-			if !(scope != "" && errors.As(err, &apiErr) && apiErr.StatusCode == 404) {
-				return fmt.Errorf("bundle: Plan: listing %s to reconcile earlier creates: %w", typ, err)
+	for pass := 0; len(pendings) > 0; pass++ {
+		young := map[string][]*item{}
+		var settled time.Time
+		for _, key := range slices.Sorted(maps.Keys(pendings)) {
+			typ, integrationID, _ := strings.Cut(key, "\x00")
+			k := kinds[typ]
+			scope := ""
+			if k.scoped {
+				scope = integrationID
 			}
-			list = nil // the integration is gone, and what was under it
-		}
-		for _, it := range items {
-			pd, _ := p.state.Pending(it.res.ref)
-			var found, near []listed
-			for _, l := range list {
-				if l.Name != pd.Name || claimed[l.ID] || (integrationID != "" && l.IntegrationID != "" && l.IntegrationID != integrationID) {
-					continue
+			list, err := k.list(ctx, p.c, scope)
+			if err != nil {
+				var apiErr *integratorio.APIError
+				if !(scope != "" && errors.As(err, &apiErr) && apiErr.StatusCode == 404) {
+					return fmt.Errorf("bundle: Plan: listing %s to reconcile earlier creates: %w", typ, err)
+				}
+				list = nil // the integration is gone, and what was under it
+			}
+			for _, it := range pendings[key] {
+				pd, _ := p.state.Pending(it.res.ref)
+				var found, near []listed
+				for _, l := range list {
+					if l.Name != pd.Name || claimed[l.ID] || (integrationID != "" && l.IntegrationID != "" && l.IntegrationID != integrationID) {
+						continue
+					}
+					switch {
+					case !l.CreatedAt.Before(pd.At):
+						found = append(found, l)
+					case !l.CreatedAt.Before(pd.At.Add(-clockAllowance)):
+						near = append(near, l)
+					}
 				}
 				switch {
-				case !l.CreatedAt.Before(pd.At):
-					found = append(found, l)
-				case !l.CreatedAt.Before(pd.At.Add(-clockAllowance)):
-					near = append(near, l)
+				case len(found) == 1:
+					it.id, it.adopted = found[0].ID, true
+					claimed[it.id] = true
+					*reads = append(*reads, it)
+				case len(found) > 1:
+					problems.add(fmt.Errorf("%w: %s was being created at %s and %d %ss named %q were created since; "+
+						"record the right one with State.Set (and delete the others) before planning again",
+						ErrAmbiguousCreate, it.res.ref, pd.At.Format(time.RFC3339), len(found), k.model, pd.Name))
+				case len(near) > 0:
+					problems.add(fmt.Errorf("%w: %s was being created at %s; no %s named %q was created since, but one was created %s before, "+
+						"which may be it if this machine's clock is ahead of the server's: record it with State.Set, or State.Forget the create to make it anew",
+						ErrAmbiguousCreate, it.res.ref, pd.At.Format(time.RFC3339), k.model, pd.Name, pd.At.Sub(near[0].CreatedAt).Round(time.Second)))
+				case pass == 0 && time.Since(pd.At) < settleTime:
+					young[key] = append(young[key], it)
+					if at := pd.At.Add(settleTime); at.After(settled) {
+						settled = at
+					}
+				default:
+					it.change.Action = Create
 				}
 			}
-			switch {
-			case len(found) == 1:
-				it.id, it.adopted = found[0].ID, true
-				claimed[it.id] = true
-				*reads = append(*reads, it)
-			case len(found) > 1:
-				problems.add(fmt.Errorf("%w: %s was being created at %s and %d %ss named %q were created since; "+
-					"record the right one with State.Set (and delete the others) before planning again",
-					ErrAmbiguousCreate, it.res.ref, pd.At.Format(time.RFC3339), len(found), k.model, pd.Name))
-			case len(near) > 0:
-				problems.add(fmt.Errorf("%w: %s was being created at %s; no %s named %q was created since, but one was created %s before, "+
-					"which may be it if this machine's clock is ahead of the server's: record it with State.Set, or State.Forget the create to make it anew",
-					ErrAmbiguousCreate, it.res.ref, pd.At.Format(time.RFC3339), k.model, pd.Name, pd.At.Sub(near[0].CreatedAt).Round(time.Second)))
-			default:
-				it.change.Action = Create
+		}
+		if len(young) > 0 {
+			t := time.NewTimer(time.Until(settled))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return fmt.Errorf("bundle: Plan: waiting for earlier creates to settle: %w", ctx.Err())
+			case <-t.C:
 			}
 		}
+		pendings = young
 	}
 	return nil
 }
@@ -562,6 +592,8 @@ func (p *Plan) build(it *item, base map[string]any, compare bool) (map[string]an
 	if !compare && p.t.Secrets != nil {
 		ref := it.res.ref
 		r.secret = func(ptr string) (any, bool) {
+			p.secretsMu.Lock()
+			defer p.secretsMu.Unlock()
 			s, ok := p.t.Secrets(ref, ptr)
 			return secretValue(ptr, s), ok
 		}

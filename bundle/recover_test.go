@@ -2,6 +2,7 @@ package bundle_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 
@@ -163,4 +164,57 @@ func TestDisabledFlowIsEnabledWithOneWrite(t *testing.T) {
 	assert.JSONEq(t, `[{"op":"replace","path":"/disabled","value":false}]`, string(w[0].Body))
 	assert.Equal(t, 1, res.Writes)
 	requireNoChanges(t, b, dst, state)
+}
+
+// errKilled stands for a process killed: its checkpoints save nothing.
+var errKilled = errors.New("killed")
+
+// A process killed midway leaves the state its last checkpoint saved,
+// while what it had sent still lands: the next run finds every create
+// whose mark was saved, whether the state has its id or only its mark,
+// and creates nothing twice.
+func TestKilledMidwayReRunsToTheSameEnd(t *testing.T) {
+	for _, killAt := range []int{1, 2, 7, 14, 27} {
+		src, dst := newSource(t), newTarget(t)
+		b := snapshot(t, src)
+		killed := filepath.Join(t.TempDir(), "killed.json")
+		plan, err := b.Plan(context.Background(), dst.Client(), &bundle.Target{CreateConnections: true, Secrets: secretsFunc})
+		require.NoError(t, err)
+		n := 0
+		_, err = plan.Apply(context.Background(), &bundle.ApplyOptions{Checkpoint: func(s *bundle.State) error {
+			switch n++; {
+			case n == killAt:
+				return s.Save(killed) // the last state the killed process saved
+			case n > killAt:
+				return errKilled // nothing more is saved, and no create marked after it is sent
+			}
+			return nil
+		}})
+		require.ErrorIs(t, err, errKilled)
+
+		state, err := bundle.LoadState(killed)
+		require.NoError(t, err)
+		marked := 0
+		for _, ref := range state.Refs() {
+			if _, ok := state.Pending(ref); ok {
+				marked++
+			}
+		}
+		if killAt == 1 {
+			require.Equal(t, 1, marked, "the first checkpoint is a mark")
+		}
+		plan, err = b.Plan(context.Background(), dst.Client(), &bundle.Target{State: state, CreateConnections: true, Secrets: secretsFunc})
+		require.NoError(t, err)
+		for _, c := range plan.Changes {
+			_, known := state.ID(c.Ref)
+			if _, ok := state.Pending(c.Ref); ok || known {
+				assert.NotEqual(t, bundle.Create, c.Action, "%s: kill at checkpoint %d", c.Ref, killAt)
+			}
+		}
+		_, err = plan.Apply(context.Background(), nil)
+		require.NoError(t, err)
+		requireNoDuplicates(t, dst)
+		requireNoChanges(t, b, dst, state)
+		requireSameAsSource(t, b, dst, state)
+	}
 }
