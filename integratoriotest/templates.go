@@ -220,7 +220,7 @@ func (s *Server) uploadedZip(runKey string) ([]zipDoc, error) {
 	for _, zf := range zr.File {
 		dir, file := path.Split(zf.Name)
 		c := s.colls[strings.TrimSuffix(dir, "/")]
-		if c == nil || c == s.auditLog || !strings.HasSuffix(file, ".json") {
+		if c == nil || !slices.Contains(templateKinds, c.name) || !strings.HasSuffix(file, ".json") {
 			continue
 		}
 		rc, err := zf.Open()
