@@ -452,3 +452,26 @@ func TestCollectionPathsTakeATrailingSlash(t *testing.T) {
 	a := rawReq(t, srv, http.MethodGet, "/integrations/", "")
 	assert.Len(t, decodeArray(t, a.body), 1)
 }
+
+func TestAuditIsPagedLikeEveryList(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, integratoriotest.WithPageSize(2))
+	c := srv.Client()
+	ctx := context.Background()
+	for i := range 5 {
+		_, err := c.Scripts.Create(ctx, &integratorio.Script{Name: fmt.Sprint("s", i)})
+		require.NoError(t, err)
+	}
+	srv.ResetRequests()
+	n := 0
+	for e, err := range c.Audit.All(ctx, &integratorio.AuditListOptions{ResourceType: "script"}) {
+		require.NoError(t, err)
+		assert.Equal(t, "create", e.Action)
+		n++
+	}
+	assert.Equal(t, 5, n)
+	assert.Len(t, srv.Requests(), 3, "three pages of two")
+	for _, r := range srv.Requests() {
+		assert.Contains(t, r.Query, "resourceType=script", "the filter is kept on every page")
+	}
+}
