@@ -156,7 +156,7 @@ func TestAuditEntriesAreWrittenByTheServersWrites(t *testing.T) {
 	for _, e := range of {
 		ids = append(ids, e.ResourceID)
 	}
-	assert.Equal(t, []string{in.ID, fl.ID, fl.ID}, ids, "the integration and its flow, not another integration")
+	assert.Equal(t, []string{in.ID, exp.ID, fl.ID, fl.ID}, ids, "the integration, its flow and the flow's export, not another integration")
 	of, err = c.Audit.Of(ctx, "flows", fl.ID)
 	require.NoError(t, err)
 	assert.Len(t, of, 3, "the flow and the export of its step")
