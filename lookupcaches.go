@@ -27,14 +27,16 @@ type LookupCachesService interface {
 	// before it stored.
 	PutData(ctx context.Context, id string, entries []LookupCacheEntry) error
 	// GetData returns the entries of the given keys (POST
-	// /lookupcaches/{id}/getData with {"keys": [...]}); keys without a
-	// value are left out.
+	// /lookupcaches/{id}/getData with {"keys": [...]}, in calls within the
+	// limits PutData keeps); keys without a value are left out. The POST
+	// only reads: it is retried as a GET is.
 	GetData(ctx context.Context, id string, keys ...string) ([]LookupCacheEntry, error)
 	// DataWithPrefix returns the entries whose key starts with prefix
 	// (POST /lookupcaches/{id}/getData with {"startsWith": prefix}).
 	DataWithPrefix(ctx context.Context, id, prefix string) ([]LookupCacheEntry, error)
 	// DeleteData removes the entries of the given keys (DELETE
-	// /lookupcaches/{id}/data with {"keys": [...]}).
+	// /lookupcaches/{id}/data with {"keys": [...]}, in calls within the
+	// limits PutData keeps).
 	DeleteData(ctx context.Context, id string, keys ...string) error
 	// PurgeData removes every entry of the cache (DELETE
 	// /lookupcaches/{id}/data/purge); the cache itself stays.
@@ -83,9 +85,10 @@ type lookupCaches struct {
 var _ LookupCachesService = (*lookupCaches)(nil)
 
 // cacheDataPrefix and cacheDataSuffix frame a data call's entries:
-// {"data":[e1,e2,...]}.
+// {"data":[e1,e2,...]}; cacheKeysPrefix frames a call's keys.
 const (
 	cacheDataPrefix = `{"data":[`
+	cacheKeysPrefix = `{"keys":[`
 	cacheDataSuffix = `]}`
 )
 
@@ -97,7 +100,6 @@ func (s *lookupCaches) PutData(ctx context.Context, id string, entries []LookupC
 	if len(entries) == 0 {
 		return invalidArgf("PutData: no entries")
 	}
-	frame := len(cacheDataPrefix) + len(cacheDataSuffix)
 	encoded := make([][]byte, len(entries))
 	for i, e := range entries {
 		if e.Key == "" {
@@ -109,60 +111,100 @@ func (s *lookupCaches) PutData(ctx context.Context, id string, entries []LookupC
 		if !json.Valid(e.Value) {
 			return invalidArgf("PutData: the value of entry %d (key %q) is not JSON", i, e.Key)
 		}
-		b, err := json.Marshal(e)
-		if err != nil {
+		if encoded[i], err = json.Marshal(e); err != nil {
 			return invalidArgf("PutData: entry %d (key %q): %v", i, e.Key, err)
 		}
-		if frame+len(b) > maxCacheBody {
-			return invalidArgf("PutData: entry %d (key %q) is %d bytes encoded; a call takes at most %d bytes", i, e.Key, len(b), maxCacheBody-frame)
-		}
-		encoded[i] = b
+	}
+	batches, err := cacheBatches(encoded, cacheDataPrefix, "PutData", "entry")
+	if err != nil {
+		return err
 	}
 	stored := 0
-	for _, batch := range cacheBatches(encoded) {
-		body := make([]byte, 0, maxCacheBody)
-		body = append(body, cacheDataPrefix...)
-		for j, b := range batch {
-			if j > 0 {
-				body = append(body, ',')
-			}
-			body = append(body, b...)
-		}
-		body = append(body, cacheDataSuffix...)
-		if err := s.c.send(request{ctx: ctx, method: http.MethodPost, path: p + "/data", raw: body}, nil); err != nil {
+	for _, body := range batches {
+		if err := s.c.send(request{ctx: ctx, method: http.MethodPost, path: p + "/data", raw: body.json}, nil); err != nil {
 			return fmt.Errorf("integratorio: PutData: %d of %d entries stored before this call failed: %w", stored, len(entries), err)
 		}
-		stored += len(batch)
+		stored += body.n
 	}
 	return nil
 }
 
-// cacheBatches splits encoded entries, in order, into the fewest calls
-// that keep within the limits: at most maxCacheEntries entries, and a
-// body ({"data":[...]}, entries separated by commas) of at most
-// maxCacheBody bytes.
-func cacheBatches(encoded [][]byte) [][][]byte {
-	var out [][][]byte
-	start, size := 0, len(cacheDataPrefix)+len(cacheDataSuffix)
-	for i, b := range encoded {
-		add := len(b)
-		if i > start {
-			add++ // the comma
-		}
-		if i > start && (i-start == maxCacheEntries || size+add > maxCacheBody) {
-			out = append(out, encoded[start:i])
-			start, size, add = i, len(cacheDataPrefix)+len(cacheDataSuffix), len(b)
-		}
-		size += add
+// cacheBatch is one data call's body and how many items it holds.
+type cacheBatch struct {
+	json []byte
+	n    int
+}
+
+// cacheBatches splits encoded items (entries or keys), in order, into the
+// bodies of the fewest calls that keep within the limits: at most
+// maxCacheEntries items, and a body (prefix, the items separated by
+// commas, cacheDataSuffix) of at most maxCacheBody bytes. An item that
+// does not fit a call alone is refused, naming op and what, before
+// anything is sent.
+func cacheBatches(encoded [][]byte, prefix, op, what string) ([]cacheBatch, error) {
+	frame := len(prefix) + len(cacheDataSuffix)
+	var out []cacheBatch
+	var body []byte
+	n := 0
+	flush := func() {
+		body = append(body, cacheDataSuffix...)
+		out = append(out, cacheBatch{body, n})
+		body, n = nil, 0
 	}
-	return append(out, encoded[start:])
+	for i, b := range encoded {
+		if frame+len(b) > maxCacheBody {
+			return nil, invalidArgf("%s: %s %d is %d bytes encoded; a call takes at most %d bytes", op, what, i, len(b), maxCacheBody-frame)
+		}
+		if n > 0 && (n == maxCacheEntries || len(body)+1+len(b)+len(cacheDataSuffix) > maxCacheBody) {
+			flush()
+		}
+		if n == 0 {
+			body = append(make([]byte, 0, min(maxCacheBody, 64<<10)), prefix...)
+		} else {
+			body = append(body, ',')
+		}
+		body = append(body, b...)
+		n++
+	}
+	if n > 0 {
+		flush()
+	}
+	return out, nil
+}
+
+// keyBatches validates keys and splits them into the bodies of calls
+// within the limits, as for entries.
+func keyBatches(op string, keys []string) ([]cacheBatch, error) {
+	if len(keys) == 0 {
+		return nil, invalidArgf("%s: no keys", op)
+	}
+	encoded := make([][]byte, len(keys))
+	for i, k := range keys {
+		if k == "" {
+			return nil, invalidArgf("%s: key %d is empty", op, i)
+		}
+		encoded[i], _ = json.Marshal(k) // a string always encodes
+	}
+	return cacheBatches(encoded, cacheKeysPrefix, op, "key")
 }
 
 func (s *lookupCaches) GetData(ctx context.Context, id string, keys ...string) ([]LookupCacheEntry, error) {
-	if len(keys) == 0 {
-		return nil, invalidArgf("GetData: no keys")
+	if _, err := s.docPath(id); err != nil {
+		return nil, err
 	}
-	return s.getData(ctx, id, map[string]any{"keys": keys})
+	batches, err := keyBatches("GetData", keys)
+	if err != nil {
+		return nil, err
+	}
+	var out []LookupCacheEntry
+	for _, b := range batches {
+		got, err := s.getData(ctx, id, json.RawMessage(b.json))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+	}
+	return out, nil
 }
 
 func (s *lookupCaches) DataWithPrefix(ctx context.Context, id, prefix string) ([]LookupCacheEntry, error) {
@@ -208,10 +250,16 @@ func (s *lookupCaches) DeleteData(ctx context.Context, id string, keys ...string
 	if err != nil {
 		return err
 	}
-	if len(keys) == 0 {
-		return invalidArgf("DeleteData: no keys")
+	batches, err := keyBatches("DeleteData", keys)
+	if err != nil {
+		return err
 	}
-	return s.c.send(request{ctx: ctx, method: http.MethodDelete, path: p + "/data", body: map[string]any{"keys": keys}}, nil)
+	for _, b := range batches {
+		if err := s.c.send(request{ctx: ctx, method: http.MethodDelete, path: p + "/data", raw: b.json}, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *lookupCaches) PurgeData(ctx context.Context, id string) error {

@@ -220,3 +220,34 @@ func TestLookupCacheDataWire(t *testing.T) {
 	assert.Empty(t, purge.reqs[0].Body)
 	assert.Len(t, get.reqs, 3, "no other getData call")
 }
+
+func TestGetDataAndDeleteDataSplitKeysAtTheLimit(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	var get, del recorder
+	mt.RegisterResponder(http.MethodPost, testRoot+"/lookupcaches/"+cacheID+"/getData", get.wrap(jsonResponder(200, []byte(`{"data":[{"key":"k","value":1}]}`))))
+	mt.RegisterResponder(http.MethodDelete, cacheDataURL, del.wrap(httpmock.NewStringResponder(204, "")))
+	keys := make([]string, 1001)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("k%d", i)
+	}
+	got, err := c.LookupCaches.GetData(context.Background(), cacheID, keys...)
+	require.NoError(t, err)
+	assert.Len(t, got, 2, "the entries of both calls")
+	require.NoError(t, c.LookupCaches.DeleteData(context.Background(), cacheID, keys...))
+	for name, rec := range map[string]*recorder{"getData": &get, "delete": &del} {
+		require.Len(t, rec.reqs, 2, name)
+		var sizes []int
+		for _, r := range rec.reqs {
+			var body struct {
+				Keys []string `json:"keys"`
+			}
+			require.NoError(t, json.Unmarshal(r.Body, &body))
+			sizes = append(sizes, len(body.Keys))
+		}
+		assert.Equal(t, []int{1000, 1}, sizes, name)
+	}
+	_, err = c.LookupCaches.GetData(context.Background(), cacheID, "a", "")
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	assert.Len(t, get.reqs, 2)
+}

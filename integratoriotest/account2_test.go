@@ -156,7 +156,7 @@ func TestAuditEntriesAreWrittenByTheServersWrites(t *testing.T) {
 	for _, e := range of {
 		ids = append(ids, e.ResourceID)
 	}
-	assert.Equal(t, []string{in.ID, fl.ID, fl.ID}, ids, "the integration and its flow, not another integration")
+	assert.Equal(t, []string{in.ID, exp.ID, fl.ID, fl.ID}, ids, "the integration, its flow and the flow's export, not another integration")
 	of, err = c.Audit.Of(ctx, "flows", fl.ID)
 	require.NoError(t, err)
 	assert.Len(t, of, 3, "the flow and the export of its step")
@@ -451,4 +451,27 @@ func TestCollectionPathsTakeATrailingSlash(t *testing.T) {
 	}
 	a := rawReq(t, srv, http.MethodGet, "/integrations/", "")
 	assert.Len(t, decodeArray(t, a.body), 1)
+}
+
+func TestAuditIsPagedLikeEveryList(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, integratoriotest.WithPageSize(2))
+	c := srv.Client()
+	ctx := context.Background()
+	for i := range 5 {
+		_, err := c.Scripts.Create(ctx, &integratorio.Script{Name: fmt.Sprint("s", i)})
+		require.NoError(t, err)
+	}
+	srv.ResetRequests()
+	n := 0
+	for e, err := range c.Audit.All(ctx, &integratorio.AuditListOptions{ResourceType: "script"}) {
+		require.NoError(t, err)
+		assert.Equal(t, "create", e.Action)
+		n++
+	}
+	assert.Equal(t, 5, n)
+	assert.Len(t, srv.Requests(), 3, "three pages of two")
+	for _, r := range srv.Requests() {
+		assert.Contains(t, r.Query, "resourceType=script", "the filter is kept on every page")
+	}
 }

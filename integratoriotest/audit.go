@@ -78,9 +78,8 @@ func (s *Server) auditRoutes(c *collection) {
 }
 
 // resourceAudit serves GET /<name>/{id}/audit: the entries of the
-// document and of its descendants (for an integration, every document
-// whose _integrationId is its id; for a flow, the exports and imports of
-// its steps). An unknown document is 404.
+// document and of its descendants (see descendants). An unknown document
+// is 404.
 func (s *Server) resourceAudit(c *collection) http.HandlerFunc {
 	if s.auditLog == nil {
 		return func(w http.ResponseWriter, r *http.Request) {
@@ -100,7 +99,9 @@ func (s *Server) resourceAudit(c *collection) http.HandlerFunc {
 }
 
 // descendants returns the ids of the document id of c and of the
-// documents under it. The caller holds s.mu.
+// documents under it: for an integration, the documents whose
+// _integrationId is id and the exports and imports its flows name; for a
+// flow, the exports and imports it names. The caller holds s.mu.
 func (s *Server) descendants(c *collection, id string) map[string]bool {
 	out := map[string]bool{id: true}
 	switch c.name {
@@ -112,6 +113,11 @@ func (s *Server) descendants(c *collection, id string) map[string]bool {
 				}
 				if json.Unmarshal(other.docs[oid], &d) == nil && d.IntegrationID == id {
 					out[oid] = true
+					if other.name == "flows" {
+						for _, step := range flowStepIDs(other.docs[oid]) {
+							out[step] = true
+						}
+					}
 				}
 			}
 		}

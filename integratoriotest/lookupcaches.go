@@ -16,8 +16,12 @@ var lookupCacheFields = fieldTypes{"name": jsonString, "description": jsonString
 // most MaxLookupCacheBody bytes. Beyond either the call is answered 400
 // and stores nothing.
 const (
+	// MaxLookupCacheEntries is the most entries (or keys) one data call
+	// takes.
 	MaxLookupCacheEntries = 1000
-	MaxLookupCacheBody    = 5_000_000
+	// MaxLookupCacheBody is the largest request body, in bytes, one data
+	// call takes (5 MB).
+	MaxLookupCacheBody = 5_000_000
 )
 
 // lookupCacheRoutes registers the data endpoints of a lookup cache:

@@ -290,7 +290,7 @@ func (s *Server) resourceRoutes() {
 		if rs.state {
 			s.stateRoutes(c)
 		}
-		if !rs.ownRoutes {
+		if !rs.ownRoutes && rs.parent == "" {
 			s.handle(http.MethodGet, "/"+rs.name+"/{id}/audit", s.resourceAudit(c))
 			s.handle(http.MethodGet, "/"+rs.name+"/{id}/dependencies", s.dependencies(c))
 		}

@@ -161,18 +161,22 @@ func anyKeys[V any](m map[string]V) map[string]any {
 	return out
 }
 
+// templateKinds are the resources an integration's snapshot and template
+// zip hold.
+var templateKinds = []string{"integrations", "connections", "exports", "imports", "scripts", "flows", "lookupcaches"}
+
 // integrationSet returns the documents of integration id: the
-// integration, every document whose _integrationId is id, the exports and
-// imports its flows name and the connections those use. The caller holds
-// s.mu.
+// integration, every document of templateKinds whose _integrationId is
+// id, the exports and imports its flows name and the connections those
+// use. The caller holds s.mu.
 func (s *Server) integrationSet(id string) docSet {
 	set := docSet{}
 	set.add(s.integrations, id)
 	c := s.integrations
 	for oid := range s.descendants(c, id) {
-		for i := range s.table {
-			if !s.table[i].ownRoutes {
-				set.add(s.colls[s.table[i].name], oid)
+		for _, name := range templateKinds {
+			if c := s.colls[name]; c != nil && c != s.integrations {
+				set.add(c, oid)
 			}
 		}
 	}

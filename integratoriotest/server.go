@@ -58,6 +58,20 @@
 // stored state at each call, as the API's toggles do.
 // Every resource comes from one table; Resources names them.
 //
+// Lookup caches keep their data (at most MaxLookupCacheEntries entries and
+// MaxLookupCacheBody bytes a call, else 400; LookupCacheData reads it).
+// Every write through the routes adds an entry to the audit log (GET
+// /audit, and /{type}/{id}/audit with the document's descendants).
+// Snapshots make revisions of an integration, whose diff lists what
+// changed since. GET /{integrations|flows}/{id}/template answers a signed
+// URL on the server's own host (outside /v1) serving a zip of the
+// documents; such URLs refuse a request carrying an Authorization header,
+// as a file store does. Zips are uploaded through GET /s3SignedURL and
+// installed by POST /integrations/template with a connection map.
+// Connection registration, replaceConnection and
+// /{type}/{id}/dependencies are served too, and a collection path with a
+// trailing slash (GET /v1/flows/) is the collection.
+//
 // Tests can seed documents of any resource (AddJSON, Add, LoadDir, and
 // AddIntegration, AddIntegrationJSON), read them back as raw JSON
 // (DocumentJSON, IDs, IntegrationJSON, FlowErrorsJSON), inspect the

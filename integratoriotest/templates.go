@@ -93,9 +93,14 @@ func (s *Server) newSignedFile(f *signedFile) (key, sig string) {
 	return key, f.sig
 }
 
-// signedURL is the URL of the file key on the host r was sent to.
+// signedURL is the URL of the file key on the host r was sent to, over
+// https when r came over TLS.
 func signedURL(r *http.Request, key, sig string) string {
-	return "http://" + r.Host + signedPrefix + key + "?X-Amz-Expires=900&X-Amz-Signature=" + sig
+	scheme := "http://"
+	if r.TLS != nil {
+		scheme = "https://"
+	}
+	return scheme + r.Host + signedPrefix + key + "?X-Amz-Expires=900&X-Amz-Signature=" + sig
 }
 
 // template serves GET /<name>/{id}/template: a zip of the document and
@@ -220,7 +225,7 @@ func (s *Server) uploadedZip(runKey string) ([]zipDoc, error) {
 	for _, zf := range zr.File {
 		dir, file := path.Split(zf.Name)
 		c := s.colls[strings.TrimSuffix(dir, "/")]
-		if c == nil || c == s.auditLog || !strings.HasSuffix(file, ".json") {
+		if c == nil || !slices.Contains(templateKinds, c.name) || !strings.HasSuffix(file, ".json") {
 			continue
 		}
 		rc, err := zf.Open()

@@ -7,8 +7,10 @@
 // It serves every endpoint of package integratoriotest under /v1
 // (integrations, connections with their pings, exports with their
 // invocations, imports, scripts, flows with their runs and errors, jobs,
-// state, tokenInfo and the connector endpoints), accepts only the given bearer token, and stops cleanly on
-// SIGINT or SIGTERM. Nothing is kept after it stops.
+// state, tokenInfo, the connector endpoints, lookup caches and their data,
+// the audit log, revisions, template zips at signed URLs under /_signed/
+// and the deploy endpoints), accepts only the given bearer token, and
+// stops cleanly on SIGINT or SIGTERM. Nothing is kept after it stops.
 //
 // Flags:
 //
