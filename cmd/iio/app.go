@@ -174,6 +174,9 @@ func (a *app) getClient() (*integratorio.Client, error) {
 		return nil, err
 	}
 	opts := []integratorio.Option{integratorio.WithUserAgent("iio")}
+	if a.baseURL != "" && a.region != "" {
+		return nil, usagef("give --region or --base-url, not both")
+	}
 	switch {
 	case a.baseURL != "":
 		opts = append(opts, integratorio.WithBaseURL(a.baseURL))
@@ -293,7 +296,7 @@ func (h *verboseHandler) Handle(_ context.Context, r slog.Record) error {
 	if outcome == "" {
 		outcome = "error: " + errText
 	}
-	line := fmt.Sprintf("%s %s %s (attempt %d, %s)", method, path, outcome, attempt, dur.Round(time.Millisecond))
+	line := fmt.Sprintf("%s %s %s (attempt %d, %s)", method, path, outcome, attempt, dur.Round(10*time.Microsecond))
 	if r.Level >= slog.LevelWarn {
 		line = fmt.Sprintf("retrying %s %s in %s after %s", method, path, wait.Round(time.Millisecond), outcome)
 	}
