@@ -137,7 +137,8 @@ check before running it again); 10 plan --detailed-exitcode found changes.`,
 	root.SetHelpCommand(a.helpCommand(root))
 	root.AddCommand(a.completionCommand(root))
 
-	root.AddCommand(a.versionCommand(), a.profileCommand(), a.apiCommand(), a.jobsCommand(), a.stateCommand(), a.rolloutCommand(), a.fakeCommand())
+	root.AddCommand(a.versionCommand(), a.profileCommand(), a.apiCommand(), a.jobsCommand(), a.stateCommand(), a.rolloutCommand(), a.fakeCommand(),
+		a.pullCommand(), a.planCommand(), a.applyCommand())
 	a.addResources(root)
 	a.addExtras(root)
 	setArgsDefault(root)
