@@ -137,7 +137,8 @@ check before running it again); 10 plan --detailed-exitcode found changes.`,
 	root.SetHelpCommand(a.helpCommand(root))
 	root.AddCommand(a.completionCommand(root))
 
-	root.AddCommand(a.versionCommand(), a.profileCommand(), a.apiCommand(), a.jobsCommand(), a.stateCommand(), a.rolloutCommand(), a.fakeCommand())
+	root.AddCommand(a.versionCommand(), a.profileCommand(), a.apiCommand(), a.jobsCommand(), a.stateCommand(), a.rolloutCommand(), a.fakeCommand(),
+		a.pullCommand(), a.planCommand(), a.applyCommand())
 	a.addResources(root)
 	a.addExtras(root)
 	setArgsDefault(root)
@@ -174,6 +175,9 @@ func (a *app) getClient() (*integratorio.Client, error) {
 		return nil, err
 	}
 	opts := []integratorio.Option{integratorio.WithUserAgent("iio")}
+	if a.baseURL != "" && a.region != "" {
+		return nil, usagef("give --region or --base-url, not both")
+	}
 	switch {
 	case a.baseURL != "":
 		opts = append(opts, integratorio.WithBaseURL(a.baseURL))
@@ -293,7 +297,7 @@ func (h *verboseHandler) Handle(_ context.Context, r slog.Record) error {
 	if outcome == "" {
 		outcome = "error: " + errText
 	}
-	line := fmt.Sprintf("%s %s %s (attempt %d, %s)", method, path, outcome, attempt, dur.Round(time.Millisecond))
+	line := fmt.Sprintf("%s %s %s (attempt %d, %s)", method, path, outcome, attempt, dur.Round(10*time.Microsecond))
 	if r.Level >= slog.LevelWarn {
 		line = fmt.Sprintf("retrying %s %s in %s after %s", method, path, wait.Round(time.Millisecond), outcome)
 	}

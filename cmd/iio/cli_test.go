@@ -47,7 +47,7 @@ func TestCommandNames(t *testing.T) {
 		"flows run", "flows errors", "flows retry-errors", "flows resolve-errors",
 		"jobs list", "jobs get", "jobs wait", "jobs cancel", "connections ping",
 		"state keys", "state get", "state put", "state delete",
-		"rollout", "api", "version", "completion", "fake",
+		"rollout", "api", "version", "completion", "fake", "pull", "plan", "apply",
 	}
 	for _, r := range []string{"integrations", "flows", "connections", "exports", "imports", "scripts"} {
 		for _, c := range []string{"list", "get", "create", "update", "set", "delete"} {

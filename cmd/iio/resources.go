@@ -135,9 +135,27 @@ func findCommand(parent *cobra.Command, name string) *cobra.Command {
 const exampleID = "64b0c0ffee0000000000aaaa"
 
 func (r resourceSpec[T, O, S]) command(a *app) *cobra.Command {
+	verbs := []string{"List"}
+	for _, v := range []struct {
+		ok   bool
+		verb string
+	}{
+		{has[S, getter[T]](), "read"},
+		{has[S, creator[T]](), "create"},
+		{has[S, updater[T]]() || has[S, modifier[T]](), "change"},
+		{has[S, deleter](), "delete"},
+	} {
+		if v.ok {
+			verbs = append(verbs, v.verb)
+		}
+	}
+	short := verbs[0]
+	if n := len(verbs); n > 1 {
+		short = strings.Join(verbs[:n-1], ", ") + " and " + verbs[n-1]
+	}
 	group := &cobra.Command{
 		Use:     r.name,
-		Short:   fmt.Sprintf("List, read, create, change and delete %s", r.name),
+		Short:   short + " " + r.name,
 		Example: fmt.Sprintf("  iio %s list\n  iio %s get %s -o json", r.name, r.name, exampleID),
 	}
 	group.AddCommand(r.listCommand(a))

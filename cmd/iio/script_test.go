@@ -77,6 +77,17 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("%s has mode %s, want %s", args[0], got, args[1])
 				}
 			},
+			// replace OLD NEW FILE: replace each OLD in FILE with NEW.
+			"replace": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 3 {
+					ts.Fatalf("usage: replace OLD NEW FILE")
+				}
+				text := ts.ReadFile(args[2])
+				if !strings.Contains(text, args[0]) {
+					ts.Fatalf("%s does not hold %q", args[2], args[0])
+				}
+				ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(strings.ReplaceAll(text, args[0], args[1])), 0o644))
+			},
 			// capture VAR: set VAR to the last command's standard output,
 			// trimmed.
 			"capture": func(ts *testscript.TestScript, neg bool, args []string) {
