@@ -259,7 +259,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
 		RequestLogHook: startAttempt,
 	}
-	c.Integrations = &integrations{plainLister[Integration, *Integration]{newResource[Integration](c, "/integrations", "integration")}}
+	c.Integrations = newIntegrations(c)
 	c.Connectors = &connectors{plainLister[Connector, *Connector]{newResource[Connector](c, "/connectors", "connector")}}
 	c.Flows = &flows{scopedLister[Flow, *Flow]{newResource[Flow](c, "/flows", "flow")}}
 	c.Jobs = &jobs{newResource[Job](c, "/jobs", "job")}

@@ -216,6 +216,11 @@ type integrations struct {
 
 var _ IntegrationsService = (*integrations)(nil)
 
+// newIntegrations returns the implementation of IntegrationsService of c.
+func newIntegrations(c *Client) *integrations {
+	return &integrations{plainLister[Integration, *Integration]{newResource[Integration](c, "/integrations", "integration")}}
+}
+
 func (s *integrations) Clone(ctx context.Context, id string, opts *CloneOptions) (*Cloned[Integration], error) {
 	if opts == nil {
 		opts = &CloneOptions{}

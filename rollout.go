@@ -185,7 +185,13 @@ func (s *connectors) Rollout(ctx context.Context, connectorID, version string, f
 	if err != nil {
 		return report, invalidArgf("Rollout: version %q is not MAJOR.MINOR.PATCH[-PRERELEASE]: %v", version, err)
 	}
-	r := &rollout{s: s, in: s.c.Integrations.(*integrations), conn: connectorID, version: version, target: target, fn: fn}
+	// The client's own implementation, also when the user replaced
+	// Client.Integrations (with a decorator, say).
+	in, ok := s.c.Integrations.(*integrations)
+	if !ok {
+		in = newIntegrations(s.c)
+	}
+	r := &rollout{s: s, in: in, conn: connectorID, version: version, target: target, fn: fn}
 	if opts != nil {
 		r.opts = *opts
 	}

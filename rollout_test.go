@@ -672,3 +672,83 @@ func TestRolloutWithAHugeConcurrencyRuns(t *testing.T) {
 	assert.Equal(t, len(ids), report.Count(integratorio.RolloutUpdated))
 	requireUnlocked(t, srv, ids)
 }
+
+// watchLocked counts, after every answer the server sends, the installs it
+// holds locked, and keeps the most seen.
+type watchLocked struct {
+	t    *testing.T
+	next http.RoundTripper
+	srv  *integratoriotest.Server
+	ids  []string
+
+	mu   sync.Mutex
+	most int
+}
+
+func (w *watchLocked) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := w.next.RoundTrip(r)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.most = max(w.most, countLocked(w.t, w.srv, w.ids))
+	return resp, err
+}
+
+// At no moment of a rollout does the server hold more than
+// 2 × Concurrency installs locked, whatever the push batch size, with
+// failing final writes (each followed by an unlock): a kill at any point
+// leaves at most that many.
+func TestRolloutNeverHoldsMoreThanTwiceConcurrencyLocked(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ concurrency, batch int }{{1, 0}, {2, 1}, {3, 0}, {4, 3}, {5, 1000}} {
+		t.Run(fmt.Sprintf("concurrency %d, batch %d", tc.concurrency, tc.batch), func(t *testing.T) {
+			t.Parallel()
+			srv := integratoriotest.NewServer()
+			defer srv.Close()
+			ids := fleet(t, srv, 40, "1.0.0")
+			for _, id := range everySeventh(ids) {
+				srv.FailNext(1, http.StatusBadGateway, integratoriotest.OnMethod(http.MethodPut), integratoriotest.OnPath("/integrations/"+id))
+			}
+			w := &watchLocked{t: t, next: srv.HTTPClient().Transport, srv: srv, ids: ids}
+			client := srv.Client(integratorio.WithHTTPClient(&http.Client{Transport: w}),
+				integratorio.WithRetryPolicy(integratorio.RetryPolicy{MaxRetries: 0}))
+			report, err := client.Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", markUpdated,
+				&integratorio.RolloutOptions{Concurrency: tc.concurrency, PushBatchSize: tc.batch})
+			require.Error(t, err, "the 502s fail some installs")
+			assert.Positive(t, report.Count(integratorio.RolloutUpdated))
+			assert.Empty(t, report.LeftLocked())
+			assert.Positive(t, w.most, "installs were locked at some point")
+			assert.LessOrEqual(t, w.most, 2*tc.concurrency, "installs locked at once")
+			requireUnlocked(t, srv, ids)
+		})
+	}
+}
+
+// integrationsDecorator is a user's wrapper of the client's
+// IntegrationsService, as a logging decorator would be.
+type integrationsDecorator struct {
+	integratorio.IntegrationsService
+}
+
+// A client whose Integrations the user replaced (with a decorator, say)
+// still rolls out: Rollout does not depend on the field's type.
+func TestRolloutWithIntegrationsReplacedByTheUser(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	ids := fleet(t, srv, 3, "1.0.0")
+	client := srv.Client()
+	client.Integrations = integrationsDecorator{client.Integrations}
+	report, err := client.Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", markUpdated, nil)
+	require.NoError(t, err)
+	assert.Equal(t, len(ids), report.Count(integratorio.RolloutUpdated))
+	requireUnlocked(t, srv, ids)
+}
+
+// everySeventh returns ids[0], ids[7], ids[14], ...
+func everySeventh(ids []string) []string {
+	var out []string
+	for i := 0; i < len(ids); i += 7 {
+		out = append(out, ids[i])
+	}
+	return out
+}

@@ -28,7 +28,8 @@ var neverRecorded = []string{"Authorization", "Proxy-Authorization", "Cookie", "
 //   - Authorization, Proxy-Authorization, Cookie and Set-Cookie are never
 //     recorded, and the credentials and cookie values (of 8 characters or
 //     more) the request carried are replaced by "REDACTED" wherever else
-//     they appear;
+//     they appear, however a server echoes them: raw, percent-encoded
+//     (hex digits in either case), JSON-escaped (\u0074), or a mix;
 //   - so are values that look like tokens: a Bearer or Basic credential, a
 //     run of 32 or more hex digits (even inside a word), a JSON Web Token,
 //     a key with a vendor's prefix (sk_live_…, ghp_…, xoxb-…, AKIA…);
@@ -97,8 +98,9 @@ func KeepResponseHeaders(names ...string) RecorderOption {
 	return func(r *Recorder) { r.resHeaders = canonical(names) }
 }
 
-// RedactValues adds exact values to redact wherever they appear, for
-// secrets that do not look like tokens.
+// RedactValues adds exact values to redact wherever they appear, in the
+// same encodings as the request's credentials, for secrets that do not
+// look like tokens.
 func RedactValues(values ...string) RecorderOption {
 	return func(r *Recorder) {
 		for _, v := range values {

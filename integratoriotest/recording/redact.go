@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/integratorio-go/integratorio/internal/redact"
 )
 
 // Redacted replaces every secret the recorder removes.
@@ -148,8 +150,11 @@ func looksLikeCredential(s string) bool {
 // redactor removes secrets from recorded text.
 type redactor struct {
 	secrets []string // exact values, e.g. the bearer token of the request
-	forms   []string // the secrets, plain and URL-escaped, without repeats
-	keep    []string // names never taken for secrets' (ExemptNames), normalized
+	// finds finds each secret in the forms a server may echo it in: raw,
+	// JSON-escaped, percent-encoded (hex digits in either case), or a mix
+	// (the SDK's own redaction, package internal/redact).
+	finds []redact.Token
+	keep  []string // names never taken for secrets' (ExemptNames), normalized
 }
 
 // kind is nameKind, but notSecret for a name the user kept (ExemptNames).
@@ -167,22 +172,22 @@ func (r *redactor) named(name string) bool { return r.kind(name) != notSecret }
 // are ignored).
 func newRedactor(secrets []string) *redactor {
 	r := &redactor{secrets: secrets}
+	seen := map[string]bool{}
 	for _, sec := range secrets {
-		for _, form := range []string{sec, url.PathEscape(sec), url.QueryEscape(sec)} {
-			if form != "" && !slices.Contains(r.forms, form) {
-				r.forms = append(r.forms, form)
-			}
+		if sec != "" && !seen[sec] {
+			seen[sec] = true
+			r.finds = append(r.finds, redact.New(sec))
 		}
 	}
 	return r
 }
 
-// text redacts the known secrets, in plain and URL-escaped form,
-// credentials, token-looking values, and values that text such as a URL or
-// a JSON fragment names as secrets.
+// text redacts the known secrets, however they are encoded, credentials,
+// token-looking values, and values that text such as a URL or a JSON
+// fragment names as secrets.
 func (r *redactor) text(s string) string {
-	for _, form := range r.forms {
-		s = strings.ReplaceAll(s, form, Redacted)
+	for _, f := range r.finds {
+		s = f.RedactString(s)
 	}
 	s = credential.ReplaceAllStringFunc(s, func(m string) string {
 		sub := credential.FindStringSubmatch(m)
@@ -307,8 +312,8 @@ func normalBody(b []byte, r *redactor) (js json.RawMessage, text string, raw []b
 	if !utf8.Valid(b) {
 		out := bytes.Clone(b)
 		if r != nil {
-			for _, form := range r.forms {
-				out = bytes.ReplaceAll(out, []byte(form), []byte(Redacted))
+			for _, f := range r.finds {
+				out = f.Redact(out)
 			}
 		}
 		return nil, "", out
@@ -339,10 +344,16 @@ func (r *redactor) requestURL(u *url.URL) string {
 	if u.RawQuery == "" {
 		return r.text(out)
 	}
-	q, err := url.ParseQuery(u.RawQuery)
+	// The secrets go first, as sent: decoding would turn a "+" of one
+	// into a space, and the decoded value would no longer match.
+	raw := u.RawQuery
+	for _, f := range r.finds {
+		raw = f.RedactString(raw)
+	}
+	q, err := url.ParseQuery(raw)
 	if err != nil {
 		// text still redacts parameters named like secrets.
-		return r.text(out + "?" + u.RawQuery)
+		return r.text(out + "?" + raw)
 	}
 	red := url.Values{}
 	for k, vs := range q {

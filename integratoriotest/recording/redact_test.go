@@ -472,3 +472,73 @@ func TestCassetteSaveFilePermissionsAndFailure(t *testing.T) {
 	}
 	assert.Equal(t, []string{"f.json", "taken"}, names)
 }
+
+// The request's credential and the RedactValues secrets are redacted in
+// every form a server may echo them in, not only as sent: percent-encoded
+// with hex digits in either case (whole or in part), JSON-escaped, or a
+// mix, in JSON bodies, text bodies and bodies that are not UTF-8.
+func TestRecorderRedactsEncodedSecrets(t *testing.T) {
+	t.Parallel()
+	const cred = "tok/Secret+Value-9z"
+	const value = "pw:Hunter-22"
+	enc := func(s, format string) string {
+		var b strings.Builder
+		for i := range len(s) {
+			fmt.Fprintf(&b, format, s[i])
+		}
+		return b.String()
+	}
+	for _, secret := range []string{cred, value} {
+		forms := map[string]string{
+			"raw":                 secret,
+			"percent, upper hex":  enc(secret, "%%%02X"),
+			"percent, lower hex":  enc(secret, "%%%02x"),
+			"percent, in part":    enc(secret[:4], "%%%02x") + secret[4:],
+			"JSON escapes":        enc(secret, `\u%04x`),
+			"escapes and percent": enc(secret[:2], `\u%04X`) + enc(secret[2:], "%%%02X"),
+		}
+		for name, form := range forms {
+			t.Run(secret+"/"+name, func(t *testing.T) {
+				t.Parallel()
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					switch r.URL.Path {
+					case "/json":
+						w.Header().Set("Content-Type", "application/json")
+						_, _ = io.WriteString(w, `{"message":"no such id x`+form+`x","n":1}`)
+					case "/bytes":
+						_, _ = io.WriteString(w, "\xff\xfe "+form)
+					default:
+						w.Header().Set("Content-Type", "text/plain")
+						_, _ = io.WriteString(w, "echo: "+form+".")
+					}
+				}))
+				defer srv.Close()
+				rec := recording.NewRecorder(srv.Client().Transport, recording.RedactValues(value))
+				hc := &http.Client{Transport: rec}
+				for _, p := range []string{"/json", "/text", "/bytes"} {
+					req, err := http.NewRequest(http.MethodPost, srv.URL+p+"?q=a"+form, strings.NewReader("sent "+form))
+					require.NoError(t, err)
+					req.Header.Set("Authorization", "Bearer "+cred)
+					resp, err := hc.Do(req)
+					require.NoError(t, err)
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				dir := t.TempDir()
+				require.NoError(t, rec.Save(filepath.Join(dir, "f.json")))
+				b, err := os.ReadFile(filepath.Join(dir, "f.json"))
+				require.NoError(t, err)
+				text := string(b)
+				for _, ex := range rec.Cassette().Exchanges {
+					text += ex.Request.URL + string(ex.Request.Body) + ex.Request.BodyText + string(ex.Request.BodyBytes) +
+						string(ex.Response.Body) + ex.Response.BodyText + string(ex.Response.BodyBytes)
+				}
+				for _, part := range []string{"Secret", "Hunter", "%53%65", "%53%65", `\u0053`, "%48%75", "%48%75", `\u0048`} {
+					assert.NotContains(t, strings.ToLower(text), strings.ToLower(part))
+				}
+				assert.Contains(t, text, "no such id xREDACTEDx", "the rest of the text is kept")
+				assert.Contains(t, text, "echo: REDACTED.")
+			})
+		}
+	}
+}
