@@ -9,7 +9,7 @@ import (
 
 // ExportsService manages exports (/exports): the sources of flows, and
 // lookups. Client.Exports holds the real implementation.
-type ExportsService interface {
+type exportsService interface {
 	// Documents gives Get, Create, Update, Patch, Delete and Modify.
 	Documents[Export]
 	// Lister gives List and All, of one integration with IntegrationID.

@@ -12,7 +12,7 @@ import (
 
 // JobsService reads and cancels jobs (/jobs): the runs of flows, exports
 // and imports, and retries. Client.Jobs holds the real implementation.
-type JobsService interface {
+type jobsService interface {
 	// Get returns one job.
 	Get(ctx context.Context, id string) (*Job, error)
 	// Cancel asks the platform to cancel a job (PUT /jobs/{id}/cancel);

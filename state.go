@@ -26,7 +26,7 @@ type StateStore interface {
 
 // StateService is the account's global state (/state), and the state
 // scoped to one resource. Client.State holds the real implementation.
-type StateService interface {
+type stateService interface {
 	StateStore
 	// Of returns the state scoped to one resource
 	// (/{resourceType}/{id}/state), such as Of("imports", importID) or
