@@ -74,7 +74,7 @@ func (s *exports) Invoke(ctx context.Context, id string, body any) (json.RawMess
 		return nil, err
 	}
 	var out json.RawMessage
-	err = s.c.send(request{ctx: ctx, method: http.MethodPost, path: p + "/invoke", body: body}, func(r *response) error {
+	err = s.c.send(request{ctx: ctx, method: http.MethodPost, path: p + "/invoke", body: body, guard: &maskGuard{"Invoke", "export", id}}, func(r *response) error {
 		out = append(json.RawMessage(nil), r.body...)
 		return nil
 	})

@@ -287,5 +287,5 @@ func (s *flows) Run(ctx context.Context, id string, opts *RunOptions) (*RunResul
 	if err != nil {
 		return nil, err
 	}
-	return startJob(ctx, s.c, request{method: http.MethodPost, path: p + "/run", body: body}, true)
+	return startJob(ctx, s.c, request{method: http.MethodPost, path: p + "/run", body: body, guard: &maskGuard{"Run", "flow", id}}, true)
 }

@@ -38,6 +38,9 @@ type request struct {
 	// once: the write is never repeated once it may have reached the
 	// server, whatever its method (a PUT that toggles a state).
 	once bool
+	// guard, when set, refuses a body holding masked secrets before
+	// sending (ErrMaskedSecret), unless ctx allows them.
+	guard *maskGuard
 }
 
 // displayPath is the path shown in errors and logs: relative to the API
@@ -105,6 +108,11 @@ func (c *Client) send(r request, decode func(*response) error) error {
 			return invalidArgf("%s %s: encoding the request body: %v", r.method, display, err)
 		}
 		body = b
+	}
+	if r.guard != nil {
+		if err := checkMasked(ctx, c.tokenRedactor(), body, r.guard.op, r.guard.kind, r.guard.id); err != nil {
+			return c.redactError(err)
+		}
 	}
 
 	st := &attemptState{method: r.method, path: display, idempotent: (r.safe || idempotent(r.method)) && !r.once, client: c}
@@ -345,6 +353,9 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 		}
 	}
 	r := request{ctx: ctx, method: method, path: p, query: q, body: body}
+	if method != http.MethodGet && method != http.MethodDelete {
+		r.guard = &maskGuard{op: "Do", kind: method, id: p}
+	}
 	return c.send(r, func(resp *response) error {
 		if out == nil || resp.body == nil {
 			return nil

@@ -114,7 +114,7 @@ func (s *state) Put(ctx context.Context, key string, v any) error {
 	if err != nil {
 		return invalidArgf("state value for %q cannot be encoded as JSON: %v", key, err)
 	}
-	return s.c.send(request{ctx: ctx, method: http.MethodPut, path: p, raw: b}, nil)
+	return s.c.send(request{ctx: ctx, method: http.MethodPut, path: p, raw: b, guard: &maskGuard{"Put", "state key", key}}, nil)
 }
 
 func (s *state) Delete(ctx context.Context, key string) error {
