@@ -3,6 +3,7 @@ package integratorio
 import (
 	"bytes"
 	"context"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -329,8 +330,10 @@ func redirectNote(c *Client, method, location string) string {
 // segments with url.PathEscape. body, when non-nil, is sent as JSON (a
 // []byte or json.RawMessage as it is). out may be nil, a *json.RawMessage
 // (given a copy of the body), or any other pointer encoding/json decodes
-// into (anything else is refused before sending); an answer without a
-// body leaves it unchanged.
+// into; anything else (not a pointer, or a pointer to a channel, a
+// function, a complex number, an interface with methods, or a slice,
+// array or map of them) is refused before sending, with an error matching
+// ErrInvalidArgument. An answer without a body leaves out unchanged.
 func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
 	if method == "" || strings.ContainsFunc(method, func(r rune) bool { return r < 'A' || r > 'Z' }) {
 		return invalidArgf("Do: method %q is not an upper-case HTTP method", method)
@@ -351,6 +354,9 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 		if rv := reflect.ValueOf(out); rv.Kind() != reflect.Pointer || rv.IsNil() {
 			return invalidArgf("Do: out must be nil or a non-nil pointer, not %T", out)
 		}
+		if err := decodable(reflect.TypeOf(out).Elem()); err != nil {
+			return invalidArgf("Do: out %T cannot be decoded into: %v", out, err)
+		}
 	}
 	r := request{ctx: ctx, method: method, path: p, query: q, body: body}
 	if method != http.MethodGet && method != http.MethodDelete {
@@ -369,4 +375,41 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 		}
 		return nil
 	})
+}
+
+var (
+	jsonUnmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+// decodable reports why encoding/json cannot decode a JSON value into a
+// value of type t, nil when it can: channels, functions, complex numbers,
+// unsafe pointers and interfaces with methods, alone or as the elements of pointers, slices,
+// arrays and maps, and maps whose keys are not strings, integers or
+// encoding.TextUnmarshalers. A type that decodes itself (json.Unmarshaler)
+// is taken at its word; struct fields are not looked into, since a member
+// the answer lacks is never decoded.
+func decodable(t reflect.Type) error {
+	if t.Implements(jsonUnmarshalerType) || reflect.PointerTo(t).Implements(jsonUnmarshalerType) {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Chan, reflect.Func, reflect.Complex64, reflect.Complex128, reflect.UnsafePointer:
+		return fmt.Errorf("JSON does not decode into a %s", t)
+	case reflect.Interface:
+		if t.NumMethod() > 0 {
+			return fmt.Errorf("JSON decodes into no interface with methods, such as %s", t)
+		}
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return decodable(t.Elem())
+	case reflect.Map:
+		switch k := t.Key(); {
+		case k.Kind() == reflect.String, k.Kind() >= reflect.Int && k.Kind() <= reflect.Uintptr,
+			reflect.PointerTo(k).Implements(textUnmarshalerType):
+		default:
+			return fmt.Errorf("JSON object keys do not decode into %s", k)
+		}
+		return decodable(t.Elem())
+	}
+	return nil
 }
