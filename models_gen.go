@@ -104,6 +104,14 @@ func (c Connection) MarshalJSON() ([]byte, error) {
 	return connectionCodec.encode(&c, &c.state)
 }
 
+// String returns the Connection as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (c Connection) String() string { return printed(c.MarshalJSON()) }
+
+// GoString returns the Connection as %#v prints it: the type's name and its
+// JSON.
+func (c Connection) GoString() string { return "integratorio.Connection" + printed(c.MarshalJSON()) }
+
 func (c *Connection) appendJSON(b []byte) ([]byte, error) {
 	return connectionCodec.appendJSON(b, c, &c.state)
 }
@@ -335,6 +343,14 @@ func (e Export) MarshalJSON() ([]byte, error) {
 	return exportCodec.encode(&e, &e.state)
 }
 
+// String returns the Export as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (e Export) String() string { return printed(e.MarshalJSON()) }
+
+// GoString returns the Export as %#v prints it: the type's name and its
+// JSON.
+func (e Export) GoString() string { return "integratorio.Export" + printed(e.MarshalJSON()) }
+
 func (e *Export) appendJSON(b []byte) ([]byte, error) {
 	return exportCodec.appendJSON(b, e, &e.state)
 }
@@ -412,6 +428,14 @@ func (f Flow) MarshalJSON() ([]byte, error) {
 	return flowCodec.encode(&f, &f.state)
 }
 
+// String returns the Flow as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (f Flow) String() string { return printed(f.MarshalJSON()) }
+
+// GoString returns the Flow as %#v prints it: the type's name and its
+// JSON.
+func (f Flow) GoString() string { return "integratorio.Flow" + printed(f.MarshalJSON()) }
+
 func (f *Flow) appendJSON(b []byte) ([]byte, error) {
 	return flowCodec.appendJSON(b, f, &f.state)
 }
@@ -488,6 +512,14 @@ func (f *FlowError) decodeAt(data []byte, at int) (int, error) {
 func (f FlowError) MarshalJSON() ([]byte, error) {
 	return flowErrorCodec.encode(&f, &f.state)
 }
+
+// String returns the FlowError as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (f FlowError) String() string { return printed(f.MarshalJSON()) }
+
+// GoString returns the FlowError as %#v prints it: the type's name and its
+// JSON.
+func (f FlowError) GoString() string { return "integratorio.FlowError" + printed(f.MarshalJSON()) }
 
 func (f *FlowError) appendJSON(b []byte) ([]byte, error) {
 	return flowErrorCodec.appendJSON(b, f, &f.state)
@@ -639,6 +671,14 @@ func (i Import) MarshalJSON() ([]byte, error) {
 	return importCodec.encode(&i, &i.state)
 }
 
+// String returns the Import as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (i Import) String() string { return printed(i.MarshalJSON()) }
+
+// GoString returns the Import as %#v prints it: the type's name and its
+// JSON.
+func (i Import) GoString() string { return "integratorio.Import" + printed(i.MarshalJSON()) }
+
 func (i *Import) appendJSON(b []byte) ([]byte, error) {
 	return importCodec.appendJSON(b, i, &i.state)
 }
@@ -716,6 +756,14 @@ func (i Install) MarshalJSON() ([]byte, error) {
 	return installCodec.encode(&i, &i.state)
 }
 
+// String returns the Install as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (i Install) String() string { return printed(i.MarshalJSON()) }
+
+// GoString returns the Install as %#v prints it: the type's name and its
+// JSON.
+func (i Install) GoString() string { return "integratorio.Install" + printed(i.MarshalJSON()) }
+
 func (i *Install) appendJSON(b []byte) ([]byte, error) {
 	return installCodec.appendJSON(b, i, &i.state)
 }
@@ -789,6 +837,14 @@ func (i InstallStep) MarshalJSON() ([]byte, error) {
 	return installStepCodec.encode(&i, &i.state)
 }
 
+// String returns the InstallStep as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (i InstallStep) String() string { return printed(i.MarshalJSON()) }
+
+// GoString returns the InstallStep as %#v prints it: the type's name and its
+// JSON.
+func (i InstallStep) GoString() string { return "integratorio.InstallStep" + printed(i.MarshalJSON()) }
+
 func (i *InstallStep) appendJSON(b []byte) ([]byte, error) {
 	return installStepCodec.appendJSON(b, i, &i.state)
 }
@@ -861,6 +917,14 @@ func (i *Integration) decodeAt(data []byte, at int) (int, error) {
 func (i Integration) MarshalJSON() ([]byte, error) {
 	return integrationCodec.encode(&i, &i.state)
 }
+
+// String returns the Integration as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (i Integration) String() string { return printed(i.MarshalJSON()) }
+
+// GoString returns the Integration as %#v prints it: the type's name and its
+// JSON.
+func (i Integration) GoString() string { return "integratorio.Integration" + printed(i.MarshalJSON()) }
 
 func (i *Integration) appendJSON(b []byte) ([]byte, error) {
 	return integrationCodec.appendJSON(b, i, &i.state)
@@ -1011,6 +1075,14 @@ func (j *Job) decodeAt(data []byte, at int) (int, error) {
 func (j Job) MarshalJSON() ([]byte, error) {
 	return jobCodec.encode(&j, &j.state)
 }
+
+// String returns the Job as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (j Job) String() string { return printed(j.MarshalJSON()) }
+
+// GoString returns the Job as %#v prints it: the type's name and its
+// JSON.
+func (j Job) GoString() string { return "integratorio.Job" + printed(j.MarshalJSON()) }
 
 func (j *Job) appendJSON(b []byte) ([]byte, error) {
 	return jobCodec.appendJSON(b, j, &j.state)
@@ -1243,6 +1315,16 @@ func (p PageGenerator) MarshalJSON() ([]byte, error) {
 	return pageGeneratorCodec.encode(&p, &p.state)
 }
 
+// String returns the PageGenerator as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (p PageGenerator) String() string { return printed(p.MarshalJSON()) }
+
+// GoString returns the PageGenerator as %#v prints it: the type's name and its
+// JSON.
+func (p PageGenerator) GoString() string {
+	return "integratorio.PageGenerator" + printed(p.MarshalJSON())
+}
+
 func (p *PageGenerator) appendJSON(b []byte) ([]byte, error) {
 	return pageGeneratorCodec.appendJSON(b, p, &p.state)
 }
@@ -1314,6 +1396,16 @@ func (p *PageProcessor) decodeAt(data []byte, at int) (int, error) {
 // MarshalJSON encodes the PageProcessor with every member it was decoded with.
 func (p PageProcessor) MarshalJSON() ([]byte, error) {
 	return pageProcessorCodec.encode(&p, &p.state)
+}
+
+// String returns the PageProcessor as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (p PageProcessor) String() string { return printed(p.MarshalJSON()) }
+
+// GoString returns the PageProcessor as %#v prints it: the type's name and its
+// JSON.
+func (p PageProcessor) GoString() string {
+	return "integratorio.PageProcessor" + printed(p.MarshalJSON())
 }
 
 func (p *PageProcessor) appendJSON(b []byte) ([]byte, error) {
@@ -1614,6 +1706,14 @@ func (r RunResult) MarshalJSON() ([]byte, error) {
 	return runResultCodec.encode(&r, &r.state)
 }
 
+// String returns the RunResult as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (r RunResult) String() string { return printed(r.MarshalJSON()) }
+
+// GoString returns the RunResult as %#v prints it: the type's name and its
+// JSON.
+func (r RunResult) GoString() string { return "integratorio.RunResult" + printed(r.MarshalJSON()) }
+
 func (r *RunResult) appendJSON(b []byte) ([]byte, error) {
 	return runResultCodec.appendJSON(b, r, &r.state)
 }
@@ -1686,6 +1786,14 @@ func (s *Script) decodeAt(data []byte, at int) (int, error) {
 func (s Script) MarshalJSON() ([]byte, error) {
 	return scriptCodec.encode(&s, &s.state)
 }
+
+// String returns the Script as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (s Script) String() string { return printed(s.MarshalJSON()) }
+
+// GoString returns the Script as %#v prints it: the type's name and its
+// JSON.
+func (s Script) GoString() string { return "integratorio.Script" + printed(s.MarshalJSON()) }
 
 func (s *Script) appendJSON(b []byte) ([]byte, error) {
 	return scriptCodec.appendJSON(b, s, &s.state)
@@ -1763,6 +1871,14 @@ func (s *Section) decodeAt(data []byte, at int) (int, error) {
 func (s Section) MarshalJSON() ([]byte, error) {
 	return sectionCodec.encode(&s, &s.state)
 }
+
+// String returns the Section as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (s Section) String() string { return printed(s.MarshalJSON()) }
+
+// GoString returns the Section as %#v prints it: the type's name and its
+// JSON.
+func (s Section) GoString() string { return "integratorio.Section" + printed(s.MarshalJSON()) }
 
 func (s *Section) appendJSON(b []byte) ([]byte, error) {
 	return sectionCodec.appendJSON(b, s, &s.state)
@@ -2063,6 +2179,14 @@ func (t *TokenInfo) decodeAt(data []byte, at int) (int, error) {
 func (t TokenInfo) MarshalJSON() ([]byte, error) {
 	return tokenInfoCodec.encode(&t, &t.state)
 }
+
+// String returns the TokenInfo as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (t TokenInfo) String() string { return printed(t.MarshalJSON()) }
+
+// GoString returns the TokenInfo as %#v prints it: the type's name and its
+// JSON.
+func (t TokenInfo) GoString() string { return "integratorio.TokenInfo" + printed(t.MarshalJSON()) }
 
 func (t *TokenInfo) appendJSON(b []byte) ([]byte, error) {
 	return tokenInfoCodec.appendJSON(b, t, &t.state)

@@ -789,10 +789,15 @@ type StateService interface {
 	// Keys lists the keys (an answer of 204 means none).
 	Keys(ctx context.Context) ([]string, error)
 	// Get decodes the value of key into v and reports whether the key
-	// exists (false, nil when it does not).
+	// exists (false, nil when it does not). A *[]byte or *json.RawMessage
+	// is given the value's JSON as it is.
 	Get(ctx context.Context, key string, v any) (bool, error)
-	// Put stores v, encoded as JSON, under key. The API answers in plain
-	// text ("OK" or "Created"); any 2xx answer is success.
+	// Put stores v, encoded as JSON, under key. A []byte or
+	// json.RawMessage is sent as it is (not as base64), so it must hold
+	// one JSON value; one that does not is refused before sending. A
+	// value holding a masked secret is refused (ErrMaskedSecret). The API
+	// answers in plain text ("OK" or "Created"); any 2xx answer is
+	// success.
 	Put(ctx context.Context, key string, v any) error
 	// Delete removes key.
 	Delete(ctx context.Context, key string) error

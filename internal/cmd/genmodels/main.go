@@ -240,6 +240,14 @@ func ({{$r}} {{$t}}) MarshalJSON() ([]byte, error) {
 	return {{$c}}.encode(&{{$r}}, &{{$r}}.state)
 }
 
+// String returns the {{$t}} as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func ({{$r}} {{$t}}) String() string { return printed({{$r}}.MarshalJSON()) }
+
+// GoString returns the {{$t}} as %#v prints it: the type's name and its
+// JSON.
+func ({{$r}} {{$t}}) GoString() string { return "integratorio.{{$t}}" + printed({{$r}}.MarshalJSON()) }
+
 func ({{$r}} *{{$t}}) appendJSON(b []byte) ([]byte, error) {
 	return {{$c}}.appendJSON(b, {{$r}}, &{{$r}}.state)
 }
