@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -193,6 +194,9 @@ func (c *Client) send(r request, decode func(*response) error) error {
 		if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
 			apiErr.note = redirectNote(c, r.method, resp.Header.Get("Location"))
 		}
+		if resp.StatusCode == http.StatusNotFound && r.url == nil && !hasV1(c.base.Path) {
+			apiErr.note = noV1Note(c, u)
+		}
 		return apiErr
 	}
 
@@ -308,6 +312,19 @@ func (r *response) excerpt() string {
 		return strconv.Quote(string(b)) + "..."
 	}
 	return strconv.Quote(string(b))
+}
+
+// hasV1 reports whether an API root's path holds the /v1 segment under
+// which the API lives.
+func hasV1(path string) bool {
+	return slices.Contains(strings.Split(path, "/"), "v1")
+}
+
+// noV1Note explains a 404 from a base URL without /v1: every path of the
+// API is under /v1, so the server likely has no route for the path sent.
+func noV1Note(c *Client, u *url.URL) string {
+	return fmt.Sprintf("the request went to %s, and the base URL %q has no /v1: the API's paths are under /v1 (%s), so the base URL likely lacks /v1 (WithBaseURL)",
+		c.redactString(u.EscapedPath()), c.redactString(c.base.String()), regionRoots[RegionNorthAmerica])
 }
 
 // redirectNote explains why a redirect was not followed. Reads follow
