@@ -2,12 +2,16 @@ package integratorio
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -165,4 +169,19 @@ func requireNoDuplicateKeys(t testing.TB, b []byte) {
 			f.expect = true
 		}
 	}
+}
+
+// refusingTransport returns a transport whose first allow dials connect
+// and whose later ones are refused by the dialer itself, with the error a
+// closed port gives, and the count of dials. Closing a listener to get
+// refusals would free its port, which another test's server may take.
+func refusingTransport(allow int32) (*http.Transport, *atomic.Int32) {
+	dials := new(atomic.Int32)
+	dialer := &net.Dialer{}
+	return &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if dials.Add(1) <= allow {
+			return dialer.DialContext(ctx, network, addr)
+		}
+		return nil, &net.OpError{Op: "dial", Net: network, Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	}}, dials
 }

@@ -101,16 +101,19 @@ func TestStalledBodyEndsWithTheCallersDeadline(t *testing.T) {
 
 func TestHostileRetryAfterValues(t *testing.T) {
 	t.Parallel()
+	fixed := func(v string) func() string { return func() string { return v } }
 	cases := map[string]struct {
-		header    string
+		header    func() string // the value, made when the answer is written
 		wantCalls int32
 		wantWait  time.Duration
 	}{
-		"a year":   {"31536000", 1, 365 * 24 * time.Hour},
-		"a date":   {time.Now().Add(48 * time.Hour).UTC().Format(http.TimeFormat), 1, 48 * time.Hour},
-		"negative": {"-10", 2, 0},
-		"garbage":  {"tomorrow-ish", 2, 0},
-		"overflow": {"999999999999999999999999999", 1, maxRetryAfter},
+		"a year": {fixed("31536000"), 1, 365 * 24 * time.Hour},
+		// The date is made when answering, not when the table is built: a
+		// parallel subtest may start long after.
+		"a date":   {func() string { return time.Now().Add(48 * time.Hour).UTC().Format(http.TimeFormat) }, 1, 48 * time.Hour},
+		"negative": {fixed("-10"), 2, 0},
+		"garbage":  {fixed("tomorrow-ish"), 2, 0},
+		"overflow": {fixed("999999999999999999999999999"), 1, maxRetryAfter},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -118,7 +121,7 @@ func TestHostileRetryAfterValues(t *testing.T) {
 			var calls atomic.Int32
 			c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
 				if calls.Add(1) == 1 {
-					w.Header().Set("Retry-After", tc.header)
+					w.Header().Set("Retry-After", tc.header())
 					w.WriteHeader(http.StatusTooManyRequests)
 					return
 				}

@@ -213,6 +213,11 @@ func (s *jobs) Wait(ctx context.Context, id string, opts *WaitOptions) (*Job, er
 	for {
 		j, err := s.Get(ctx, id)
 		if err != nil {
+			if last != nil && ctx.Err() != nil {
+				// The context ended during a poll rather than between
+				// two: the same error as between them.
+				return last, s.c.redactError(fmt.Errorf("integratorio: waiting for job %s (last status %q): %w", id, last.Status, err))
+			}
 			return last, err
 		}
 		if last = j; j.Done() {

@@ -244,7 +244,9 @@ func TestJobWait(t *testing.T) {
 		assert.Equal(t, 3, mt.GetTotalCallCount(), "polled until done, and no more")
 	}
 
-	// A job that never finishes: Wait ends with the context.
+	// A job that never finishes: Wait ends with the context, with the
+	// same error whether the cancel lands during the third poll (and
+	// loses its answer) or after it (its answer read).
 	c, mt := newMockClient(t)
 	mt.RegisterResponder(http.MethodGet, testRoot+"/jobs/j1", job("running"))
 	ctx, cancel := context.WithCancel(context.Background())

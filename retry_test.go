@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -153,19 +152,16 @@ func (ct *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) 
 
 func TestCreateIsRetriedWhenTheConnectionFailedBeforeSending(t *testing.T) {
 	t.Parallel()
-	// A listener that is closed at once: every dial is refused.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-
-	ct := &countingTransport{next: &http.Transport{}}
-	c, err := NewClient(testToken, WithBaseURL("http://"+addr+"/v1"), WithHTTPClient(&http.Client{Transport: ct}), WithRetryPolicy(fastRetries))
+	// Every dial is refused.
+	tr, dials := refusingTransport(0)
+	ct := &countingTransport{next: tr}
+	c, err := NewClient(testToken, WithBaseURL("http://127.0.0.1:9/v1"), WithHTTPClient(&http.Client{Transport: ct}), WithRetryPolicy(fastRetries))
 	require.NoError(t, err)
 	_, err = c.Integrations.Create(context.Background(), &Integration{Name: "x"})
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, ErrUnknownOutcome, "a refused connection sent nothing")
 	assert.Equal(t, int32(fastRetries.MaxRetries+1), ct.n.Load())
+	assert.Equal(t, int32(fastRetries.MaxRetries+1), dials.Load())
 	assert.NotContains(t, err.Error(), testToken)
 }
 

@@ -233,9 +233,9 @@ func TestCreateRetriedAfterA429ThenARefusedConnection(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
 	go func() {
 		conn, err := ln.Accept()
-		_ = ln.Close() // every later dial is refused
 		if err != nil {
 			return
 		}
@@ -246,7 +246,9 @@ func TestCreateRetriedAfterA429ThenARefusedConnection(t *testing.T) {
 		}
 		_, _ = io.WriteString(conn, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 0\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
 	}()
-	ct := &countingTransport{next: &http.Transport{}}
+	// The first dial reaches the listener; every later one is refused.
+	tr, dials := refusingTransport(1)
+	ct := &countingTransport{next: tr}
 	c, err := NewClient(testToken, WithBaseURL("http://"+ln.Addr().String()+"/v1"),
 		WithHTTPClient(&http.Client{Transport: ct}), WithRetryPolicy(fastRetries))
 	require.NoError(t, err)
@@ -254,6 +256,7 @@ func TestCreateRetriedAfterA429ThenARefusedConnection(t *testing.T) {
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, ErrUnknownOutcome, "the 429 was an answer, the refusals sent nothing")
 	assert.Equal(t, int32(fastRetries.MaxRetries+1), ct.n.Load())
+	assert.Equal(t, int32(fastRetries.MaxRetries+1), dials.Load(), "one connection a try")
 }
 
 func TestNilContextIsAnError(t *testing.T) {
