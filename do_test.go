@@ -119,3 +119,41 @@ func TestDoRefusesAnOutItCannotDecodeIntoBeforeSending(t *testing.T) {
 	}
 	assert.Equal(t, 7, mt.GetTotalCallCount())
 }
+
+// A nil *json.RawMessage as out is refused before the request is sent,
+// instead of a panic after it.
+func TestDoRefusesANilRawMessageOutBeforeSending(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	mt.RegisterResponder(http.MethodPost, testRoot+"/iClients", httpmock.NewStringResponder(http.StatusCreated, `{"_id":"x"}`))
+	var out *json.RawMessage
+	var err error
+	require.NotPanics(t, func() { err = c.Do(context.Background(), http.MethodPost, "/iClients", map[string]any{}, out) })
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	assert.Zero(t, mt.GetTotalCallCount(), "nothing is sent")
+}
+
+// Do refuses a non-pointer out before sending the POST.
+func TestDoChecksOutBeforeSending(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	mt.RegisterResponder(http.MethodPost, testRoot+"/iClients", httpmock.NewStringResponder(http.StatusCreated, `{"_id":"x"}`))
+	var out struct {
+		ID string `json:"_id"`
+	}
+	err := c.Do(context.Background(), http.MethodPost, "/iClients", map[string]string{"name": "n"}, out) // not &out
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	assert.NotErrorIs(t, err, ErrUnknownOutcome)
+	assert.Zero(t, mt.GetTotalCallCount(), "nothing is sent")
+}
+
+// Do refuses spaces and control characters in the query as in the path.
+func TestDoRefusesSpacesInTheQuery(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	mt.RegisterResponder(http.MethodGet, `=~.*`, httpmock.NewStringResponder(http.StatusOK, `{}`))
+	for _, path := range []string{"/flows/f/audit?user=a b", "/flows/f/audit?user=a\tc", "/flows/f/audit?user=a\x7f"} {
+		assert.ErrorIs(t, c.Do(context.Background(), http.MethodGet, path, nil, nil), ErrInvalidArgument, "%q", path)
+	}
+	assert.Zero(t, mt.GetTotalCallCount(), "nothing is sent")
+}

@@ -3,7 +3,11 @@ package integratorio
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/jarcoal/httpmock"
@@ -65,5 +69,52 @@ func TestEveryWriteOfAValueRefusesMaskedSecrets(t *testing.T) {
 			require.NoError(t, call.do(AllowMaskedSecrets(context.Background()), c))
 			assert.Equal(t, 1, mt.GetCallCountInfo()[call.method+" "+call.url], "sent once when allowed")
 		})
+	}
+}
+
+// MaskedSecretError.Paths never carries a member name that is the token.
+func TestMaskedSecretPathsAreRedacted(t *testing.T) {
+	t.Parallel()
+	c, mt := regressionClient(t)
+	mt.RegisterResponder("GET", "=~/connections/c1$", httpmock.NewStringResponder(200, `{"_id":"c1","name":"n","http":{"`+testToken+`":"******"}}`))
+	conn, err := c.Connections.Get(context.Background(), "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Connections.Update(context.Background(), "c1", conn)
+	var mse *MaskedSecretError
+	if !errors.As(err, &mse) {
+		t.Fatal(err)
+	}
+	if strings.Contains(err.Error(), testToken) {
+		t.Errorf("Error() holds the token")
+	}
+	for _, p := range mse.Paths {
+		if strings.Contains(p, testToken) {
+			t.Errorf("MaskedSecretError.Paths holds the token: %q", p)
+		}
+	}
+}
+
+// A mask written with upper-case \u escapes is refused like any other.
+func TestMaskedSecretWithUpperCaseEscapesIsRefused(t *testing.T) {
+	t.Parallel()
+	c, mt := regressionClient(t)
+	mt.RegisterResponder("GET", "=~/connections/c1$", httpmock.NewStringResponder(200,
+		`{"_id":"c1","name":"n","rest":{"bearerToken":"\u002A\u002A\u002A\u002A\u002A\u002A"}}`))
+	var puts atomic.Int32
+	mt.RegisterResponder("PUT", "=~/connections/c1$", func(r *http.Request) (*http.Response, error) {
+		puts.Add(1)
+		b, _ := io.ReadAll(r.Body)
+		t.Logf("PUT body: %s", b)
+		return httpmock.NewStringResponse(200, `{"_id":"c1"}`), nil
+	})
+	conn, err := c.Connections.Get(context.Background(), "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Connections.Update(context.Background(), "c1", conn)
+	if !errors.Is(err, ErrMaskedSecret) || puts.Load() != 0 {
+		t.Errorf("Update: err %v, %d PUTs sent; want ErrMaskedSecret and nothing sent", err, puts.Load())
 	}
 }

@@ -29,6 +29,14 @@ func (m AuditEntry) MarshalJSON() ([]byte, error) {
 	return auditEntryCodec.encode(&m, &m.state)
 }
 
+// String returns the AuditEntry as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (m AuditEntry) String() string { return printed(m.MarshalJSON()) }
+
+// GoString returns the AuditEntry as %#v prints it: the type's name and its
+// JSON.
+func (m AuditEntry) GoString() string { return "integratorio.AuditEntry" + printed(m.MarshalJSON()) }
+
 func (m *AuditEntry) appendJSON(b []byte) ([]byte, error) {
 	return auditEntryCodec.appendJSON(b, m, &m.state)
 }
@@ -189,6 +197,14 @@ func (c Connector) MarshalJSON() ([]byte, error) {
 	return connectorCodec.encode(&c, &c.state)
 }
 
+// String returns the Connector as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (c Connector) String() string { return printed(c.MarshalJSON()) }
+
+// GoString returns the Connector as %#v prints it: the type's name and its
+// JSON.
+func (c Connector) GoString() string { return "integratorio.Connector" + printed(c.MarshalJSON()) }
+
 func (c *Connector) appendJSON(b []byte) ([]byte, error) {
 	return connectorCodec.appendJSON(b, c, &c.state)
 }
@@ -265,6 +281,14 @@ func (e *Environment) decodeAt(data []byte, at int) (int, error) {
 func (e Environment) MarshalJSON() ([]byte, error) {
 	return environmentCodec.encode(&e, &e.state)
 }
+
+// String returns the Environment as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (e Environment) String() string { return printed(e.MarshalJSON()) }
+
+// GoString returns the Environment as %#v prints it: the type's name and its
+// JSON.
+func (e Environment) GoString() string { return "integratorio.Environment" + printed(e.MarshalJSON()) }
 
 func (e *Environment) appendJSON(b []byte) ([]byte, error) {
 	return environmentCodec.appendJSON(b, e, &e.state)
@@ -593,6 +617,14 @@ func (i *IClient) decodeAt(data []byte, at int) (int, error) {
 func (i IClient) MarshalJSON() ([]byte, error) {
 	return iClientCodec.encode(&i, &i.state)
 }
+
+// String returns the IClient as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (i IClient) String() string { return printed(i.MarshalJSON()) }
+
+// GoString returns the IClient as %#v prints it: the type's name and its
+// JSON.
+func (i IClient) GoString() string { return "integratorio.IClient" + printed(i.MarshalJSON()) }
 
 func (i *IClient) appendJSON(b []byte) ([]byte, error) {
 	return iClientCodec.appendJSON(b, i, &i.state)
@@ -1003,6 +1035,16 @@ func (i IntegrationAccess) MarshalJSON() ([]byte, error) {
 	return integrationAccessCodec.encode(&i, &i.state)
 }
 
+// String returns the IntegrationAccess as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (i IntegrationAccess) String() string { return printed(i.MarshalJSON()) }
+
+// GoString returns the IntegrationAccess as %#v prints it: the type's name and its
+// JSON.
+func (i IntegrationAccess) GoString() string {
+	return "integratorio.IntegrationAccess" + printed(i.MarshalJSON())
+}
+
 func (i *IntegrationAccess) appendJSON(b []byte) ([]byte, error) {
 	return integrationAccessCodec.appendJSON(b, i, &i.state)
 }
@@ -1161,6 +1203,14 @@ func (l License) MarshalJSON() ([]byte, error) {
 	return licenseCodec.encode(&l, &l.state)
 }
 
+// String returns the License as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (l License) String() string { return printed(l.MarshalJSON()) }
+
+// GoString returns the License as %#v prints it: the type's name and its
+// JSON.
+func (l License) GoString() string { return "integratorio.License" + printed(l.MarshalJSON()) }
+
 func (l *License) appendJSON(b []byte) ([]byte, error) {
 	return licenseCodec.appendJSON(b, l, &l.state)
 }
@@ -1237,6 +1287,14 @@ func (l *LookupCache) decodeAt(data []byte, at int) (int, error) {
 func (l LookupCache) MarshalJSON() ([]byte, error) {
 	return lookupCacheCodec.encode(&l, &l.state)
 }
+
+// String returns the LookupCache as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (l LookupCache) String() string { return printed(l.MarshalJSON()) }
+
+// GoString returns the LookupCache as %#v prints it: the type's name and its
+// JSON.
+func (l LookupCache) GoString() string { return "integratorio.LookupCache" + printed(l.MarshalJSON()) }
 
 func (l *LookupCache) appendJSON(b []byte) ([]byte, error) {
 	return lookupCacheCodec.appendJSON(b, l, &l.state)
@@ -1481,6 +1539,14 @@ func (r Revision) MarshalJSON() ([]byte, error) {
 	return revisionCodec.encode(&r, &r.state)
 }
 
+// String returns the Revision as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (r Revision) String() string { return printed(r.MarshalJSON()) }
+
+// GoString returns the Revision as %#v prints it: the type's name and its
+// JSON.
+func (r Revision) GoString() string { return "integratorio.Revision" + printed(r.MarshalJSON()) }
+
 func (r *Revision) appendJSON(b []byte) ([]byte, error) {
 	return revisionCodec.appendJSON(b, r, &r.state)
 }
@@ -1556,6 +1622,14 @@ func (r Router) MarshalJSON() ([]byte, error) {
 	return routerCodec.encode(&r, &r.state)
 }
 
+// String returns the Router as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (r Router) String() string { return printed(r.MarshalJSON()) }
+
+// GoString returns the Router as %#v prints it: the type's name and its
+// JSON.
+func (r Router) GoString() string { return "integratorio.Router" + printed(r.MarshalJSON()) }
+
 func (r *Router) appendJSON(b []byte) ([]byte, error) {
 	return routerCodec.appendJSON(b, r, &r.state)
 }
@@ -1629,6 +1703,16 @@ func (r *RouterBranch) decodeAt(data []byte, at int) (int, error) {
 // MarshalJSON encodes the RouterBranch with every member it was decoded with.
 func (r RouterBranch) MarshalJSON() ([]byte, error) {
 	return routerBranchCodec.encode(&r, &r.state)
+}
+
+// String returns the RouterBranch as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (r RouterBranch) String() string { return printed(r.MarshalJSON()) }
+
+// GoString returns the RouterBranch as %#v prints it: the type's name and its
+// JSON.
+func (r RouterBranch) GoString() string {
+	return "integratorio.RouterBranch" + printed(r.MarshalJSON())
 }
 
 func (r *RouterBranch) appendJSON(b []byte) ([]byte, error) {
@@ -1955,6 +2039,14 @@ func (s SharedUser) MarshalJSON() ([]byte, error) {
 	return sharedUserCodec.encode(&s, &s.state)
 }
 
+// String returns the SharedUser as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (s SharedUser) String() string { return printed(s.MarshalJSON()) }
+
+// GoString returns the SharedUser as %#v prints it: the type's name and its
+// JSON.
+func (s SharedUser) GoString() string { return "integratorio.SharedUser" + printed(s.MarshalJSON()) }
+
 func (s *SharedUser) appendJSON(b []byte) ([]byte, error) {
 	return sharedUserCodec.appendJSON(b, s, &s.state)
 }
@@ -2030,6 +2122,14 @@ func (s StepErrors) MarshalJSON() ([]byte, error) {
 	return stepErrorsCodec.encode(&s, &s.state)
 }
 
+// String returns the StepErrors as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (s StepErrors) String() string { return printed(s.MarshalJSON()) }
+
+// GoString returns the StepErrors as %#v prints it: the type's name and its
+// JSON.
+func (s StepErrors) GoString() string { return "integratorio.StepErrors" + printed(s.MarshalJSON()) }
+
 func (s *StepErrors) appendJSON(b []byte) ([]byte, error) {
 	return stepErrorsCodec.appendJSON(b, s, &s.state)
 }
@@ -2102,6 +2202,14 @@ func (t *Tag) decodeAt(data []byte, at int) (int, error) {
 func (t Tag) MarshalJSON() ([]byte, error) {
 	return tagCodec.encode(&t, &t.state)
 }
+
+// String returns the Tag as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (t Tag) String() string { return printed(t.MarshalJSON()) }
+
+// GoString returns the Tag as %#v prints it: the type's name and its
+// JSON.
+func (t Tag) GoString() string { return "integratorio.Tag" + printed(t.MarshalJSON()) }
 
 func (t *Tag) appendJSON(b []byte) ([]byte, error) {
 	return tagCodec.appendJSON(b, t, &t.state)
@@ -2260,6 +2368,14 @@ func (u *User) decodeAt(data []byte, at int) (int, error) {
 func (u User) MarshalJSON() ([]byte, error) {
 	return userCodec.encode(&u, &u.state)
 }
+
+// String returns the User as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (u User) String() string { return printed(u.MarshalJSON()) }
+
+// GoString returns the User as %#v prints it: the type's name and its
+// JSON.
+func (u User) GoString() string { return "integratorio.User" + printed(u.MarshalJSON()) }
 
 func (u *User) appendJSON(b []byte) ([]byte, error) {
 	return userCodec.appendJSON(b, u, &u.state)
