@@ -9,7 +9,7 @@ import (
 
 // AuditService reads the account's audit log: who created, changed or
 // deleted what, when. Client.Audit holds the real implementation.
-type AuditService interface {
+type auditService interface {
 	// List returns the entries the options select (GET /audit), following
 	// pages until the last.
 	List(ctx context.Context, opts *AuditListOptions) ([]*AuditEntry, error)

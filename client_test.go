@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -293,4 +294,33 @@ func TestEndlessSameOriginRedirectsStopAndAreNotRetried(t *testing.T) {
 	_, err = c.Integrations.Get(context.Background(), "loop")
 	require.ErrorIs(t, err, errTooManyRedirects)
 	assert.Equal(t, int32(10), hits.Load(), "one chain of redirects, not one per retry")
+}
+
+// A 404 from a base URL without /v1 shows the full path requested and says
+// the base URL likely lacks /v1; with /v1, a 404 is a plain not found.
+func TestA404FromABaseURLWithoutV1SaysTheBaseURLLacksV1(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = fmt.Fprintf(w, `{"errors":[{"code":"not_found","message":"no route for %s %s"}]}`, r.Method, r.URL.Path)
+	}))
+	defer srv.Close()
+	for root, want := range map[string][]string{
+		srv.URL:              {"GET /integrations/x: 404 not_found", "the request went to /integrations/x", "likely lacks /v1", "https://api.integrator.io/v1"},
+		srv.URL + "/api":     {"GET /integrations/x: 404 not_found", "the request went to /api/integrations/x", "likely lacks /v1"},
+		srv.URL + "/v1":      nil,
+		srv.URL + "/api/v1/": nil,
+	} {
+		c, err := NewClient(testToken, WithBaseURL(root))
+		require.NoError(t, err)
+		_, err = c.Integrations.Get(context.Background(), "x")
+		require.ErrorIs(t, err, ErrNotFound, root)
+		for _, w := range want {
+			assert.Contains(t, err.Error(), w, root)
+		}
+		if want == nil {
+			assert.NotContains(t, err.Error(), "lacks /v1", "%s: a 404 under /v1 says nothing of it", root)
+		}
+		assert.NotContains(t, err.Error(), testToken)
+	}
 }

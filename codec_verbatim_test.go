@@ -93,3 +93,37 @@ func wireRoundTrip(t testing.TB, doc []byte) []byte {
 	require.NoError(t, err)
 	return out
 }
+
+// A decoded flow and integration changed in code (typed members, nested
+// models, an appended element, settings) are written back with every
+// other member as received: escapes, a lone surrogate, order.
+func TestChangedDocumentsKeepTheRest(t *testing.T) {
+	t.Parallel()
+	var f Flow
+	in := `{"_id":"a","name":"x","description":"a\/b \u00e9 \ud83d","lastModified":"2024-01-02T03:04:05.000Z","pageGenerators":[{"_exportId":"e","schedule":"? * * * * *","skipRetries":false,"z":"\ud83d","_keep":{"a":1}}],"pageProcessors":[{"type":"import","_importId":"i","responseMapping":{"fields":[]}}],"routers":[]}`
+	require.NoError(t, f.UnmarshalJSON([]byte(in)))
+	f.Name = "y"
+	f.PageGenerators[0].Schedule = "? */5 * * * *"
+	f.PageGenerators = append(f.PageGenerators, PageGenerator{ExportID: "e2"})
+	f.PageProcessors[0].ProceedOnFailure = true
+	out, err := f.MarshalJSON()
+	require.NoError(t, err)
+	want := `{"_id":"a","name":"y","description":"a\/b \u00e9 \ud83d","lastModified":"2024-01-02T03:04:05.000Z","pageGenerators":[{"_exportId":"e","schedule":"? */5 * * * *","skipRetries":false,"z":"\ud83d","_keep":{"a":1}},{"_exportId":"e2"}],"pageProcessors":[{"type":"import","_importId":"i","responseMapping":{"fields":[]},"proceedOnFailure":true}],"routers":[]}`
+	assert.Equal(t, want, string(out))
+
+	var in2 Integration
+	require.NoError(t, in2.UnmarshalJSON([]byte(`{"_id":"i","settings":{"\ud83d":1,"n\u0061me":2,"a":{"b":"\ud83d"}},"installSteps":[{"name":"s","completed":false,"form":{"x":1}}],"lastModified":"2024-01-02T03:04:05.000Z"}`)))
+	require.NoError(t, in2.Settings.Set("new", 1))
+	require.NoError(t, in2.Settings.Set("name", 3))
+	in2.InstallSteps[0].Completed = true
+	in2.UpdateInProgress = false
+	in2.Version = "1.1.0"
+	out, err = in2.MarshalJSON()
+	require.NoError(t, err)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(out, &got))
+	assert.Equal(t, map[string]any{"\ufffd": 1.0, "name": 3.0, "a": map[string]any{"b": "\ufffd"}, "new": 1.0}, got["settings"], "the other settings kept, name changed")
+	assert.Equal(t, []any{map[string]any{"name": "s", "completed": true, "form": map[string]any{"x": 1.0}}}, got["installSteps"])
+	assert.Equal(t, "1.1.0", got["version"])
+	assert.Equal(t, "2024-01-02T03:04:05.000Z", got["lastModified"])
+}

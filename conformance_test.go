@@ -262,8 +262,9 @@ func (k conformance[T, P]) modifySerialised(t *testing.T) {
 }
 
 // maskedRefused: a document holding the API's mask for a secret is
-// refused by Create, Update and Modify before sending, naming each path;
-// AllowMaskedSecrets sends it.
+// refused by Create, Update and Modify before sending, naming each path,
+// and so is a Patch whose add or replace values hold it (a sub-object read
+// back, say); AllowMaskedSecrets sends them.
 func (k conformance[T, P]) maskedRefused(t *testing.T) {
 	t.Parallel()
 	c, mt := newMockClient(t)
@@ -271,6 +272,7 @@ func (k conformance[T, P]) maskedRefused(t *testing.T) {
 	mt.RegisterResponder(http.MethodGet, k.docURL(), jsonResponder(200, []byte(k.sample)))
 	mt.RegisterResponder(http.MethodPut, k.docURL(), rec.wrap(jsonResponder(200, []byte(k.sample))))
 	mt.RegisterResponder(http.MethodPost, testRoot+k.path, rec.wrap(jsonResponder(201, []byte(k.sample))))
+	mt.RegisterResponder(http.MethodPatch, k.docURL(), rec.wrap(httpmock.NewStringResponder(204, "")))
 	ctx := context.Background()
 	var doc T
 	require.NoError(t, P(&doc).UnmarshalJSON([]byte(k.sample)))
@@ -303,14 +305,30 @@ func (k conformance[T, P]) maskedRefused(t *testing.T) {
 		return P(d).codec().setExtra(P(d).doc(), "password", "***")
 	})
 	require.ErrorIs(t, err, ErrMaskedSecret)
+	ops := []PatchOp{
+		{Op: "replace", Path: "/http", Value: map[string]any{"auth": map[string]any{"token": map[string]any{"token": "***"}, "not": "a*b"}}},
+		{Op: "add", Path: "/password", Value: "******"},
+		{Op: "test", Path: "/apiKey", Value: "******"}, // compares, writes nothing
+		{Op: "remove", Path: "/old"},
+		{Op: "replace", Path: "/list", Value: []any{"x", map[string]any{"a/b~c": json.RawMessage(`"\u002A\u002a\u002A"`)}}},
+	}
+	err = k.res(c).Patch(ctx, sampleID, ops...)
+	require.ErrorIs(t, err, ErrMaskedSecret, "Patch")
+	var mse *MaskedSecretError
+	require.ErrorAs(t, err, &mse)
+	assert.Equal(t, "Patch", mse.Op)
+	assert.Equal(t, []string{"/http/auth/token/token", "/password", "/list/1/a~1b~0c"}, mse.Paths, "pointers into the document patched")
 	assert.Empty(t, rec.reqs, "nothing is written")
 
 	_, err = k.res(c).Update(AllowMaskedSecrets(ctx), sampleID, &doc)
 	require.NoError(t, err)
 	_, err = k.res(c).Create(AllowMaskedSecrets(ctx), &doc)
 	require.NoError(t, err)
-	require.Len(t, rec.reqs, 2)
+	require.NoError(t, k.res(c).Patch(AllowMaskedSecrets(ctx), sampleID, ops...))
+	require.NoError(t, k.res(c).Patch(ctx, sampleID, PatchOp{Op: "replace", Path: "/name", Value: "a*b"}), "no mask, no refusal")
+	require.Len(t, rec.reqs, 4)
 	assert.Contains(t, string(rec.reqs[0].Body), `"password":"******"`, "sent as it is when allowed")
+	assert.Contains(t, string(rec.reqs[2].Body), `{"op":"add","path":"/password","value":"******"}`, "sent as it is when allowed")
 }
 
 func TestConformanceIntegrations(t *testing.T) {

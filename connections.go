@@ -16,7 +16,7 @@ import (
 // implementation. Reads answer secrets masked ("******"): Create and
 // Update refuse a document that carries the mask back (ErrMaskedSecret);
 // change credentials with Patch.
-type ConnectionsService interface {
+type connectionsService interface {
 	// Documents gives Get, Create, Update, Patch, Delete and Modify.
 	Documents[Connection]
 	// Lister gives List and All, of one integration with IntegrationID.

@@ -12,7 +12,7 @@ import (
 // the connectors, their licenses, their install base and managed updates.
 // It is an interface so users can fake it; Client.Connectors holds the
 // real implementation.
-type ConnectorsService interface {
+type connectorsService interface {
 	// Lister gives List and All.
 	Lister[Connector, ListOptions]
 	// Getter, Creator, Replacer and Deleter give Get, Create, Update,
@@ -121,7 +121,7 @@ type Connector struct {
 
 // LicensesService manages the licenses of one connector
 // (/connectors/{id}/licenses): who may install it, until when.
-type LicensesService interface {
+type licensesService interface {
 	// Lister gives List and All.
 	Lister[License, ListOptions]
 	// Getter, Creator, Replacer and Deleter give Get, Create, Update,

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+	"time"
+	"unsafe"
 
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
@@ -85,4 +87,73 @@ func TestDoRefusesEncodedDotSegments(t *testing.T) {
 		t.Errorf("Do(\"/%%2e%%2e/%%2E%%2E/admin\"): err = %v, sent %s; want ErrInvalidArgument", err, got)
 	}
 	assert.Zero(t, mt.GetTotalCallCount())
+}
+
+// An out that encoding/json cannot decode into is refused before the
+// request is sent: a POST sent first would act on the server and then
+// fail as an unknown outcome. What it can decode into is accepted.
+func TestDoRefusesAnOutItCannotDecodeIntoBeforeSending(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	mt.RegisterResponder(http.MethodPost, testRoot+"/iClients", jsonResponder(201, []byte(`{"_id":"x","at":"2024-01-02T03:04:05Z"}`)))
+	ctx := context.Background()
+	var typedNil *map[string]any
+	for _, out := range []any{
+		new(chan int), new(func()), new(complex128), new(unsafe.Pointer), new(error),
+		new([]chan int), new([2]func()), new(map[string]chan int), new(map[[2]int]string), new(*chan int),
+		map[string]any{}, struct{}{}, typedNil,
+	} {
+		err := c.Do(ctx, http.MethodPost, "/iClients", map[string]any{"name": "n"}, out)
+		assert.ErrorIs(t, err, ErrInvalidArgument, "%T", out)
+		assert.NotErrorIs(t, err, ErrUnknownOutcome, "%T", out)
+	}
+	assert.Zero(t, mt.GetTotalCallCount(), "nothing is sent")
+
+	for _, out := range []any{
+		new(any), new(map[string]any), new(map[string]string), new(struct {
+			ID string    `json:"_id"`
+			At time.Time `json:"at"`
+		}), new(json.RawMessage), new(*map[string]json.RawMessage), new(Integration),
+	} {
+		require.NoError(t, c.Do(ctx, http.MethodPost, "/iClients", map[string]any{"name": "n"}, out), "%T", out)
+	}
+	assert.Equal(t, 7, mt.GetTotalCallCount())
+}
+
+// A nil *json.RawMessage as out is refused before the request is sent,
+// instead of a panic after it.
+func TestDoRefusesANilRawMessageOutBeforeSending(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	mt.RegisterResponder(http.MethodPost, testRoot+"/iClients", httpmock.NewStringResponder(http.StatusCreated, `{"_id":"x"}`))
+	var out *json.RawMessage
+	var err error
+	require.NotPanics(t, func() { err = c.Do(context.Background(), http.MethodPost, "/iClients", map[string]any{}, out) })
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	assert.Zero(t, mt.GetTotalCallCount(), "nothing is sent")
+}
+
+// Do refuses a non-pointer out before sending the POST.
+func TestDoChecksOutBeforeSending(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	mt.RegisterResponder(http.MethodPost, testRoot+"/iClients", httpmock.NewStringResponder(http.StatusCreated, `{"_id":"x"}`))
+	var out struct {
+		ID string `json:"_id"`
+	}
+	err := c.Do(context.Background(), http.MethodPost, "/iClients", map[string]string{"name": "n"}, out) // not &out
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	assert.NotErrorIs(t, err, ErrUnknownOutcome)
+	assert.Zero(t, mt.GetTotalCallCount(), "nothing is sent")
+}
+
+// Do refuses spaces and control characters in the query as in the path.
+func TestDoRefusesSpacesInTheQuery(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	mt.RegisterResponder(http.MethodGet, `=~.*`, httpmock.NewStringResponder(http.StatusOK, `{}`))
+	for _, path := range []string{"/flows/f/audit?user=a b", "/flows/f/audit?user=a\tc", "/flows/f/audit?user=a\x7f"} {
+		assert.ErrorIs(t, c.Do(context.Background(), http.MethodGet, path, nil, nil), ErrInvalidArgument, "%q", path)
+	}
+	assert.Zero(t, mt.GetTotalCallCount(), "nothing is sent")
 }

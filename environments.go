@@ -9,7 +9,7 @@ import (
 // EnvironmentsService manages the environments of the account
 // (/environments), such as production and sandbox. The API deletes none.
 // Client.Environments holds the real implementation.
-type EnvironmentsService interface {
+type environmentsService interface {
 	// Lister gives List and All.
 	Lister[Environment, ListOptions]
 	// Getter, Creator and Replacer give Get, Create, Update and Modify.

@@ -9,7 +9,7 @@ import (
 
 // ExportsService manages exports (/exports): the sources of flows, and
 // lookups. Client.Exports holds the real implementation.
-type ExportsService interface {
+type exportsService interface {
 	// Documents gives Get, Create, Update, Patch, Delete and Modify.
 	Documents[Export]
 	// Lister gives List and All, of one integration with IntegrationID.
@@ -74,7 +74,7 @@ func (s *exports) Invoke(ctx context.Context, id string, body any) (json.RawMess
 		return nil, err
 	}
 	var out json.RawMessage
-	err = s.c.send(request{ctx: ctx, method: http.MethodPost, path: p + "/invoke", body: body}, func(r *response) error {
+	err = s.c.send(request{ctx: ctx, method: http.MethodPost, path: p + "/invoke", body: body, guard: &maskGuard{"Invoke", "export", id}}, func(r *response) error {
 		out = append(json.RawMessage(nil), r.body...)
 		return nil
 	})

@@ -11,12 +11,21 @@ import (
 // FlowsService manages flows (/flows): the pipelines that move data from
 // exports to imports. Client.Flows holds the real implementation; it is an
 // interface so that users can fake it.
-type FlowsService interface {
-	// Documents gives Get, Create, Update, Patch, Delete and Modify.
-	// Create flows with Disabled true: an enabled flow with a schedule
-	// runs at once. The API patches only name, description, schedule,
-	// timezone, disabled and some page generator members.
+type flowsService interface {
+	// Documents gives Get, Create, Update, Patch, Delete and Modify;
+	// Create and Patch are declared below for what is special to flows.
 	Documents[Flow]
+	// Create creates a flow and returns it as stored; its id and
+	// lastModified are not sent. Create flows with Disabled true: an
+	// enabled flow with a schedule runs at once. It is never repeated
+	// once the request may have reached the server: a failure after that
+	// point, or a 2xx answer that cannot be read, matches
+	// ErrUnknownOutcome.
+	Create(ctx context.Context, doc *Flow) (*Flow, error)
+	// Patch applies JSON Patch operations to the flow. The API patches
+	// only name, description, schedule, timezone, disabled and some page
+	// generator members.
+	Patch(ctx context.Context, id string, ops ...PatchOp) error
 	// Lister gives List and All, of one integration with IntegrationID.
 	Lister[Flow, ResourceListOptions]
 	// Clone copies the flow into an integration; see FlowCloneOptions.
@@ -279,5 +288,5 @@ func (s *flows) Run(ctx context.Context, id string, opts *RunOptions) (*RunResul
 	if err != nil {
 		return nil, err
 	}
-	return startJob(ctx, s.c, request{method: http.MethodPost, path: p + "/run", body: body}, true)
+	return startJob(ctx, s.c, request{method: http.MethodPost, path: p + "/run", body: body, guard: &maskGuard{"Run", "flow", id}}, true)
 }

@@ -185,3 +185,15 @@ func refusingTransport(allow int32) (*http.Transport, *atomic.Int32) {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
 	}}, dials
 }
+
+// regressionClient returns a client wired to a fresh httpmock transport
+// that neither retries nor paces, unless opts say otherwise.
+func regressionClient(t *testing.T, opts ...Option) (*Client, *httpmock.MockTransport) {
+	t.Helper()
+	mt := httpmock.NewMockTransport()
+	all := append([]Option{WithBaseURL(testRoot), WithHTTPClient(&http.Client{Transport: mt}),
+		WithRetryPolicy(RetryPolicy{MaxRetries: 0}), WithRateLimit(0, 0)}, opts...)
+	c, err := NewClient(testToken, all...)
+	require.NoError(t, err)
+	return c, mt
+}

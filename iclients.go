@@ -7,7 +7,7 @@ import "time"
 // masked ("******"), so a document read and written back whole is refused
 // (ErrMaskedSecret): change members with Patch, or restore the secrets
 // first. Client.IClients holds the real implementation.
-type IClientsService interface {
+type iClientsService interface {
 	// Documents gives Get, Create, Update, Patch, Delete and Modify.
 	Documents[IClient]
 	// Lister gives List and All.

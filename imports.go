@@ -9,7 +9,7 @@ import (
 // AI agents and guardrails are stored as imports too (AdaptorType
 // "AiAgentImport", "GuardrailImport"). Client.Imports holds the real
 // implementation.
-type ImportsService interface {
+type importsService interface {
 	// Documents gives Get, Create, Update, Patch, Delete and Modify.
 	Documents[Import]
 	// Lister gives List and All, of one integration with IntegrationID.

@@ -12,7 +12,7 @@ import (
 // IntegrationsService manages integrations (/integrations). It is an
 // interface so that users can fake it in their own tests; Client.Integrations
 // holds the real implementation.
-type IntegrationsService interface {
+type integrationsService interface {
 	// Documents gives Get, Create, Update, Patch, Delete and Modify.
 	Documents[Integration]
 	// Lister gives List and All.

@@ -35,6 +35,10 @@ func (s *jobs) All(ctx context.Context, opts *JobListOptions) iter.Seq2[*Job, er
 				yield(nil, err)
 				return
 			}
+			if err := checkJobPage(page, before); err != nil {
+				yield(nil, fmt.Errorf("%w: GET %s: %v; the listing ends here rather than repeat or lose jobs", ErrUnexpectedResponse, s.path, err))
+				return
+			}
 			fresh := 0
 			for _, j := range page {
 				if atBoundary[j.ID] {
@@ -56,9 +60,11 @@ func (s *jobs) All(ctx context.Context, opts *JobListOptions) iter.Seq2[*Job, er
 			case last.IsZero():
 				yield(nil, fmt.Errorf("%w: GET %s: a full page whose last job has no createdAt cannot be paged", ErrUnexpectedResponse, s.path))
 				return
-			case fresh == 0:
-				// The whole page shares one millisecond: go on with the
-				// older jobs, and say so at the end.
+			case fresh == 0 || last.Equal(before) && page[0].CreatedAt.Truncate(time.Millisecond).Equal(before):
+				// The whole page shares one millisecond, the one asked
+				// for: asking for it again cannot reach further. Go on
+				// with the older jobs, and say so at the end. So every
+				// request asks for older jobs than the one before it.
 				crowded = append(crowded, last)
 				clear(atBoundary)
 				before = last.Add(-time.Millisecond)
@@ -77,4 +83,27 @@ func (s *jobs) All(ctx context.Context, opts *JobListOptions) iter.Seq2[*Job, er
 			before = last
 		}
 	}
+}
+
+// checkJobPage checks what paging by creation time relies on: the jobs are
+// listed newest first and none is newer than createdAt_lte (before, when
+// set). A server that breaks either (one that ignores the filter and
+// answers the same jobs every time, or lists oldest first) would make the
+// listing repeat jobs forever. Jobs without createdAt are not compared.
+func checkJobPage(page []*Job, before time.Time) error {
+	var prev time.Time
+	for i, j := range page {
+		at := j.CreatedAt.Truncate(time.Millisecond)
+		if at.IsZero() {
+			continue
+		}
+		if !before.IsZero() && at.After(before) {
+			return fmt.Errorf("job %d of the page was created at %s, after createdAt_lte %s: the server ignores the filter", i+1, at.Format(time.RFC3339Nano), before.Format(time.RFC3339Nano))
+		}
+		if !prev.IsZero() && at.After(prev) {
+			return fmt.Errorf("job %d of the page, created at %s, is listed after an older one (%s): the page is not newest first", i+1, at.Format(time.RFC3339Nano), prev.Format(time.RFC3339Nano))
+		}
+		prev = at
+	}
+	return nil
 }

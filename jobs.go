@@ -12,7 +12,7 @@ import (
 
 // JobsService reads and cancels jobs (/jobs): the runs of flows, exports
 // and imports, and retries. Client.Jobs holds the real implementation.
-type JobsService interface {
+type jobsService interface {
 	// Get returns one job.
 	Get(ctx context.Context, id string) (*Job, error)
 	// Cancel asks the platform to cancel a job (PUT /jobs/{id}/cancel);
@@ -27,7 +27,10 @@ type JobsService interface {
 	// neither lost nor repeated. Only when a whole page of 1001 jobs was
 	// created in one millisecond can the API not tell whether more share
 	// it: the listing goes on with the older jobs and ends with an error
-	// matching ErrUnexpectedResponse that names that millisecond.
+	// matching ErrUnexpectedResponse that names that millisecond. A page
+	// that is not newest first, or holds a job newer than the page asked
+	// for, ends the listing with an error matching ErrUnexpectedResponse
+	// (paging on would repeat jobs for ever).
 	All(ctx context.Context, opts *JobListOptions) iter.Seq2[*Job, error]
 	// Wait polls the job until it is done (completed, failed or
 	// canceled) and returns it with a nil error whatever its status: read

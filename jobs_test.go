@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -111,6 +112,74 @@ func TestJobsSharingTheBoundaryMillisecondAreNeitherLostNorRepeated(t *testing.T
 			for _, q := range srv.queries {
 				assert.Contains(t, q, "_flowId=f1")
 			}
+		})
+	}
+}
+
+// A server that answers the same 1001 jobs whatever createdAt_lte says, or
+// lists them oldest first, or makes up new jobs in one millisecond for
+// every request, ends the listing with an error: never a loop, never a job
+// twice, every request for older jobs than the one before.
+func TestJobsAllEndsOnAPageThatMakesNoProgress(t *testing.T) {
+	t.Parallel()
+	newestFirst := newJobs(slices.Repeat([]int{1}, jobPageSize))
+	oldestFirst := slices.Clone(newestFirst)
+	slices.Reverse(oldestFirst)
+	var minted []map[string]any // a page of new ids in one millisecond, for each request
+	for i := range 3 * jobPageSize {
+		minted = append(minted, map[string]any{"_id": fmt.Sprintf("m%05d", i), "createdAt": "2024-05-01T12:00:00.000Z"})
+	}
+	for name, tc := range map[string]struct {
+		jobs  []map[string]any
+		yield int // jobs yielded before the error
+		want  string
+	}{
+		"ignores createdAt_lte":               {newestFirst, jobPageSize, "ignores the filter"},
+		"oldest first":                        {oldestFirst, 0, "not newest first"},
+		"new jobs in one millisecond forever": {minted, 2 * jobPageSize, "ignores the filter"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			var queries []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				queries = append(queries, r.URL.RawQuery)
+				n := len(queries)
+				mu.Unlock()
+				page := tc.jobs[:jobPageSize] // the same page, whatever the query
+				if len(tc.jobs) > jobPageSize {
+					page = tc.jobs[(n-1)*jobPageSize%len(tc.jobs):][:jobPageSize] // or new jobs each time
+				}
+				body, err := json.Marshal(page)
+				assert.NoError(t, err)
+				_, _ = w.Write(body)
+			}))
+			defer srv.Close()
+			c, err := NewClient(testToken, WithBaseURL(srv.URL+"/v1"), WithRetryPolicy(fastRetries))
+			require.NoError(t, err)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			seen := map[string]bool{}
+			var last error
+			for j, err := range c.Jobs.All(ctx, &JobListOptions{FlowID: "f1"}) {
+				if err != nil {
+					last = err
+					continue
+				}
+				require.NoError(t, last, "the error comes last")
+				require.False(t, seen[j.ID], "job %s yielded twice", j.ID)
+				seen[j.ID] = true
+				if len(seen) > 3*jobPageSize {
+					break // bounded: today's code would go on for ever
+				}
+			}
+			require.ErrorIs(t, last, ErrUnexpectedResponse)
+			assert.Contains(t, last.Error(), tc.want)
+			assert.Len(t, seen, tc.yield)
+			mu.Lock()
+			defer mu.Unlock()
+			assert.LessOrEqual(t, len(queries), 3, "a page that makes no progress is not asked for again")
 		})
 	}
 }

@@ -11,7 +11,7 @@ import (
 // LookupCachesService manages lookup caches (/lookupcaches): key-value
 // tables that flows look records up in, and their data. Client.LookupCaches
 // holds the real implementation.
-type LookupCachesService interface {
+type lookupCachesService interface {
 	// Documents gives Get, Create, Update, Patch, Delete and Modify.
 	Documents[LookupCache]
 	// Lister gives List and All.

@@ -169,6 +169,23 @@ func (s *Settings) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// String returns the settings as JSON, as MarshalJSON writes them: what
+// %v, %+v and %s print.
+func (s Settings) String() string { return printed(s.MarshalJSON()) }
+
+// GoString returns the settings as %#v prints them: the type's name and
+// their JSON.
+func (s Settings) GoString() string { return "integratorio.Settings" + printed(s.MarshalJSON()) }
+
+// printed is the text of a model's JSON for printing, or why it cannot be
+// encoded.
+func printed(b []byte, err error) string {
+	if err != nil {
+		return "{<cannot encode: " + err.Error() + ">}"
+	}
+	return string(b)
+}
+
 // MarshalJSON encodes the settings object.
 func (s Settings) MarshalJSON() ([]byte, error) {
 	return s.appendJSON(nil)

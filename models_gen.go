@@ -29,6 +29,14 @@ func (m AuditEntry) MarshalJSON() ([]byte, error) {
 	return auditEntryCodec.encode(&m, &m.state)
 }
 
+// String returns the AuditEntry as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (m AuditEntry) String() string { return printed(m.MarshalJSON()) }
+
+// GoString returns the AuditEntry as %#v prints it: the type's name and its
+// JSON.
+func (m AuditEntry) GoString() string { return "integratorio.AuditEntry" + printed(m.MarshalJSON()) }
+
 func (m *AuditEntry) appendJSON(b []byte) ([]byte, error) {
 	return auditEntryCodec.appendJSON(b, m, &m.state)
 }
@@ -103,6 +111,14 @@ func (c *Connection) decodeAt(data []byte, at int) (int, error) {
 func (c Connection) MarshalJSON() ([]byte, error) {
 	return connectionCodec.encode(&c, &c.state)
 }
+
+// String returns the Connection as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (c Connection) String() string { return printed(c.MarshalJSON()) }
+
+// GoString returns the Connection as %#v prints it: the type's name and its
+// JSON.
+func (c Connection) GoString() string { return "integratorio.Connection" + printed(c.MarshalJSON()) }
 
 func (c *Connection) appendJSON(b []byte) ([]byte, error) {
 	return connectionCodec.appendJSON(b, c, &c.state)
@@ -181,6 +197,14 @@ func (c Connector) MarshalJSON() ([]byte, error) {
 	return connectorCodec.encode(&c, &c.state)
 }
 
+// String returns the Connector as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (c Connector) String() string { return printed(c.MarshalJSON()) }
+
+// GoString returns the Connector as %#v prints it: the type's name and its
+// JSON.
+func (c Connector) GoString() string { return "integratorio.Connector" + printed(c.MarshalJSON()) }
+
 func (c *Connector) appendJSON(b []byte) ([]byte, error) {
 	return connectorCodec.appendJSON(b, c, &c.state)
 }
@@ -257,6 +281,14 @@ func (e *Environment) decodeAt(data []byte, at int) (int, error) {
 func (e Environment) MarshalJSON() ([]byte, error) {
 	return environmentCodec.encode(&e, &e.state)
 }
+
+// String returns the Environment as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (e Environment) String() string { return printed(e.MarshalJSON()) }
+
+// GoString returns the Environment as %#v prints it: the type's name and its
+// JSON.
+func (e Environment) GoString() string { return "integratorio.Environment" + printed(e.MarshalJSON()) }
 
 func (e *Environment) appendJSON(b []byte) ([]byte, error) {
 	return environmentCodec.appendJSON(b, e, &e.state)
@@ -335,6 +367,14 @@ func (e Export) MarshalJSON() ([]byte, error) {
 	return exportCodec.encode(&e, &e.state)
 }
 
+// String returns the Export as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (e Export) String() string { return printed(e.MarshalJSON()) }
+
+// GoString returns the Export as %#v prints it: the type's name and its
+// JSON.
+func (e Export) GoString() string { return "integratorio.Export" + printed(e.MarshalJSON()) }
+
 func (e *Export) appendJSON(b []byte) ([]byte, error) {
 	return exportCodec.appendJSON(b, e, &e.state)
 }
@@ -411,6 +451,14 @@ func (f *Flow) decodeAt(data []byte, at int) (int, error) {
 func (f Flow) MarshalJSON() ([]byte, error) {
 	return flowCodec.encode(&f, &f.state)
 }
+
+// String returns the Flow as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (f Flow) String() string { return printed(f.MarshalJSON()) }
+
+// GoString returns the Flow as %#v prints it: the type's name and its
+// JSON.
+func (f Flow) GoString() string { return "integratorio.Flow" + printed(f.MarshalJSON()) }
 
 func (f *Flow) appendJSON(b []byte) ([]byte, error) {
 	return flowCodec.appendJSON(b, f, &f.state)
@@ -489,6 +537,14 @@ func (f FlowError) MarshalJSON() ([]byte, error) {
 	return flowErrorCodec.encode(&f, &f.state)
 }
 
+// String returns the FlowError as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (f FlowError) String() string { return printed(f.MarshalJSON()) }
+
+// GoString returns the FlowError as %#v prints it: the type's name and its
+// JSON.
+func (f FlowError) GoString() string { return "integratorio.FlowError" + printed(f.MarshalJSON()) }
+
 func (f *FlowError) appendJSON(b []byte) ([]byte, error) {
 	return flowErrorCodec.appendJSON(b, f, &f.state)
 }
@@ -561,6 +617,14 @@ func (i *IClient) decodeAt(data []byte, at int) (int, error) {
 func (i IClient) MarshalJSON() ([]byte, error) {
 	return iClientCodec.encode(&i, &i.state)
 }
+
+// String returns the IClient as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (i IClient) String() string { return printed(i.MarshalJSON()) }
+
+// GoString returns the IClient as %#v prints it: the type's name and its
+// JSON.
+func (i IClient) GoString() string { return "integratorio.IClient" + printed(i.MarshalJSON()) }
 
 func (i *IClient) appendJSON(b []byte) ([]byte, error) {
 	return iClientCodec.appendJSON(b, i, &i.state)
@@ -639,6 +703,14 @@ func (i Import) MarshalJSON() ([]byte, error) {
 	return importCodec.encode(&i, &i.state)
 }
 
+// String returns the Import as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (i Import) String() string { return printed(i.MarshalJSON()) }
+
+// GoString returns the Import as %#v prints it: the type's name and its
+// JSON.
+func (i Import) GoString() string { return "integratorio.Import" + printed(i.MarshalJSON()) }
+
 func (i *Import) appendJSON(b []byte) ([]byte, error) {
 	return importCodec.appendJSON(b, i, &i.state)
 }
@@ -716,6 +788,14 @@ func (i Install) MarshalJSON() ([]byte, error) {
 	return installCodec.encode(&i, &i.state)
 }
 
+// String returns the Install as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (i Install) String() string { return printed(i.MarshalJSON()) }
+
+// GoString returns the Install as %#v prints it: the type's name and its
+// JSON.
+func (i Install) GoString() string { return "integratorio.Install" + printed(i.MarshalJSON()) }
+
 func (i *Install) appendJSON(b []byte) ([]byte, error) {
 	return installCodec.appendJSON(b, i, &i.state)
 }
@@ -789,6 +869,14 @@ func (i InstallStep) MarshalJSON() ([]byte, error) {
 	return installStepCodec.encode(&i, &i.state)
 }
 
+// String returns the InstallStep as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (i InstallStep) String() string { return printed(i.MarshalJSON()) }
+
+// GoString returns the InstallStep as %#v prints it: the type's name and its
+// JSON.
+func (i InstallStep) GoString() string { return "integratorio.InstallStep" + printed(i.MarshalJSON()) }
+
 func (i *InstallStep) appendJSON(b []byte) ([]byte, error) {
 	return installStepCodec.appendJSON(b, i, &i.state)
 }
@@ -861,6 +949,14 @@ func (i *Integration) decodeAt(data []byte, at int) (int, error) {
 func (i Integration) MarshalJSON() ([]byte, error) {
 	return integrationCodec.encode(&i, &i.state)
 }
+
+// String returns the Integration as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (i Integration) String() string { return printed(i.MarshalJSON()) }
+
+// GoString returns the Integration as %#v prints it: the type's name and its
+// JSON.
+func (i Integration) GoString() string { return "integratorio.Integration" + printed(i.MarshalJSON()) }
 
 func (i *Integration) appendJSON(b []byte) ([]byte, error) {
 	return integrationCodec.appendJSON(b, i, &i.state)
@@ -939,6 +1035,16 @@ func (i IntegrationAccess) MarshalJSON() ([]byte, error) {
 	return integrationAccessCodec.encode(&i, &i.state)
 }
 
+// String returns the IntegrationAccess as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (i IntegrationAccess) String() string { return printed(i.MarshalJSON()) }
+
+// GoString returns the IntegrationAccess as %#v prints it: the type's name and its
+// JSON.
+func (i IntegrationAccess) GoString() string {
+	return "integratorio.IntegrationAccess" + printed(i.MarshalJSON())
+}
+
 func (i *IntegrationAccess) appendJSON(b []byte) ([]byte, error) {
 	return integrationAccessCodec.appendJSON(b, i, &i.state)
 }
@@ -1011,6 +1117,14 @@ func (j *Job) decodeAt(data []byte, at int) (int, error) {
 func (j Job) MarshalJSON() ([]byte, error) {
 	return jobCodec.encode(&j, &j.state)
 }
+
+// String returns the Job as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (j Job) String() string { return printed(j.MarshalJSON()) }
+
+// GoString returns the Job as %#v prints it: the type's name and its
+// JSON.
+func (j Job) GoString() string { return "integratorio.Job" + printed(j.MarshalJSON()) }
 
 func (j *Job) appendJSON(b []byte) ([]byte, error) {
 	return jobCodec.appendJSON(b, j, &j.state)
@@ -1089,6 +1203,14 @@ func (l License) MarshalJSON() ([]byte, error) {
 	return licenseCodec.encode(&l, &l.state)
 }
 
+// String returns the License as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (l License) String() string { return printed(l.MarshalJSON()) }
+
+// GoString returns the License as %#v prints it: the type's name and its
+// JSON.
+func (l License) GoString() string { return "integratorio.License" + printed(l.MarshalJSON()) }
+
 func (l *License) appendJSON(b []byte) ([]byte, error) {
 	return licenseCodec.appendJSON(b, l, &l.state)
 }
@@ -1165,6 +1287,14 @@ func (l *LookupCache) decodeAt(data []byte, at int) (int, error) {
 func (l LookupCache) MarshalJSON() ([]byte, error) {
 	return lookupCacheCodec.encode(&l, &l.state)
 }
+
+// String returns the LookupCache as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (l LookupCache) String() string { return printed(l.MarshalJSON()) }
+
+// GoString returns the LookupCache as %#v prints it: the type's name and its
+// JSON.
+func (l LookupCache) GoString() string { return "integratorio.LookupCache" + printed(l.MarshalJSON()) }
 
 func (l *LookupCache) appendJSON(b []byte) ([]byte, error) {
 	return lookupCacheCodec.appendJSON(b, l, &l.state)
@@ -1243,6 +1373,16 @@ func (p PageGenerator) MarshalJSON() ([]byte, error) {
 	return pageGeneratorCodec.encode(&p, &p.state)
 }
 
+// String returns the PageGenerator as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (p PageGenerator) String() string { return printed(p.MarshalJSON()) }
+
+// GoString returns the PageGenerator as %#v prints it: the type's name and its
+// JSON.
+func (p PageGenerator) GoString() string {
+	return "integratorio.PageGenerator" + printed(p.MarshalJSON())
+}
+
 func (p *PageGenerator) appendJSON(b []byte) ([]byte, error) {
 	return pageGeneratorCodec.appendJSON(b, p, &p.state)
 }
@@ -1314,6 +1454,16 @@ func (p *PageProcessor) decodeAt(data []byte, at int) (int, error) {
 // MarshalJSON encodes the PageProcessor with every member it was decoded with.
 func (p PageProcessor) MarshalJSON() ([]byte, error) {
 	return pageProcessorCodec.encode(&p, &p.state)
+}
+
+// String returns the PageProcessor as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (p PageProcessor) String() string { return printed(p.MarshalJSON()) }
+
+// GoString returns the PageProcessor as %#v prints it: the type's name and its
+// JSON.
+func (p PageProcessor) GoString() string {
+	return "integratorio.PageProcessor" + printed(p.MarshalJSON())
 }
 
 func (p *PageProcessor) appendJSON(b []byte) ([]byte, error) {
@@ -1388,6 +1538,14 @@ func (r *Revision) decodeAt(data []byte, at int) (int, error) {
 func (r Revision) MarshalJSON() ([]byte, error) {
 	return revisionCodec.encode(&r, &r.state)
 }
+
+// String returns the Revision as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (r Revision) String() string { return printed(r.MarshalJSON()) }
+
+// GoString returns the Revision as %#v prints it: the type's name and its
+// JSON.
+func (r Revision) GoString() string { return "integratorio.Revision" + printed(r.MarshalJSON()) }
 
 func (r *Revision) appendJSON(b []byte) ([]byte, error) {
 	return revisionCodec.appendJSON(b, r, &r.state)
@@ -1464,6 +1622,14 @@ func (r Router) MarshalJSON() ([]byte, error) {
 	return routerCodec.encode(&r, &r.state)
 }
 
+// String returns the Router as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (r Router) String() string { return printed(r.MarshalJSON()) }
+
+// GoString returns the Router as %#v prints it: the type's name and its
+// JSON.
+func (r Router) GoString() string { return "integratorio.Router" + printed(r.MarshalJSON()) }
+
 func (r *Router) appendJSON(b []byte) ([]byte, error) {
 	return routerCodec.appendJSON(b, r, &r.state)
 }
@@ -1537,6 +1703,16 @@ func (r *RouterBranch) decodeAt(data []byte, at int) (int, error) {
 // MarshalJSON encodes the RouterBranch with every member it was decoded with.
 func (r RouterBranch) MarshalJSON() ([]byte, error) {
 	return routerBranchCodec.encode(&r, &r.state)
+}
+
+// String returns the RouterBranch as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (r RouterBranch) String() string { return printed(r.MarshalJSON()) }
+
+// GoString returns the RouterBranch as %#v prints it: the type's name and its
+// JSON.
+func (r RouterBranch) GoString() string {
+	return "integratorio.RouterBranch" + printed(r.MarshalJSON())
 }
 
 func (r *RouterBranch) appendJSON(b []byte) ([]byte, error) {
@@ -1614,6 +1790,14 @@ func (r RunResult) MarshalJSON() ([]byte, error) {
 	return runResultCodec.encode(&r, &r.state)
 }
 
+// String returns the RunResult as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (r RunResult) String() string { return printed(r.MarshalJSON()) }
+
+// GoString returns the RunResult as %#v prints it: the type's name and its
+// JSON.
+func (r RunResult) GoString() string { return "integratorio.RunResult" + printed(r.MarshalJSON()) }
+
 func (r *RunResult) appendJSON(b []byte) ([]byte, error) {
 	return runResultCodec.appendJSON(b, r, &r.state)
 }
@@ -1686,6 +1870,14 @@ func (s *Script) decodeAt(data []byte, at int) (int, error) {
 func (s Script) MarshalJSON() ([]byte, error) {
 	return scriptCodec.encode(&s, &s.state)
 }
+
+// String returns the Script as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (s Script) String() string { return printed(s.MarshalJSON()) }
+
+// GoString returns the Script as %#v prints it: the type's name and its
+// JSON.
+func (s Script) GoString() string { return "integratorio.Script" + printed(s.MarshalJSON()) }
 
 func (s *Script) appendJSON(b []byte) ([]byte, error) {
 	return scriptCodec.appendJSON(b, s, &s.state)
@@ -1764,6 +1956,14 @@ func (s Section) MarshalJSON() ([]byte, error) {
 	return sectionCodec.encode(&s, &s.state)
 }
 
+// String returns the Section as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (s Section) String() string { return printed(s.MarshalJSON()) }
+
+// GoString returns the Section as %#v prints it: the type's name and its
+// JSON.
+func (s Section) GoString() string { return "integratorio.Section" + printed(s.MarshalJSON()) }
+
 func (s *Section) appendJSON(b []byte) ([]byte, error) {
 	return sectionCodec.appendJSON(b, s, &s.state)
 }
@@ -1838,6 +2038,14 @@ func (s *SharedUser) decodeAt(data []byte, at int) (int, error) {
 func (s SharedUser) MarshalJSON() ([]byte, error) {
 	return sharedUserCodec.encode(&s, &s.state)
 }
+
+// String returns the SharedUser as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (s SharedUser) String() string { return printed(s.MarshalJSON()) }
+
+// GoString returns the SharedUser as %#v prints it: the type's name and its
+// JSON.
+func (s SharedUser) GoString() string { return "integratorio.SharedUser" + printed(s.MarshalJSON()) }
 
 func (s *SharedUser) appendJSON(b []byte) ([]byte, error) {
 	return sharedUserCodec.appendJSON(b, s, &s.state)
@@ -1914,6 +2122,14 @@ func (s StepErrors) MarshalJSON() ([]byte, error) {
 	return stepErrorsCodec.encode(&s, &s.state)
 }
 
+// String returns the StepErrors as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (s StepErrors) String() string { return printed(s.MarshalJSON()) }
+
+// GoString returns the StepErrors as %#v prints it: the type's name and its
+// JSON.
+func (s StepErrors) GoString() string { return "integratorio.StepErrors" + printed(s.MarshalJSON()) }
+
 func (s *StepErrors) appendJSON(b []byte) ([]byte, error) {
 	return stepErrorsCodec.appendJSON(b, s, &s.state)
 }
@@ -1986,6 +2202,14 @@ func (t *Tag) decodeAt(data []byte, at int) (int, error) {
 func (t Tag) MarshalJSON() ([]byte, error) {
 	return tagCodec.encode(&t, &t.state)
 }
+
+// String returns the Tag as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (t Tag) String() string { return printed(t.MarshalJSON()) }
+
+// GoString returns the Tag as %#v prints it: the type's name and its
+// JSON.
+func (t Tag) GoString() string { return "integratorio.Tag" + printed(t.MarshalJSON()) }
 
 func (t *Tag) appendJSON(b []byte) ([]byte, error) {
 	return tagCodec.appendJSON(b, t, &t.state)
@@ -2064,6 +2288,14 @@ func (t TokenInfo) MarshalJSON() ([]byte, error) {
 	return tokenInfoCodec.encode(&t, &t.state)
 }
 
+// String returns the TokenInfo as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (t TokenInfo) String() string { return printed(t.MarshalJSON()) }
+
+// GoString returns the TokenInfo as %#v prints it: the type's name and its
+// JSON.
+func (t TokenInfo) GoString() string { return "integratorio.TokenInfo" + printed(t.MarshalJSON()) }
+
 func (t *TokenInfo) appendJSON(b []byte) ([]byte, error) {
 	return tokenInfoCodec.appendJSON(b, t, &t.state)
 }
@@ -2136,6 +2368,14 @@ func (u *User) decodeAt(data []byte, at int) (int, error) {
 func (u User) MarshalJSON() ([]byte, error) {
 	return userCodec.encode(&u, &u.state)
 }
+
+// String returns the User as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (u User) String() string { return printed(u.MarshalJSON()) }
+
+// GoString returns the User as %#v prints it: the type's name and its
+// JSON.
+func (u User) GoString() string { return "integratorio.User" + printed(u.MarshalJSON()) }
 
 func (u *User) appendJSON(b []byte) ([]byte, error) {
 	return userCodec.appendJSON(b, u, &u.state)

@@ -2,7 +2,10 @@ package integratorio
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -287,4 +290,38 @@ func TestUnknownMembersAreWrittenBackInTheOrderReceived(t *testing.T) {
 	t.Parallel()
 	doc := `{"_id":"a","z":1,"a":{"y":2,"b":[3,{"k":4,"c":5}]},"m":"x"}`
 	assert.Equal(t, doc, string(roundTrip(t, []byte(doc))), "byte for byte: nested objects are kept as received too")
+}
+
+// Printing a model with %v, %+v, %s or %#v, alone, by pointer or in a
+// slice, shows its members as JSON (the untyped ones too), never the
+// codec's state; a nil pointer prints <nil>.
+func TestPrintingAModelShowsItsMembers(t *testing.T) {
+	t.Parallel()
+	for _, v := range append([]any{(*Settings)(nil)}, allModels...) {
+		typ := reflect.TypeOf(v).Elem()
+		p := reflect.New(typ)
+		require.NoError(t, p.Interface().(json.Unmarshaler).UnmarshalJSON([]byte(`{"_id":"x1","custom":{"kept":[1,"two"]}}`)), typ.Name())
+		want, err := json.Marshal(p.Interface())
+		require.NoError(t, err)
+		require.Contains(t, string(want), `"custom":{"kept":[1,"two"]}`)
+		val := p.Elem().Interface()
+		slice := reflect.MakeSlice(reflect.SliceOf(typ), 1, 1)
+		slice.Index(0).Set(p.Elem())
+		for format, got := range map[string]string{
+			"%v":          fmt.Sprintf("%v", val),
+			"%+v":         fmt.Sprintf("%+v", val),
+			"%s":          fmt.Sprintf("%s", val),
+			"%v pointer":  fmt.Sprintf("%v", p.Interface()),
+			"%+v pointer": fmt.Sprintf("%+v", p.Interface()),
+			"Println":     strings.TrimSuffix(fmt.Sprintln(p.Interface()), "\n"),
+			"%v slice":    strings.TrimSuffix(strings.TrimPrefix(fmt.Sprintf("%v", slice.Interface()), "["), "]"),
+		} {
+			assert.Equal(t, string(want), got, "%s of a %s", format, typ.Name())
+		}
+		assert.Equal(t, "integratorio."+typ.Name()+string(want), fmt.Sprintf("%#v", val), "%%#v of a %s", typ.Name())
+		for _, internal := range []string{"state", "extra", "layout", "present", "members", "raw:"} {
+			assert.NotContains(t, fmt.Sprintf("%+v %#v", val, p.Interface()), internal, typ.Name())
+		}
+		assert.Equal(t, "<nil>", fmt.Sprintf("%v", reflect.Zero(reflect.PointerTo(typ)).Interface()), "a nil *%s", typ.Name())
+	}
 }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -266,5 +268,117 @@ func TestRefusedIDsDoNotQuoteTheToken(t *testing.T) {
 		requireNoTokenPiece(t, validateID(id))
 		_, err := c.Integrations.Get(context.Background(), id)
 		requireNoTokenPiece(t, err)
+	}
+}
+
+// The token percent-encoded inside a JSON string whose '%' are \u-escaped
+// is redacted: decoding APIError.Body's JSON, then the URL, never gives it
+// back.
+func TestATokenPercentEncodedInsideJSONIsRedacted(t *testing.T) {
+	t.Parallel()
+	c, mt := regressionClient(t)
+	var pct strings.Builder
+	for _, b := range []byte(testToken) {
+		fmt.Fprintf(&pct, `\u0025%02x`, b)
+	}
+	body := `{"errors":[{"code":"x","message":"see https://h/?t=` + pct.String() + `"}]}`
+	mt.RegisterResponder("GET", "=~.*", httpmock.NewStringResponder(400, body))
+	_, err := c.Integrations.Get(context.Background(), "abc")
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatal(err)
+	}
+	var env struct{ Errors []struct{ Message string } }
+	_ = json.Unmarshal(apiErr.Body, &env)
+	dec, _ := url.QueryUnescape(env.Errors[0].Message)
+	if strings.Contains(dec, testToken) {
+		t.Errorf("APIError.Body decodes (JSON, then percent) to the token: %s", apiErr.Body)
+	}
+}
+
+// APIError.Body: when redaction shrinks a body cut by the read limit below
+// the 64 KiB cap, the token cut off at its end is still dropped.
+func TestAnErrorBodyCutByTheReadLimitKeepsNoHalfToken(t *testing.T) {
+	t.Parallel()
+	c, mt := regressionClient(t)
+	var b strings.Builder
+	for range 40 { // 40 whole tokens: redaction saves 40*22 bytes
+		b.WriteString(testToken)
+	}
+	readLimit := maxErrorBody + 12*len(testToken)
+	for b.Len() < readLimit-16 {
+		b.WriteByte('x')
+	}
+	b.WriteString(testToken) // only its first 16 bytes fall inside what is read
+	b.WriteString(strings.Repeat("y", 1000))
+	mt.RegisterResponder("GET", "=~.*", httpmock.NewStringResponder(400, b.String()))
+	_, err := c.Integrations.Get(context.Background(), "abc")
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatal(err)
+	}
+	if strings.HasSuffix(string(apiErr.Body), testToken[:16]) {
+		t.Errorf("APIError.Body (%d bytes) ends with the token's first 16 bytes %q", len(apiErr.Body), testToken[:16])
+	}
+}
+
+// PingError.Errors holds the decoded reasons of a 2xx answer redacted.
+func TestPingErrorFieldsAreRedacted(t *testing.T) {
+	t.Parallel()
+	c, mt := regressionClient(t)
+	esc := ""
+	for _, r := range testToken {
+		esc += `\u00` + strings.ToLower(strings.TrimPrefix(http.StatusText(0)+string("0123456789abcdef"[r>>4])+string("0123456789abcdef"[r&15]), ""))
+	}
+	mt.RegisterResponder("POST", "=~/ping$", httpmock.NewStringResponder(200, `{"code":401,"errors":[{"code":"auth","message":"bad token `+esc+`"}]}`))
+	err := c.Connections.Ping(context.Background(), "c1")
+	var pe *PingError
+	if !errors.As(err, &pe) {
+		t.Fatal(err)
+	}
+	if strings.Contains(err.Error(), testToken) {
+		t.Errorf("err.Error() holds the token")
+	}
+	for _, d := range pe.Errors {
+		if strings.Contains(d.Message, testToken) {
+			t.Errorf("PingError.Errors[].Message holds the token: %q", d.Message)
+		}
+	}
+}
+
+// PingError.Error redacts each reason before cutting it at 300 bytes, so a
+// token straddling the cut leaves no half in err.Error().
+func TestPingErrorMessageIsRedactedBeforeItIsCut(t *testing.T) {
+	t.Parallel()
+	c, mt := regressionClient(t)
+	msg := strings.Repeat("a", 285) + testToken
+	mt.RegisterResponder("POST", "=~/ping$", httpmock.NewStringResponder(200, `{"errors":[{"code":"x","message":"`+msg+`"}]}`))
+	err := c.Connections.Ping(context.Background(), "c1")
+	if err == nil {
+		t.Fatal("nil error")
+	}
+	if strings.Contains(err.Error(), testToken[:15]) {
+		t.Errorf("err.Error() holds the token's first 15 bytes: ...%s", err.Error()[len(err.Error())-40:])
+	}
+}
+
+// A refused push's install-base ids reach the rollout's errors redacted.
+func TestRolloutErrorsAreRedacted(t *testing.T) {
+	t.Parallel()
+	c, mt := regressionClient(t)
+	mt.RegisterResponder("GET", "=~/installBase$", httpmock.NewStringResponder(200,
+		`[{"_id":"i1","_integrationId":"`+testToken+`","version":"1.0.0"}]`))
+	mt.RegisterResponder("PUT", "=~/connectors/c1/update$", httpmock.NewStringResponder(400, `{"errors":[{"code":"invalid_ref","message":"no such integration"}]}`))
+	rep, err := c.Connectors.Rollout(context.Background(), "c1", "1.1.0", func(*Integration) error { return nil }, nil)
+	if err == nil {
+		t.Fatal("nil error")
+	}
+	if strings.Contains(err.Error(), testToken) {
+		t.Errorf("Rollout's error holds the token: %s", err)
+	}
+	for _, r := range rep.Results {
+		if r.Err != nil && strings.Contains(r.Err.Error(), testToken) {
+			t.Errorf("RolloutResult.Err holds the token: %s", r.Err)
+		}
 	}
 }

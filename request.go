@@ -3,6 +3,7 @@ package integratorio
 import (
 	"bytes"
 	"context"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +40,9 @@ type request struct {
 	// once: the write is never repeated once it may have reached the
 	// server, whatever its method (a PUT that toggles a state).
 	once bool
+	// guard, when set, refuses a body holding masked secrets before
+	// sending (ErrMaskedSecret), unless ctx allows them.
+	guard *maskGuard
 }
 
 // displayPath is the path shown in errors and logs: relative to the API
@@ -105,6 +110,11 @@ func (c *Client) send(r request, decode func(*response) error) error {
 			return invalidArgf("%s %s: encoding the request body: %v", r.method, display, err)
 		}
 		body = b
+	}
+	if r.guard != nil {
+		if err := checkMasked(ctx, c.tokenRedactor(), body, r.guard.op, r.guard.kind, r.guard.id); err != nil {
+			return c.redactError(err)
+		}
 	}
 
 	st := &attemptState{method: r.method, path: display, idempotent: (r.safe || idempotent(r.method)) && !r.once, client: c}
@@ -183,6 +193,9 @@ func (c *Client) send(r request, decode func(*response) error) error {
 		apiErr.unknownOutcome = !st.idempotent && resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable
 		if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
 			apiErr.note = redirectNote(c, r.method, resp.Header.Get("Location"))
+		}
+		if resp.StatusCode == http.StatusNotFound && r.url == nil && !hasV1(c.base.Path) {
+			apiErr.note = noV1Note(c, u)
 		}
 		return apiErr
 	}
@@ -301,6 +314,19 @@ func (r *response) excerpt() string {
 	return strconv.Quote(string(b))
 }
 
+// hasV1 reports whether an API root's path holds the /v1 segment under
+// which the API lives.
+func hasV1(path string) bool {
+	return slices.Contains(strings.Split(path, "/"), "v1")
+}
+
+// noV1Note explains a 404 from a base URL without /v1: every path of the
+// API is under /v1, so the server likely has no route for the path sent.
+func noV1Note(c *Client, u *url.URL) string {
+	return fmt.Sprintf("the request went to %s, and the base URL %q has no /v1: the API's paths are under /v1 (%s), so the base URL likely lacks /v1 (WithBaseURL)",
+		c.redactString(u.EscapedPath()), c.redactString(c.base.String()), regionRoots[RegionNorthAmerica])
+}
+
 // redirectNote explains why a redirect was not followed. Reads follow
 // redirects within the API's origin; a write never does, since net/http
 // would re-send it as a GET (301, 302, 303) or send its body again
@@ -321,8 +347,10 @@ func redirectNote(c *Client, method, location string) string {
 // segments with url.PathEscape. body, when non-nil, is sent as JSON (a
 // []byte or json.RawMessage as it is). out may be nil, a *json.RawMessage
 // (given a copy of the body), or any other pointer encoding/json decodes
-// into (anything else is refused before sending); an answer without a
-// body leaves it unchanged.
+// into; anything else (not a pointer, or a pointer to a channel, a
+// function, a complex number, an interface with methods, or a slice,
+// array or map of them) is refused before sending, with an error matching
+// ErrInvalidArgument. An answer without a body leaves out unchanged.
 func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
 	if method == "" || strings.ContainsFunc(method, func(r rune) bool { return r < 'A' || r > 'Z' }) {
 		return invalidArgf("Do: method %q is not an upper-case HTTP method", method)
@@ -343,8 +371,14 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 		if rv := reflect.ValueOf(out); rv.Kind() != reflect.Pointer || rv.IsNil() {
 			return invalidArgf("Do: out must be nil or a non-nil pointer, not %T", out)
 		}
+		if err := decodable(reflect.TypeOf(out).Elem()); err != nil {
+			return invalidArgf("Do: out %T cannot be decoded into: %v", out, err)
+		}
 	}
 	r := request{ctx: ctx, method: method, path: p, query: q, body: body}
+	if method != http.MethodGet && method != http.MethodDelete {
+		r.guard = &maskGuard{op: "Do", kind: method, id: p}
+	}
 	return c.send(r, func(resp *response) error {
 		if out == nil || resp.body == nil {
 			return nil
@@ -358,4 +392,41 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 		}
 		return nil
 	})
+}
+
+var (
+	jsonUnmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+// decodable reports why encoding/json cannot decode a JSON value into a
+// value of type t, nil when it can: channels, functions, complex numbers,
+// unsafe pointers and interfaces with methods, alone or as the elements of pointers, slices,
+// arrays and maps, and maps whose keys are not strings, integers or
+// encoding.TextUnmarshalers. A type that decodes itself (json.Unmarshaler)
+// is taken at its word; struct fields are not looked into, since a member
+// the answer lacks is never decoded.
+func decodable(t reflect.Type) error {
+	if t.Implements(jsonUnmarshalerType) || reflect.PointerTo(t).Implements(jsonUnmarshalerType) {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Chan, reflect.Func, reflect.Complex64, reflect.Complex128, reflect.UnsafePointer:
+		return fmt.Errorf("JSON does not decode into a %s", t)
+	case reflect.Interface:
+		if t.NumMethod() > 0 {
+			return fmt.Errorf("JSON decodes into no interface with methods, such as %s", t)
+		}
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return decodable(t.Elem())
+	case reflect.Map:
+		switch k := t.Key(); {
+		case k.Kind() == reflect.String, k.Kind() >= reflect.Int && k.Kind() <= reflect.Uintptr,
+			reflect.PointerTo(k).Implements(textUnmarshalerType):
+		default:
+			return fmt.Errorf("JSON object keys do not decode into %s", k)
+		}
+		return decodable(t.Elem())
+	}
+	return nil
 }

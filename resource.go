@@ -239,6 +239,9 @@ func (r *resource[T, P]) Patch(ctx context.Context, id string, ops ...PatchOp) e
 			return err
 		}
 	}
+	if err := checkMaskedOps(ctx, r.c.tokenRedactor(), ops, r.kind, id); err != nil {
+		return r.c.redactError(err)
+	}
 	return r.c.send(request{ctx: ctx, method: http.MethodPatch, path: p, body: ops}, nil)
 }
 

@@ -8,7 +8,7 @@ import (
 // transformations. Client.Scripts holds the real implementation. Lists
 // leave out each script's content, so listed scripts are Partial and
 // Update refuses them: Get a script before changing it.
-type ScriptsService interface {
+type scriptsService interface {
 	// Documents gives Get, Create, Update, Patch, Delete and Modify.
 	Documents[Script]
 	// Lister gives List and All.

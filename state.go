@@ -15,10 +15,15 @@ type StateStore interface {
 	// Keys lists the keys (an answer of 204 means none).
 	Keys(ctx context.Context) ([]string, error)
 	// Get decodes the value of key into v and reports whether the key
-	// exists (false, nil when it does not).
+	// exists (false, nil when it does not). A *[]byte or *json.RawMessage
+	// is given the value's JSON as it is.
 	Get(ctx context.Context, key string, v any) (bool, error)
-	// Put stores v, encoded as JSON, under key. The API answers in plain
-	// text ("OK" or "Created"); any 2xx answer is success.
+	// Put stores v, encoded as JSON, under key. A []byte or
+	// json.RawMessage is sent as it is (not as base64), so it must hold
+	// one JSON value; one that does not is refused before sending. A
+	// value holding a masked secret is refused (ErrMaskedSecret). The API
+	// answers in plain text ("OK" or "Created"); any 2xx answer is
+	// success.
 	Put(ctx context.Context, key string, v any) error
 	// Delete removes key.
 	Delete(ctx context.Context, key string) error
@@ -26,7 +31,7 @@ type StateStore interface {
 
 // StateService is the account's global state (/state), and the state
 // scoped to one resource. Client.State holds the real implementation.
-type StateService interface {
+type stateService interface {
 	StateStore
 	// Of returns the state scoped to one resource
 	// (/{resourceType}/{id}/state), such as Of("imports", importID) or
@@ -94,6 +99,14 @@ func (s *state) Get(ctx context.Context, key string, v any) (bool, error) {
 		if r.body == nil || v == nil {
 			return nil
 		}
+		switch v := v.(type) {
+		case *[]byte:
+			*v = append([]byte(nil), r.body...)
+			return nil
+		case *json.RawMessage:
+			*v = append(json.RawMessage(nil), r.body...)
+			return nil
+		}
 		if err := json.Unmarshal(r.body, v); err != nil {
 			return r.unexpected(http.MethodGet, "decoding the value into %T: %v", v, err)
 		}
@@ -110,11 +123,22 @@ func (s *state) Put(ctx context.Context, key string, v any) error {
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return invalidArgf("state value for %q cannot be encoded as JSON: %v", key, err)
+	var b []byte
+	switch raw := v.(type) {
+	case []byte: // sent as it is, as every body the SDK sends
+		b = raw
+	case json.RawMessage:
+		b = raw
 	}
-	return s.c.send(request{ctx: ctx, method: http.MethodPut, path: p, raw: b}, nil)
+	if b != nil && !json.Valid(b) {
+		return invalidArgf("state value for %q: the %T is sent as it is, and is not one JSON value", key, v)
+	}
+	if b == nil {
+		if b, err = json.Marshal(v); err != nil {
+			return invalidArgf("state value for %q cannot be encoded as JSON: %v", key, err)
+		}
+	}
+	return s.c.send(request{ctx: ctx, method: http.MethodPut, path: p, raw: b, guard: &maskGuard{"Put", "state key", key}}, nil)
 }
 
 func (s *state) Delete(ctx context.Context, key string) error {

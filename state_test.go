@@ -2,6 +2,7 @@ package integratorio
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -96,4 +97,38 @@ func TestTokenInfo(t *testing.T) {
 	ok, err := ti.Extra("x", new(int))
 	require.NoError(t, err)
 	assert.True(t, ok)
+}
+
+// A []byte or json.RawMessage is stored as it is, not as base64, and read
+// back as it is; one that is not JSON is refused before sending.
+func TestStatePutSendsBytesAsTheyAre(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	var rec recorder
+	mt.RegisterResponder(http.MethodPut, `=~^`+testRoot+`/state/`, rec.wrap(httpmock.NewStringResponder(200, "OK")))
+	mt.RegisterResponder(http.MethodGet, testRoot+"/state/raw", jsonResponder(200, []byte(`{"since":"2024-01-01","n":3}`)))
+	ctx := context.Background()
+
+	require.NoError(t, c.State.Put(ctx, "bytes", []byte(`{"since":"2024-01-01","n":3}`)))
+	require.NoError(t, c.State.Put(ctx, "raw", json.RawMessage(`[1, 2]`)))
+	require.NoError(t, c.State.Put(ctx, "string", "text"))
+	require.Len(t, rec.reqs, 3)
+	assert.Equal(t, `{"since":"2024-01-01","n":3}`, string(rec.reqs[0].Body), "not base64")
+	assert.Equal(t, `[1, 2]`, string(rec.reqs[1].Body))
+	assert.Equal(t, `"text"`, string(rec.reqs[2].Body))
+
+	assert.ErrorIs(t, c.State.Put(ctx, "bad", []byte("not json")), ErrInvalidArgument)
+	assert.ErrorIs(t, c.State.Put(ctx, "bad", json.RawMessage(`{"a":`)), ErrInvalidArgument)
+	assert.ErrorIs(t, c.State.Put(ctx, "bad", []byte{}), ErrInvalidArgument)
+	assert.Len(t, rec.reqs, 3, "nothing more is sent")
+
+	var b []byte
+	ok, err := c.State.Get(ctx, "raw", &b)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, `{"since":"2024-01-01","n":3}`, string(b), "read back as it is")
+	var raw json.RawMessage
+	_, err = c.State.Get(ctx, "raw", &raw)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"since":"2024-01-01","n":3}`, string(raw))
 }

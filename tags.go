@@ -4,7 +4,7 @@ import "time"
 
 // TagsService manages the tags of the account (/tags), which label
 // errors. Client.Tags holds the real implementation.
-type TagsService interface {
+type tagsService interface {
 	// Documents gives Get, Create, Update, Patch, Delete and Modify.
 	Documents[Tag]
 	// Lister gives List and All.

@@ -13,7 +13,7 @@ import (
 // is an access record, not a person, and its ID is the record's, not the
 // person's. There is no create: people are invited (Invite). Client.Users
 // holds the real implementation.
-type UsersService interface {
+type usersService interface {
 	// Lister gives List and All; with IntegrationID, the users of one
 	// integration (/integrations/{id}/ashares).
 	Lister[User, ResourceListOptions]

@@ -14,6 +14,7 @@ import (
 
 	"github.com/integratorio-go/integratorio"
 	"github.com/integratorio-go/integratorio/integratoriotest"
+	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -478,6 +479,71 @@ func TestManagedUpdateLostFinalAnswerAndFailedReadIsAnUnknownOutcome(t *testing.
 	require.NoError(t, err)
 	assert.Equal(t, "1.2.0", out.Version)
 	assert.False(t, out.UpdateInProgress)
+}
+
+// mockClient returns a client wired to a fresh httpmock transport that
+// neither retries nor paces, unless opts say otherwise.
+func mockClient(t *testing.T, opts ...integratorio.Option) (*integratorio.Client, *httpmock.MockTransport) {
+	t.Helper()
+	mt := httpmock.NewMockTransport()
+	all := append([]integratorio.Option{integratorio.WithBaseURL("https://api.example.test/v1"), integratorio.WithHTTPClient(&http.Client{Transport: mt}),
+		integratorio.WithRetryPolicy(integratorio.RetryPolicy{}), integratorio.WithRateLimit(0, 0)}, opts...)
+	c, err := integratorio.NewClient("tok-FAKE-0123456789-never-real", all...)
+	require.NoError(t, err)
+	return c, mt
+}
+
+// A final write refused before it is sent (fn changed the id) is a failure,
+// even when the fresh copy shows the target version unlocked (another
+// actor): the function's changes were never stored.
+func TestManagedUpdateAnUnsentFinalWriteIsNeverSuccess(t *testing.T) {
+	t.Parallel()
+	c, mt := mockClient(t)
+	var gets, puts atomic.Int32
+	mt.RegisterResponder(http.MethodGet, "=~/integrations/i1$", func(*http.Request) (*http.Response, error) {
+		if gets.Add(1) == 1 {
+			return httpmock.NewStringResponse(200, `{"_id":"i1","version":"1.0.0","updateInProgress":true}`), nil
+		}
+		return httpmock.NewStringResponse(200, `{"_id":"i1","version":"1.1.0","updateInProgress":false}`), nil
+	})
+	mt.RegisterResponder(http.MethodPut, "=~/integrations/i1$", func(*http.Request) (*http.Response, error) {
+		puts.Add(1)
+		return httpmock.NewStringResponse(200, `{"_id":"i1"}`), nil
+	})
+	_, err := c.Integrations.ManagedUpdate(context.Background(), "i1", "1.1.0", func(in *integratorio.Integration) error {
+		in.ID = "i2" // a bug in fn: Update refuses it before sending
+		return nil
+	})
+	var mue *integratorio.ManagedUpdateError
+	require.ErrorAs(t, err, &mue, "the final write was refused before sending: no success")
+	assert.ErrorIs(t, err, integratorio.ErrInvalidArgument)
+	assert.False(t, mue.OutcomeUnknown, "nothing of the final write was sent")
+}
+
+// A final write the pacer held back (never sent), followed by a failed read
+// for the unlock, is not reported as a write that may have been applied.
+func TestManagedUpdateAFinalWriteThePacerHeldBackIsNotAnUnknownOutcome(t *testing.T) {
+	t.Parallel()
+	c, mt := mockClient(t, integratorio.WithRateLimit(0.01, 1)) // the read takes the only token for 100 s
+	var gets, puts atomic.Int32
+	mt.RegisterResponder(http.MethodGet, "=~/integrations/i1$", func(*http.Request) (*http.Response, error) {
+		if gets.Add(1) == 1 {
+			return httpmock.NewStringResponse(200, `{"_id":"i1","version":"1.0.0","updateInProgress":true}`), nil
+		}
+		return httpmock.NewStringResponse(503, ``), nil
+	})
+	mt.RegisterResponder(http.MethodPut, "=~/integrations/i1$", func(*http.Request) (*http.Response, error) {
+		puts.Add(1)
+		return httpmock.NewStringResponse(200, `{"_id":"i1"}`), nil
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := c.Integrations.ManagedUpdate(ctx, "i1", "1.1.0", func(*integratorio.Integration) error { return nil })
+	var mue *integratorio.ManagedUpdateError
+	require.ErrorAs(t, err, &mue)
+	assert.Zero(t, puts.Load(), "the pacer held the final write back")
+	assert.False(t, mue.OutcomeUnknown, "no PUT was sent")
+	assert.NotErrorIs(t, err, integratorio.ErrUnknownOutcome)
 }
 
 func TestManagedUpdateRefusedFinalWriteIsNotAnUnknownOutcome(t *testing.T) {

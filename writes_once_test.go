@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -310,4 +311,17 @@ func TestARedirectedReadIsFollowed(t *testing.T) {
 	in, err := c.Integrations.Get(context.Background(), "old")
 	require.NoError(t, err)
 	assert.Equal(t, "moved", in.Name)
+}
+
+// A create answered 502/504 (a proxy timed out waiting for the origin) may
+// have been applied: it matches ErrUnknownOutcome.
+func TestACreateAnswered5xxIsAnUnknownOutcome(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout} {
+		c, mt := newMockClient(t)
+		mt.RegisterResponder(http.MethodPost, testRoot+"/flows", httpmock.NewStringResponder(status, `<html>Gateway Timeout</html>`))
+		_, err := c.Flows.Create(context.Background(), &Flow{Name: "n", Disabled: true})
+		assert.ErrorIs(t, err, ErrUnknownOutcome, "Create answered %d", status)
+		assert.Equal(t, 1, mt.GetTotalCallCount(), "Create answered %d is not repeated", status)
+	}
 }
