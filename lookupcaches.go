@@ -22,7 +22,8 @@ type lookupCachesService interface {
 	// needed, in order, each as full as the limits allow. Every entry is
 	// checked before the first call: an entry whose key is empty, whose
 	// value is not JSON, or that alone exceeds 5 MB is refused with
-	// nothing sent. A call is never repeated once it may have reached the
+	// nothing sent, and so are entries whose values hold a masked secret
+	// (ErrMaskedSecret, each path starting with the entry's key). A call is never repeated once it may have reached the
 	// server; when one fails, the error says how many entries the calls
 	// before it stored.
 	PutData(ctx context.Context, id string, entries []LookupCacheEntry) error
@@ -101,6 +102,7 @@ func (s *lookupCaches) PutData(ctx context.Context, id string, entries []LookupC
 		return invalidArgf("PutData: no entries")
 	}
 	encoded := make([][]byte, len(entries))
+	var masked []string // paths of masked secrets in the values
 	for i, e := range entries {
 		if e.Key == "" {
 			return invalidArgf("PutData: entry %d has an empty key", i)
@@ -111,6 +113,9 @@ func (s *lookupCaches) PutData(ctx context.Context, id string, entries []LookupC
 		if !json.Valid(e.Value) {
 			return invalidArgf("PutData: the value of entry %d (key %q) is not JSON", i, e.Key)
 		}
+		if mayHoldMask(e.Value) {
+			maskedPaths(e.Value, skipSpace(e.Value, 0), "/"+pointerEscape(e.Key), &masked)
+		}
 		if encoded[i], err = json.Marshal(e); err != nil {
 			return invalidArgf("PutData: entry %d (key %q): %v", i, e.Key, err)
 		}
@@ -118,6 +123,11 @@ func (s *lookupCaches) PutData(ctx context.Context, id string, entries []LookupC
 	batches, err := cacheBatches(encoded, cacheDataPrefix, "PutData", "entry")
 	if err != nil {
 		return err
+	}
+	if !masksAllowed(ctx) {
+		if err := maskedError(s.c.tokenRedactor(), masked, "PutData", "lookup cache", id); err != nil {
+			return s.c.redactError(err)
+		}
 	}
 	stored := 0
 	for _, body := range batches {

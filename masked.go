@@ -15,8 +15,9 @@ import (
 // disagree on what a write carrying the mask does, and it may store the
 // mask as the credential. Every write that takes a document or a value is
 // checked: Create, Update and Modify (the document), Patch (the values of
-// its add and replace operations), State.Put, Exports.Invoke, Flows.Run
-// (the body) and Client.Do (the body of any method but GET and DELETE).
+// its add and replace operations), State.Put, LookupCaches.PutData (the
+// values), Exports.Invoke, Flows.Run (the body) and Client.Do (the body of
+// any method but GET and DELETE).
 // The error also matches ErrInvalidArgument and names each member's JSON
 // Pointer (MaskedSecretError.Paths); nothing is sent. Restore the real
 // values, change only the members you mean to change with Patch, or, if
@@ -46,7 +47,7 @@ func (e *MaskedSecretError) Error() string {
 	switch e.Op {
 	case "Patch":
 		holds, ways = "the patch writes", "give the real values"
-	case "Put", "Invoke", "Run", "Do":
+	case "Put", "PutData", "Invoke", "Run", "Do":
 		holds, ways = "the body holds", "give the real values"
 	}
 	return fmt.Sprintf("integratorio: %s %s: %s masked secrets at %s; the API answers secrets masked, "+
@@ -64,7 +65,8 @@ type allowMaskedKey struct{}
 
 // AllowMaskedSecrets returns a context under which every write checked for
 // masked secrets (see ErrMaskedSecret: Create, Update, Modify, Patch,
-// State.Put, Exports.Invoke, Flows.Run and Client.Do) sends what holds
+// State.Put, LookupCaches.PutData, Exports.Invoke, Flows.Run and
+// Client.Do) sends what holds
 // them ("******") as it is, for a resource whose API is known to keep the
 // stored secret when it receives the mask. Use it deliberately, at the
 // call:

@@ -17,8 +17,9 @@ import (
 
 // Every write that takes a value, not only a document, refuses one holding
 // the mask before sending, naming each path, and sends it under
-// AllowMaskedSecrets: State.Put, Exports.Invoke, Flows.Run and Client.Do
-// (Create, Update, Modify and Patch: the conformance suite).
+// AllowMaskedSecrets: State.Put, LookupCaches.PutData (paths start with
+// each entry's key), Exports.Invoke, Flows.Run and Client.Do (Create,
+// Update, Modify and Patch: the conformance suite).
 func TestEveryWriteOfAValueRefusesMaskedSecrets(t *testing.T) {
 	t.Parallel()
 	value := map[string]any{"auth": map[string]any{"token": "******"}, "list": []any{"x", json.RawMessage(`"\u002a\u002a\u002a"`)}}
@@ -33,6 +34,13 @@ func TestEveryWriteOfAValueRefusesMaskedSecrets(t *testing.T) {
 		}},
 		"State.Of.Put": {http.MethodPut, testRoot + "/imports/m1/state/k", "Put", func(ctx context.Context, c *Client) error {
 			return c.State.Of("imports", "m1").Put(ctx, "k", value)
+		}},
+		"LookupCaches.PutData": {http.MethodPost, testRoot + "/lookupcaches/l1/data", "PutData", func(ctx context.Context, c *Client) error {
+			b, err := json.Marshal(value["auth"])
+			if err != nil {
+				return err
+			}
+			return c.LookupCaches.PutData(ctx, "l1", []LookupCacheEntry{{Key: "a", Value: json.RawMessage(`1`)}, {Key: "auth", Value: b}, {Key: "list", Value: json.RawMessage(`["x","\u002a\u002a\u002a"]`)}})
 		}},
 		"Exports.Invoke": {http.MethodPost, testRoot + "/exports/e1/invoke", "Invoke", func(ctx context.Context, c *Client) error {
 			_, err := c.Exports.Invoke(ctx, "e1", value)

@@ -719,7 +719,8 @@ type LookupCachesService interface {
 	// needed, in order, each as full as the limits allow. Every entry is
 	// checked before the first call: an entry whose key is empty, whose
 	// value is not JSON, or that alone exceeds 5 MB is refused with
-	// nothing sent. A call is never repeated once it may have reached the
+	// nothing sent, and so are entries whose values hold a masked secret
+	// (ErrMaskedSecret, each path starting with the entry's key). A call is never repeated once it may have reached the
 	// server; when one fails, the error says how many entries the calls
 	// before it stored.
 	PutData(ctx context.Context, id string, entries []LookupCacheEntry) error
