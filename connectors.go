@@ -125,12 +125,17 @@ type licensesService interface {
 	// Lister gives List and All.
 	Lister[License, ListOptions]
 	// Getter, Creator, Replacer and Deleter give Get, Create, Update,
-	// Modify and Delete. Create needs an Email naming an integrator.io
-	// user (else 400 invalid_user).
+	// Modify and Delete.
 	Getter[License]
 	Creator[License]
 	Replacer[License]
 	Deleter
+	// Create creates a license and returns it as stored; Email must name
+	// an integrator.io user (else 400 invalid_user). It is never repeated
+	// once the request may have reached the server: a failure after that
+	// point, or a 2xx answer that cannot be read, matches
+	// ErrUnknownOutcome.
+	Create(ctx context.Context, lic *License) (*License, error)
 }
 
 // License lets one user install a connector. Members it does not type

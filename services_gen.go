@@ -643,11 +643,12 @@ type LicensesService interface {
 	All(ctx context.Context, opts *ListOptions) iter.Seq2[*License, error]
 	// Get returns one document.
 	Get(ctx context.Context, id string) (*License, error)
-	// Create creates a document and returns it as stored; its id and
-	// lastModified are not sent. It is never repeated once the request
-	// may have reached the server: a failure after that point, or a 2xx
-	// answer that cannot be read, matches ErrUnknownOutcome.
-	Create(ctx context.Context, doc *License) (*License, error)
+	// Create creates a license and returns it as stored; Email must name
+	// an integrator.io user (else 400 invalid_user). It is never repeated
+	// once the request may have reached the server: a failure after that
+	// point, or a 2xx answer that cannot be read, matches
+	// ErrUnknownOutcome.
+	Create(ctx context.Context, lic *License) (*License, error)
 	// Update replaces the document (PUT) and returns it as stored (read
 	// back when the API answers without it). Members doc lacks are erased
 	// on the server, so start from a document returned by Get; a partial
@@ -884,9 +885,9 @@ type UsersService interface {
 	// An error from fn is returned as is, with nothing written. fn must
 	// not call Modify on the same document.
 	Modify(ctx context.Context, id string, fn func(*User) error) (*User, error)
-	// Delete deletes the document. A 404 on a retry, after an attempt that
-	// may have deleted it (a transport failure or a 5xx other than 503),
-	// counts as success.
+	// Delete removes the person's access to the account (DELETE
+	// /ashares/{id}). A 404 on a retry, after an attempt that may have
+	// deleted it, counts as success.
 	Delete(ctx context.Context, id string) error
 	// Disable disables (true) or enables (false) the person's access. The
 	// API's call (PUT /ashares/{id}/disable) toggles, so Disable reads the

@@ -17,12 +17,14 @@ type usersService interface {
 	// Lister gives List and All; with IntegrationID, the users of one
 	// integration (/integrations/{id}/ashares).
 	Lister[User, ResourceListOptions]
-	// Getter, Replacer and Deleter give Get, Update, Modify and Delete;
-	// Update reads the record back when the API answers 204. Delete
-	// removes the person's access to the account.
+	// Getter, Replacer and Deleter give Get, Update, Modify and Delete.
 	Getter[User]
 	Replacer[User]
 	Deleter
+	// Delete removes the person's access to the account (DELETE
+	// /ashares/{id}). A 404 on a retry, after an attempt that may have
+	// deleted it, counts as success.
+	Delete(ctx context.Context, id string) error
 	// Disable disables (true) or enables (false) the person's access. The
 	// API's call (PUT /ashares/{id}/disable) toggles, so Disable reads the
 	// record and sends the toggle only when its Disabled is not disabled;
