@@ -475,3 +475,19 @@ func TestAuditIsPagedLikeEveryList(t *testing.T) {
 		assert.Contains(t, r.Query, "resourceType=script", "the filter is kept on every page")
 	}
 }
+
+func TestSnapshotsOfAnAPICloneAreRefused(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	c := srv.Client()
+	ctx := context.Background()
+	in, err := c.Integrations.Create(ctx, &integratorio.Integration{Name: "Shop"})
+	require.NoError(t, err)
+	cl, err := c.Integrations.Clone(ctx, in.ID, nil)
+	require.NoError(t, err)
+	_, err = c.Integrations.CreateSnapshot(ctx, cl.Document.ID, "x")
+	assert.ErrorIs(t, err, integratorio.ErrBadRequest)
+	assert.Contains(t, err.Error(), "clone must be linked to source integration")
+	_, err = c.Integrations.CreateSnapshot(ctx, in.ID, "x")
+	assert.NoError(t, err, "the source's snapshots are not")
+}
