@@ -475,3 +475,68 @@ func TestAuditIsPagedLikeEveryList(t *testing.T) {
 		assert.Contains(t, r.Query, "resourceType=script", "the filter is kept on every page")
 	}
 }
+
+func TestSnapshotsOfAnAPICloneAreRefused(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	c := srv.Client()
+	ctx := context.Background()
+	in, err := c.Integrations.Create(ctx, &integratorio.Integration{Name: "Shop"})
+	require.NoError(t, err)
+	cl, err := c.Integrations.Clone(ctx, in.ID, nil)
+	require.NoError(t, err)
+	_, err = c.Integrations.CreateSnapshot(ctx, cl.Document.ID, "x")
+	assert.ErrorIs(t, err, integratorio.ErrBadRequest)
+	assert.Contains(t, err.Error(), "clone must be linked to source integration")
+	_, err = c.Integrations.CreateSnapshot(ctx, in.ID, "x")
+	assert.NoError(t, err, "the source's snapshots are not")
+}
+
+func TestUploadSlotsAndRunKeys(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	c := srv.Client()
+	ctx := context.Background()
+	in, err := c.Integrations.Create(ctx, &integratorio.Integration{Name: "Solo"})
+	require.NoError(t, err)
+	rc, err := c.Integrations.DownloadTemplate(ctx, in.ID)
+	require.NoError(t, err)
+	zipped, err := io.ReadAll(rc)
+	require.NoError(t, err)
+	rc.Close()
+
+	a := rawReq(t, srv, http.MethodGet, "/s3SignedURL?file_type=text/plain", "")
+	assert.Equal(t, http.StatusBadRequest, a.status)
+	a = rawReq(t, srv, http.MethodGet, "/s3SignedURL?file_type=application/zip", "")
+	require.Equal(t, http.StatusOK, a.status)
+	slot := a.object(t)
+	runKey := slot["runKey"].(string)
+
+	a = rawReq(t, srv, http.MethodGet, "/integrations/template/preview?runKey="+runKey, "")
+	assert.Equal(t, http.StatusBadRequest, a.status, "nothing uploaded yet")
+	put := func(withToken bool) int {
+		req, err := http.NewRequest(http.MethodPut, slot["signedURL"].(string), bytes.NewReader(zipped))
+		require.NoError(t, err)
+		if withToken {
+			req.Header.Set("Authorization", "Bearer "+srv.Token)
+		}
+		resp, err := srv.HTTPClient().Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	assert.Equal(t, http.StatusBadRequest, put(true), "the upload slot refuses the token")
+	assert.Equal(t, http.StatusOK, put(false))
+
+	install := `{"runKey":"` + runKey + `"}`
+	a = rawReq(t, srv, http.MethodPost, "/integrations/template", install)
+	require.Equal(t, http.StatusCreated, a.status, "%s", a.body)
+	created := decodeArray(t, a.body)
+	require.Len(t, created, 1)
+	assert.Equal(t, "Integration", created[0]["model"])
+	a = rawReq(t, srv, http.MethodPost, "/integrations/template", install)
+	assert.Equal(t, http.StatusBadRequest, a.status, "a runKey installs once")
+	assert.Len(t, srv.IDs("integrations"), 2)
+	a = rawReq(t, srv, http.MethodGet, "/integrations/template/preview?runKey=nope", "")
+	assert.Equal(t, http.StatusBadRequest, a.status)
+}

@@ -30,6 +30,9 @@ func (s *Server) cloneHandler(rs *resourceSpec, c *collection) http.HandlerFunc 
 		}
 		s.mu.Lock()
 		doc, out, err := s.cloneLocked(rs, c, id, opts)
+		if err == nil && c == s.integrations {
+			s.markStandalone(doc["_id"].(string))
+		}
 		s.mu.Unlock()
 		if err != nil {
 			return err

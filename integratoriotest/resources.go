@@ -229,6 +229,9 @@ type sideState struct {
 	// runKey to its file's key. See templates.go.
 	files   map[string]*signedFile
 	uploads map[string]string
+	// standalone holds the integrations cloned through the API, which
+	// are not linked to their source: snapshots of them are refused.
+	standalone map[string]bool
 }
 
 // sideOf returns what m holds for the stored document id of c, and

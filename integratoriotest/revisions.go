@@ -21,7 +21,10 @@ type revision struct {
 //	GET  /integrations/{id}/revisions/{rid}/diff  200 {"changes":[{"resourceType","_resourceId","action"}]}
 //
 // A snapshot records the integration's documents; its diff lists what
-// was created, updated or deleted among them since.
+// was created, updated or deleted among them since. As on the real
+// service, an integration cloned through the API stands alone and its
+// snapshots are refused (400, "clone must be linked to source
+// integration").
 func (s *Server) revisionRoutes() {
 	s.handle(http.MethodGet, "/integrations/{id}/revisions", orError(func(w http.ResponseWriter, r *http.Request) error {
 		s.mu.Lock()
@@ -63,6 +66,9 @@ func (s *Server) revisionRoutes() {
 		defer s.mu.Unlock()
 		if _, err := s.revisionsOf(id); err != nil {
 			return err
+		}
+		if s.side.standalone[id] {
+			return badRequest("invalid_request", "", "clone must be linked to source integration: integration %s was cloned through the API and stands alone", id)
 		}
 		t := s.tick()
 		rv := &revision{
@@ -195,4 +201,13 @@ func (s *Server) addSteps(set docSet, b []byte) {
 			set.add(s.colls["connections"], st.connection)
 		}
 	}
+}
+
+// markStandalone records that integration id was cloned through the API.
+// The caller holds s.mu.
+func (s *Server) markStandalone(id string) {
+	if s.side.standalone == nil {
+		s.side.standalone = map[string]bool{}
+	}
+	s.side.standalone[id] = true
 }
