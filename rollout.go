@@ -201,6 +201,11 @@ func (s *connectors) Rollout(ctx context.Context, connectorID, version string, f
 			return report, invalidArgf("Rollout: RolloutOptions.%s is negative (%d); use 0 for the default", name, v)
 		}
 	}
+	for n, id := range r.opts.IntegrationIDs {
+		if err := validateID(id); err != nil {
+			return report, fmt.Errorf("integratorio: Rollout: integration %d of IntegrationIDs, nothing sent: %w", n+1, err)
+		}
+	}
 	r.opts.Concurrency = cmpOr(r.opts.Concurrency, 8)
 	r.opts.PushBatchSize = cmpOr(r.opts.PushBatchSize, 100)
 	r.opts.UnlockTimeout = cmpOr(r.opts.UnlockTimeout, 2*time.Minute)

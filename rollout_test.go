@@ -279,6 +279,17 @@ func TestRolloutRefusesBadInputBeforeAnyRequest(t *testing.T) {
 	require.ErrorIs(t, err, integratorio.ErrInvalidArgument)
 	_, err = client.Connectors.Rollout(ctx, "", "1.1.0", markUpdated, nil)
 	require.ErrorIs(t, err, integratorio.ErrInvalidArgument)
+	for _, opts := range []integratorio.RolloutOptions{
+		{Concurrency: -1}, {PushBatchSize: -1}, {StopAfterFailures: -1}, {UnlockTimeout: -1},
+		{IntegrationIDs: []string{""}}, {IntegrationIDs: []string{"ok", "a/b"}},
+	} {
+		report, err := client.Connectors.Rollout(ctx, fleetConnector, "1.1.0", markUpdated, &opts)
+		require.ErrorIs(t, err, integratorio.ErrInvalidArgument, "%+v", opts)
+		assert.Empty(t, report.Results)
+	}
+	//lint:ignore SA1012 a nil context is refused, not a panic
+	_, err = client.Connectors.Rollout(nil, fleetConnector, "1.1.0", markUpdated, nil)
+	require.ErrorIs(t, err, integratorio.ErrInvalidArgument)
 	assert.Empty(t, srv.Requests())
 }
 
