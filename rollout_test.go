@@ -763,3 +763,57 @@ func everySeventh(ids []string) []string {
 	}
 	return out
 }
+
+// An OnResult that ends its goroutine (t.FailNow, require) or panics stops
+// the rollout instead of hanging it: Rollout returns an error saying so,
+// nothing is left locked, and OnResult is not called again.
+func TestRolloutSurvivesAnOnResultThatGoexitsOrPanics(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("boom")
+	for name, end := range map[string]func(){
+		"Goexit":       runtime.Goexit,
+		"panic":        func() { panic("no") },
+		"panic, error": func() { panic(boom) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := integratoriotest.NewServer()
+			defer srv.Close()
+			ids := fleet(t, srv, 12, "1.0.0")
+			calls := 0
+			type outcome struct {
+				report *integratorio.RolloutReport
+				err    error
+			}
+			done := make(chan outcome, 1)
+			go func() {
+				report, err := srv.Client().Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", markUpdated,
+					&integratorio.RolloutOptions{Concurrency: 2, OnResult: func(integratorio.RolloutResult) {
+						calls++
+						if calls == 2 {
+							end()
+						}
+					}})
+				done <- outcome{report, err}
+			}()
+			var got outcome
+			select {
+			case got = <-done:
+			case <-time.After(time.Minute): // a hang guard, not a timing assertion
+				t.Fatal("Rollout did not return")
+			}
+			require.Error(t, got.err)
+			assert.Contains(t, got.err.Error(), "OnResult")
+			if name == "panic, error" {
+				assert.ErrorIs(t, got.err, boom)
+			}
+			assert.Equal(t, 2, calls, "OnResult is not called after it failed")
+			assert.Positive(t, got.report.Count(integratorio.RolloutNotStarted), "the rollout stopped")
+			assert.Empty(t, got.report.LeftLocked())
+			requireUnlocked(t, srv, ids)
+			for _, r := range got.report.Results {
+				assert.Equal(t, len(ids), r.Total)
+			}
+		})
+	}
+}
