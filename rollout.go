@@ -62,7 +62,11 @@ type RolloutOptions struct {
 	// failed (0: never). A 401 or 403 always stops it.
 	StopAfterFailures int
 	// OnResult, when set, is called once per install as it finishes, in
-	// the order they finish, never concurrently.
+	// the order they finish, never concurrently, on a goroutine of the
+	// rollout's own; Rollout returns after the last call. If it panics or
+	// calls runtime.Goexit (t.FailNow or require in a test), the rollout
+	// stops as on a cancel (what it pushed is unlocked), the results left
+	// are not reported, and Rollout returns an error saying so.
 	OnResult func(RolloutResult)
 	// UpdateOptions are passed to each install's managed update.
 	UpdateOptions []ManagedUpdateOption
@@ -164,10 +168,17 @@ type rollout struct {
 	slots chan struct{}
 	held  []bool
 
-	mu       sync.Mutex // guards failures, first, held and OnResult calls
+	mu       sync.Mutex // guards failures, first, held and the order of reports
 	failures int
 	first    error
 	stop     context.CancelCauseFunc
+
+	// reports carries the results to OnResult's goroutine, closed when
+	// the rollout ends; reported is closed after the last call, reportErr
+	// set before if OnResult panicked or ended its goroutine.
+	reports   chan RolloutResult
+	reported  chan struct{}
+	reportErr error
 }
 
 func (s *connectors) Rollout(ctx context.Context, connectorID, version string, fn func(*Integration) error, opts *RolloutOptions) (*RolloutReport, error) {
@@ -201,6 +212,11 @@ func (s *connectors) Rollout(ctx context.Context, connectorID, version string, f
 			return report, invalidArgf("Rollout: RolloutOptions.%s is negative (%d); use 0 for the default", name, v)
 		}
 	}
+	for n, id := range r.opts.IntegrationIDs {
+		if err := validateID(id); err != nil {
+			return report, fmt.Errorf("integratorio: Rollout: integration %d of IntegrationIDs, nothing sent: %w", n+1, err)
+		}
+	}
 	r.opts.Concurrency = cmpOr(r.opts.Concurrency, 8)
 	r.opts.PushBatchSize = cmpOr(r.opts.PushBatchSize, 100)
 	r.opts.UnlockTimeout = cmpOr(r.opts.UnlockTimeout, 2*time.Minute)
@@ -208,13 +224,14 @@ func (s *connectors) Rollout(ctx context.Context, connectorID, version string, f
 		return report, err
 	}
 	report.Results = r.results
-	if r.opts.DryRun {
-		r.dryRun()
-		return report, nil
-	}
-
 	ctx, r.stop = context.WithCancelCause(ctx)
 	defer r.stop(nil)
+	r.startReporter()
+	if r.opts.DryRun {
+		r.dryRun()
+		return report, r.endReporter()
+	}
+
 	// No more workers than installs; the window follows.
 	r.opts.Concurrency = min(r.opts.Concurrency, max(1, len(r.results)))
 	window := 2 * r.opts.Concurrency
@@ -234,7 +251,65 @@ func (s *connectors) Rollout(ctx context.Context, connectorID, version string, f
 	close(work)
 	wg.Wait()
 	r.sweep(ctx)
-	return report, r.err(ctx)
+	reportErr := r.endReporter()
+	err = r.err(ctx)
+	switch {
+	case reportErr == nil || errors.Is(err, reportErr):
+	case err == nil:
+		err = reportErr
+	default:
+		err = errors.Join(reportErr, err)
+	}
+	return report, err
+}
+
+// startReporter calls OnResult, when set, on a goroutine of its own, with
+// the results in the order finish records them. An OnResult that panics
+// or ends its goroutine (runtime.Goexit: t.FailNow or require in a test)
+// then takes neither a worker nor the rollout with it: the rollout stops,
+// unlocks what it pushed, and returns an error saying so.
+func (r *rollout) startReporter() {
+	if r.opts.OnResult == nil {
+		return
+	}
+	r.reports = make(chan RolloutResult, len(r.results)) // one per install: never full
+	r.reported = make(chan struct{})
+	go func() {
+		returned := false
+		defer func() {
+			if !returned {
+				var err error
+				switch p := recover(); e := p.(type) {
+				case error:
+					err = fmt.Errorf("integratorio: Rollout: OnResult panicked: %w; the rollout stopped", e)
+				case nil:
+					err = errors.New("integratorio: Rollout: OnResult called runtime.Goexit (t.FailNow, say) instead of returning; the rollout stopped")
+				default:
+					err = fmt.Errorf("integratorio: Rollout: OnResult panicked: %v; the rollout stopped", p)
+				}
+				r.reportErr = r.s.c.redactError(err)
+				r.stop(r.reportErr)
+				for range r.reports { // the other results are not reported
+				}
+			}
+			close(r.reported)
+		}()
+		for res := range r.reports {
+			r.opts.OnResult(res)
+		}
+		returned = true
+	}()
+}
+
+// endReporter waits for the last OnResult call and returns why OnResult
+// failed, if it did.
+func (r *rollout) endReporter() error {
+	if r.reports == nil {
+		return nil
+	}
+	close(r.reports)
+	<-r.reported
+	return r.reportErr
 }
 
 func cmpOr[T comparable](v, def T) T {
@@ -540,8 +615,8 @@ func (r *rollout) finish(i int, res RolloutResult) {
 			r.stop(fmt.Errorf("integratorio: rollout stopped after %d failures", r.failures))
 		}
 	}
-	if r.opts.OnResult != nil {
-		r.opts.OnResult(res)
+	if r.reports != nil {
+		r.reports <- res // under mu: in the order finished
 	}
 }
 

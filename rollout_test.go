@@ -279,6 +279,17 @@ func TestRolloutRefusesBadInputBeforeAnyRequest(t *testing.T) {
 	require.ErrorIs(t, err, integratorio.ErrInvalidArgument)
 	_, err = client.Connectors.Rollout(ctx, "", "1.1.0", markUpdated, nil)
 	require.ErrorIs(t, err, integratorio.ErrInvalidArgument)
+	for _, opts := range []integratorio.RolloutOptions{
+		{Concurrency: -1}, {PushBatchSize: -1}, {StopAfterFailures: -1}, {UnlockTimeout: -1},
+		{IntegrationIDs: []string{""}}, {IntegrationIDs: []string{"ok", "a/b"}},
+	} {
+		report, err := client.Connectors.Rollout(ctx, fleetConnector, "1.1.0", markUpdated, &opts)
+		require.ErrorIs(t, err, integratorio.ErrInvalidArgument, "%+v", opts)
+		assert.Empty(t, report.Results)
+	}
+	//lint:ignore SA1012 a nil context is refused, not a panic
+	_, err = client.Connectors.Rollout(nil, fleetConnector, "1.1.0", markUpdated, nil)
+	require.ErrorIs(t, err, integratorio.ErrInvalidArgument)
 	assert.Empty(t, srv.Requests())
 }
 
@@ -751,4 +762,58 @@ func everySeventh(ids []string) []string {
 		out = append(out, ids[i])
 	}
 	return out
+}
+
+// An OnResult that ends its goroutine (t.FailNow, require) or panics stops
+// the rollout instead of hanging it: Rollout returns an error saying so,
+// nothing is left locked, and OnResult is not called again.
+func TestRolloutSurvivesAnOnResultThatGoexitsOrPanics(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("boom")
+	for name, end := range map[string]func(){
+		"Goexit":       runtime.Goexit,
+		"panic":        func() { panic("no") },
+		"panic, error": func() { panic(boom) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := integratoriotest.NewServer()
+			defer srv.Close()
+			ids := fleet(t, srv, 12, "1.0.0")
+			calls := 0
+			type outcome struct {
+				report *integratorio.RolloutReport
+				err    error
+			}
+			done := make(chan outcome, 1)
+			go func() {
+				report, err := srv.Client().Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", markUpdated,
+					&integratorio.RolloutOptions{Concurrency: 2, OnResult: func(integratorio.RolloutResult) {
+						calls++
+						if calls == 2 {
+							end()
+						}
+					}})
+				done <- outcome{report, err}
+			}()
+			var got outcome
+			select {
+			case got = <-done:
+			case <-time.After(time.Minute): // a hang guard, not a timing assertion
+				t.Fatal("Rollout did not return")
+			}
+			require.Error(t, got.err)
+			assert.Contains(t, got.err.Error(), "OnResult")
+			if name == "panic, error" {
+				assert.ErrorIs(t, got.err, boom)
+			}
+			assert.Equal(t, 2, calls, "OnResult is not called after it failed")
+			assert.Positive(t, got.report.Count(integratorio.RolloutNotStarted), "the rollout stopped")
+			assert.Empty(t, got.report.LeftLocked())
+			requireUnlocked(t, srv, ids)
+			for _, r := range got.report.Results {
+				assert.Equal(t, len(ids), r.Total)
+			}
+		})
+	}
 }

@@ -35,7 +35,7 @@ func IgnoreCurrentVersion() ManagedUpdateOption {
 }
 
 // WithUnlockTimeout bounds the best-effort unlock that follows a failed
-// update (default 30 s). The unlock runs on a context of its own that
+// update (default 30 s; zero or negative keeps the default). The unlock runs on a context of its own that
 // keeps ctx's values but not its cancellation or deadline, so that a
 // deadline reached during the update, or during the unlock itself, does
 // not leave the integration locked.
@@ -340,7 +340,8 @@ func (s *integrations) writeUnlock(ctx context.Context, id string, in *Integrati
 		return out, err
 	}
 	if err := s.Patch(ctx, id, PatchOp{Op: "replace", Path: "/updateInProgress", Value: false}); err != nil {
-		return nil, fmt.Errorf("integratorio: integration %s holds masked values, which a PUT would store as they are, and the PATCH of /updateInProgress failed: %w", s.c.redactString(id), err)
+		return nil, fmt.Errorf("integratorio: integration %s holds masked values, which a PUT would store as they are, and the PATCH of /updateInProgress failed "+
+			"(if the API keeps secrets it receives masked, unlock with a context from AllowMaskedSecrets, which sends the PUT): %w", s.c.redactString(id), err)
 	}
 	if !readBack {
 		return nil, nil

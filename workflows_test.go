@@ -784,3 +784,29 @@ func TestManagedUpdateErrorNeverHoldsTheToken(t *testing.T) {
 	noToken(t, err)
 	assert.Equal(t, false, stored(t, srv, token)["updateInProgress"])
 }
+
+// When the API refuses the PATCH of /updateInProgress, the error says how
+// to unlock anyway, and a context from AllowMaskedSecrets sends the PUT.
+func TestUnlockOfAMaskedDocumentWhosePatchIsRefused(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	id := maskedInstall(t, srv, "c0nnect0r0000000000000001")
+	srv.FailNext(1, http.StatusBadRequest, integratoriotest.OnMethod(http.MethodPatch))
+	client := srv.Client()
+	_, err := client.Integrations.Unlock(context.Background(), id)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "AllowMaskedSecrets")
+	assert.Equal(t, true, stored(t, srv, id)["updateInProgress"], "nothing was unlocked")
+	in, err := client.Integrations.Unlock(integratorio.AllowMaskedSecrets(context.Background()), id)
+	require.NoError(t, err)
+	assert.False(t, in.UpdateInProgress)
+	assert.Equal(t, false, stored(t, srv, id)["updateInProgress"])
+	var puts int
+	for _, r := range srv.Requests() {
+		if r.Method == http.MethodPut && r.Path == "/integrations/"+id {
+			puts++
+		}
+	}
+	assert.Equal(t, 1, puts, "one PUT, the one allowed")
+}

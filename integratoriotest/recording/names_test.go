@@ -188,3 +188,22 @@ func TestRecorderRedactsTokenShapedValues(t *testing.T) {
 	_, cas := recordRaw(t, answer(ordinary), "GET", "/v1/x", "")
 	assert.JSONEq(t, ordinary, string(cas.Exchanges[0].Response.Body))
 }
+
+// Celigo's own keys and ids are kept even when they look like tokens (a
+// retry data key may be 32 hex digits): a replay must tell a bot that sends
+// error ids as retry keys from one that sends the keys. The request's
+// credential is still redacted from them.
+func TestRecorderKeepsCeligosKeysThatLookLikeTokens(t *testing.T) {
+	t.Parallel()
+	const rdk, rdk2, trace = "8ac7e4d2f1b34c6a9e0d2f1b34c6a9e0", "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "5b7c9d1e3f5a7b9c1d3e5f7a9b1c3d5e7f"
+	body := `{"retryDataKey":"` + rdk + `","reqAndResKey":"` + rdk2 + `","traceKey":"` + trace + `","errorId":"` + rdk2 + `",` +
+		`"retryDataKeys":["` + rdk + `","` + rdk2 + `"],"errorIds":["` + rdk + `"],"_flowJobId":"` + rdk + `",` +
+		`"message":"key ` + rdk + `","retryDataKey2":"x ` + token + `"}`
+	_, cas := recordRaw(t, answer(body, "Content-Type", "application/json"), "POST", "/v1/flows/f/e/retry?errorId="+rdk2+"&other="+rdk, `{"retryDataKeys":["`+rdk+`"]}`)
+	ex := cas.Exchanges[0]
+	assert.Equal(t, "/v1/flows/f/e/retry?errorId="+rdk2+"&other=REDACTED", ex.Request.URL)
+	assert.JSONEq(t, `{"retryDataKeys":["`+rdk+`"]}`, string(ex.Request.Body))
+	assert.JSONEq(t, `{"retryDataKey":"`+rdk+`","reqAndResKey":"`+rdk2+`","traceKey":"`+trace+`","errorId":"`+rdk2+`",`+
+		`"retryDataKeys":["`+rdk+`","`+rdk2+`"],"errorIds":["`+rdk+`"],"_flowJobId":"`+rdk+`",`+
+		`"message":"key REDACTED","retryDataKey2":"x REDACTED"}`, string(ex.Response.Body))
+}

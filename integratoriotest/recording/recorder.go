@@ -50,7 +50,10 @@ var neverRecorded = []string{"Authorization", "Proxy-Authorization", "Cookie", "
 //     keeps its type). Celigo's own members that merely hold such a word
 //     ("retryDataKey", "reqAndResKey", "traceKey", "author",
 //     "sessionNumber", "tokenCount")
-//     are kept; ExemptNames keeps others.
+//     are kept; ExemptNames keeps others. The values of Celigo's keys and
+//     ids (retryDataKey, reqAndResKey, traceKey, errorId, their plurals,
+//     and references such as "_flowJobId") are kept even when they look
+//     like tokens, so that a replay tells one key from another.
 //
 // A redacted value keeps its JSON type, so that a recording decodes into
 // the same Go types as the answer it was made from: a string becomes

@@ -277,6 +277,10 @@ func (r *redactor) value(v any, secret bool) any {
 				}
 			}
 			// Member names are redacted too: a server may key by a secret.
+			if !s && celigoID(k) {
+				out[r.text(k)] = r.idValue(e)
+				continue
+			}
 			out[r.text(k)] = r.value(e, s)
 		}
 		return out
@@ -287,6 +291,39 @@ func (r *redactor) value(v any, secret bool) any {
 		return v
 	}
 	return v
+}
+
+// celigoIDNames are Celigo's own members holding keys and ids, never
+// secrets, normalized: their values are kept even when they look like
+// tokens (a retry data key may be 32 hex digits), so that a replay tells
+// one key from another, and an error id from a retry key.
+var celigoIDNames = []string{"retrydatakey", "retrydatakeys", "reqandreskey", "reqandreskeys", "tracekey", "tracekeys", "errorid", "errorids"}
+
+// celigoID reports whether name is one of celigoIDNames or a reference
+// such as "_flowJobId" or "_integrationIds".
+func celigoID(name string) bool {
+	if strings.HasPrefix(name, "_") && (strings.HasSuffix(name, "Id") || strings.HasSuffix(name, "Ids")) {
+		return true
+	}
+	return slices.Contains(celigoIDNames, normalName(name))
+}
+
+// idValue redacts the value of a celigoID member: only the exact secrets
+// (the request's credentials, RedactValues) are taken out of its strings.
+func (r *redactor) idValue(v any) any {
+	switch v := v.(type) {
+	case string:
+		for _, f := range r.finds {
+			v = f.RedactString(v)
+		}
+		return v
+	case []any:
+		for i, e := range v {
+			v[i] = r.idValue(e)
+		}
+		return v
+	}
+	return r.value(v, false)
 }
 
 // body redacts a body. JSON is decoded, redacted member by member and
@@ -358,11 +395,16 @@ func (r *redactor) requestURL(u *url.URL) string {
 	red := url.Values{}
 	for k, vs := range q {
 		for _, v := range vs {
-			if r.named(k) && v != "" {
+			switch {
+			case r.named(k) && v != "":
 				v = Redacted
+			case celigoID(k):
+				v = r.idValue(v).(string)
+			default:
+				v = r.text(v)
 			}
 			// Parameter names are redacted too.
-			red.Add(r.text(k), r.text(v))
+			red.Add(r.text(k), v)
 		}
 	}
 	return r.text(out) + "?" + red.Encode()
