@@ -100,12 +100,16 @@ func (p *Plan) Apply(ctx context.Context, opts *ApplyOptions) (*Result, error) {
 		case Create, Update:
 			work = append(work, it)
 			if it.adopted {
-				ap.record(func() { p.state.Set(c.Ref, it.id) })
+				ap.record(func() { p.state.record(c.Ref, it.id, nil) })
 			}
+		case NoChange:
+			// The target has the bundle's document: record its members, so
+			// that one removed from the bundle later is removed there too.
+			if members := memberPaths(it.res.doc); it.adopted || !slices.Equal(p.state.membersOf(c.Ref), members) {
+				ap.record(func() { p.state.record(c.Ref, it.id, members) })
+			}
+			ap.finish(it, nil)
 		default:
-			if it.adopted {
-				ap.record(func() { p.state.Set(c.Ref, it.id) })
-			}
 			ap.finish(it, nil)
 		}
 	}
@@ -392,7 +396,7 @@ func (ap *applier) create(it *item) error {
 		p.intDoc = created
 	}
 	p.mu.Unlock()
-	if err := ap.record(func() { p.state.Set(it.res.ref, id) }); err != nil {
+	if err := ap.record(func() { p.state.record(it.res.ref, id, memberPaths(it.res.doc)) }); err != nil {
 		return err
 	}
 	ap.step(it)
@@ -420,6 +424,9 @@ func (ap *applier) update(it *item) error {
 		p.mu.Lock()
 		it.enable, it.written = true, true
 		p.mu.Unlock()
+		if err := ap.recordMembers(it); err != nil {
+			return err
+		}
 		ap.step(it)
 		return nil
 	}
@@ -449,8 +456,21 @@ func (ap *applier) update(it *item) error {
 		p.intDoc, _ = decodeObject(raw)
 	}
 	p.mu.Unlock()
+	if err := ap.recordMembers(it); err != nil {
+		return err
+	}
 	ap.step(it)
 	return nil
+}
+
+// recordMembers records, after an update, the members of the bundle's
+// document that the target now has.
+func (ap *applier) recordMembers(it *item) error {
+	members := memberPaths(it.res.doc)
+	if slices.Equal(ap.p.state.membersOf(it.res.ref), members) {
+		return nil
+	}
+	return ap.record(func() { ap.p.state.setMembers(it.res.ref, members) })
 }
 
 // close writes a resource again once every resource it references has an

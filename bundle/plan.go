@@ -135,6 +135,7 @@ type item struct {
 	adopted bool           // id found by reconciling a pending create
 	target  map[string]any // the target's document, as read by Plan
 	stale   bool           // the state's id was gone from the target
+	removed []string       // members removed from the bundle since the state's last write, to remove from the target
 
 	// Set while applying.
 	level   int            // the item's tier; -1 for no write
@@ -147,6 +148,9 @@ type item struct {
 // HasChanges reports whether Apply would write anything: any change other
 // than NoChange and Map.
 func (p *Plan) HasChanges() bool {
+	if p == nil {
+		return false
+	}
 	for _, c := range p.Changes {
 		if c.Action == Create || c.Action == Update {
 			return true
@@ -158,6 +162,9 @@ func (p *Plan) HasChanges() bool {
 // String gives the plan for people: one line per change, then the paths
 // of each update. It holds no value of any member, so no secret.
 func (p *Plan) String() string {
+	if p == nil {
+		return ""
+	}
 	var sb strings.Builder
 	for _, c := range p.Changes {
 		fmt.Fprintf(&sb, "%-10s %s", c.Action, c.Ref)
@@ -283,6 +290,9 @@ func (b *Bundle) Plan(ctx context.Context, c *integratorio.Client, t *Target) (*
 				continue
 			}
 			if it.change.Action != Create {
+				if !it.adopted {
+					it.removed = removedMembers(state.membersOf(ref), it.res.doc)
+				}
 				want, _ := p.build(it, it.target, true)
 				var paths []string
 				diffPaths(it.target, want, "", &paths)
@@ -610,5 +620,6 @@ func (p *Plan) build(it *item, base map[string]any, compare bool) (map[string]an
 	if g, ok := doc["flowGroupings"]; ok && isIntegration {
 		out["flowGroupings"] = g // merged by name, not by place
 	}
+	deleteMembers(out, it.removed)
 	return out, r.missing
 }
