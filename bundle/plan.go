@@ -589,10 +589,11 @@ func (p *Plan) build(it *item, base map[string]any, compare bool) (map[string]an
 	}
 	id := p.idOf
 	if !compare && it.level >= 0 && !it.written {
-		// A first write names only resources of earlier tiers, whatever
-		// the timing: the rest is the second write's.
+		// A first write names only resources that exist or are created
+		// in earlier tiers, whatever the timing: the rest is the second
+		// write's.
 		id = func(ref string) (string, bool) {
-			if d := p.items[ref]; d != nil && d.level >= it.level {
+			if d := p.items[ref]; d != nil && d.change.Action == Create && d.level >= it.level {
 				return "", false
 			}
 			return p.idOf(ref)
