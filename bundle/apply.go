@@ -154,6 +154,12 @@ type applier struct {
 	writes atomic.Int64
 	failed atomic.Bool
 
+	// offset is the least offset of the server's clock from the
+	// machine's, in nanoseconds, that the answers so far show (hasOffset).
+	offsetMu  sync.Mutex
+	offset    atomic.Int64
+	hasOffset atomic.Bool
+
 	mu   sync.Mutex // serialises state changes, Checkpoint, OnChange; guards the rest
 	errs []error
 	done map[string]bool
@@ -372,6 +378,12 @@ func (ap *applier) create(it *item) error {
 	name, _ := doc["name"].(string)
 	integrationID, _ := doc["_integrationId"].(string)
 	mark := Pending{Type: it.res.typ, Name: name, IntegrationID: integrationID, At: time.Now().UTC().Truncate(time.Millisecond)}
+	if ap.hasOffset.Load() {
+		// The resource's createdAt cannot be before this, and a
+		// createdAt may be cut to the millisecond.
+		nb := mark.At.Add(time.Duration(ap.offset.Load()) - time.Millisecond)
+		mark.NotBefore = &nb
+	}
 	if err := ap.record(func() { p.state.mark(it.res.ref, mark) }); err != nil {
 		return ErrNotApplied
 	}
@@ -385,8 +397,10 @@ func (ap *applier) create(it *item) error {
 		}
 		return fmt.Errorf("creating the %s: %w", it.kind.model, err)
 	}
+	answered := time.Now()
 	created, err := decodeObject(raw)
 	id, _ := created["_id"].(string)
+	ap.learnOffset(created, answered)
 	if err != nil || id == "" {
 		return fmt.Errorf("creating the %s: the answer has no id (the next plan reconciles it): %w", it.kind.model, integratorio.ErrUnknownOutcome)
 	}
@@ -401,6 +415,25 @@ func (ap *applier) create(it *item) error {
 	}
 	ap.step(it)
 	return nil
+}
+
+// learnOffset keeps the least offset of the server's clock from the
+// machine's that a create's answer shows: the server made the resource
+// (createdAt) before the answer arrived, so the offset is at least
+// createdAt - answered.
+func (ap *applier) learnOffset(created map[string]any, answered time.Time) {
+	s, _ := created["createdAt"].(string)
+	at, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return
+	}
+	d := int64(at.Sub(answered))
+	ap.offsetMu.Lock()
+	defer ap.offsetMu.Unlock()
+	if !ap.hasOffset.Load() || d > ap.offset.Load() {
+		ap.offset.Store(d)
+		ap.hasOffset.Store(true)
+	}
 }
 
 // refused reports an error that says the server did not act: a 4xx

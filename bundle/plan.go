@@ -455,7 +455,7 @@ func (p *Plan) reconcile(ctx context.Context, pendings map[string][]*item, probl
 					switch {
 					case !l.CreatedAt.Before(pd.At):
 						found = append(found, l)
-					case !l.CreatedAt.Before(pd.At.Add(-clockAllowance)):
+					case !l.CreatedAt.Before(pd.At.Add(-clockAllowance)) && (pd.NotBefore == nil || !l.CreatedAt.Before(*pd.NotBefore)):
 						near = append(near, l)
 					}
 				}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -531,4 +532,39 @@ func TestNewGroupingAndMovedFlow(t *testing.T) {
 	require.NotEmpty(t, returnsID)
 	assert.Equal(t, returnsID, stored(t, dst, "flows", flowID)["_flowGroupingId"])
 	requireNoChanges(t, b2, dst, state)
+}
+
+// A namesake the target got just before an apply whose create was then
+// refused by a server error is older than the mark: it is neither taken
+// for the create nor a reason to stop; the create is made again.
+func TestRecentOlderNamesakeIsNotTakenNorAmbiguous(t *testing.T) {
+	defer bundle.SetSettleTime(10 * time.Millisecond)()
+	src, dst := newSource(t), newTarget(t)
+	b := snapshot(t, src)
+	olderID, err := dst.AddJSON("imports", []byte(`{"name":"Create customer","adaptorType":"NetSuiteDistributedImport"}`))
+	require.NoError(t, err)
+	time.Sleep(5 * time.Millisecond) // the namesake is older than the plan
+	statePath := filepath.Join(t.TempDir(), "state.json")
+	dst.FailNext(1, 500, integratoriotest.OnMethod("POST"), integratoriotest.OnPath("/imports"))
+	plan, err := b.Plan(context.Background(), dst.Client(), &bundle.Target{CreateConnections: true, Secrets: secretsFunc})
+	require.NoError(t, err)
+	_, err = plan.Apply(context.Background(), &bundle.ApplyOptions{Concurrency: 1, Checkpoint: func(s *bundle.State) error { return s.Save(statePath) }})
+	require.ErrorIs(t, err, integratorio.ErrUnknownOutcome)
+	state, err := bundle.LoadState(statePath)
+	require.NoError(t, err)
+	_, ok := state.Pending("imports/create-customer")
+	require.True(t, ok)
+
+	plan, err = b.Plan(context.Background(), dst.Client(), &bundle.Target{State: state, CreateConnections: true, Secrets: secretsFunc})
+	require.NoError(t, err)
+	for _, c := range plan.Changes {
+		if c.Ref == "imports/create-customer" {
+			assert.Equal(t, bundle.Create, c.Action)
+		}
+	}
+	_, err = plan.Apply(context.Background(), nil)
+	require.NoError(t, err)
+	id, _ := state.ID("imports/create-customer")
+	assert.NotEqual(t, olderID, id)
+	assert.Equal(t, 2, names(t, dst, "imports")["Create customer"])
 }

@@ -45,6 +45,12 @@ type Pending struct {
 	// At is when the create was marked, before it was sent; the resource,
 	// if it was created, has a createdAt at or after it.
 	At time.Time `json:"at"`
+	// NotBefore, when set, is a time in the server's clock before which
+	// the resource, if it was created, was not: the mark's time moved by
+	// the least offset between the clocks that earlier answers of the
+	// same apply show. A namesake created before it is older than the
+	// create, whatever the machine's clock.
+	NotBefore *time.Time `json:"notBefore,omitempty"`
 }
 
 // stateFile is the JSON form of a State.
