@@ -195,7 +195,9 @@ func (p *Plan) String() string {
 // through the state and Target.Connections, with the target's document
 // read by id: Create when the state has no id for it (or the id is gone),
 // Update with the paths that differ (members the target has and the
-// bundle never had are kept, and are no difference), NoChange, or Map for
+// bundle never had are kept, and are no difference; a member the bundle's
+// file had when the state last recorded the resource, and no longer has,
+// is removed), NoChange, or Map for
 // a mapped connection. A create that an earlier apply marked but did not
 // see answered is reconciled: the resource of that type and name created
 // since the mark (under the same integration) is taken for it; an older

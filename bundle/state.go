@@ -17,8 +17,9 @@ import (
 const stateVersion = 1
 
 // State is what a target holds of a bundle: the id of each resource, by
-// ref, and the creates that were sent (or about to be) without an answer
-// yet. Apply records into it as it goes; keep it between deploys (Save,
+// ref, the members (JSON Pointers, no values) of the bundle's document
+// last written there, and the creates that were sent (or about to be)
+// without an answer yet. Apply records into it as it goes; keep it between deploys (Save,
 // LoadState), one state per target. A State is safe for concurrent use.
 type State struct {
 	mu  sync.RWMutex
