@@ -568,3 +568,37 @@ func TestRecentOlderNamesakeIsNotTakenNorAmbiguous(t *testing.T) {
 	assert.NotEqual(t, olderID, id)
 	assert.Equal(t, 2, names(t, dst, "imports")["Create customer"])
 }
+
+// An integration without flows, and one whose only flow has no grouping
+// and no connection, deploy and re-plan to no change.
+func TestSmallIntegrations(t *testing.T) {
+	src, dst := newTarget(t), newTarget(t)
+	empty, err := src.AddJSON("integrations", []byte(`{"name":"Empty"}`))
+	require.NoError(t, err)
+	one, err := src.AddJSON("integrations", []byte(`{"name":"One"}`))
+	require.NoError(t, err)
+	exp, err := src.AddJSON("exports", []byte(`{"name":"Webhook","adaptorType":"WebhookExport","webhook":{"provider":"custom"}}`))
+	require.NoError(t, err)
+	_, err = src.AddJSON("flows", []byte(`{"name":"Listen","_integrationId":"`+one+`","disabled":true,"pageGenerators":[{"_exportId":"`+exp+`"}]}`))
+	require.NoError(t, err)
+	for _, id := range []string{empty, one} {
+		b, err := bundle.Snapshot(context.Background(), src.Client(), id, nil)
+		require.NoError(t, err)
+		dir := t.TempDir()
+		require.NoError(t, b.Write(dir))
+		b, err = bundle.Read(dir)
+		require.NoError(t, err)
+		state := bundle.NewState()
+		plan, err := b.Plan(context.Background(), dst.Client(), &bundle.Target{State: state})
+		require.NoError(t, err)
+		assert.True(t, plan.HasChanges())
+		_, err = plan.Apply(context.Background(), nil)
+		require.NoError(t, err)
+		plan, err = b.Plan(context.Background(), dst.Client(), &bundle.Target{State: state})
+		require.NoError(t, err)
+		assert.False(t, plan.HasChanges(), "%s", plan)
+	}
+	assert.Len(t, dst.IDs("integrations"), 2)
+	assert.Len(t, dst.IDs("flows"), 1)
+	assert.Len(t, dst.IDs("exports"), 1)
+}
