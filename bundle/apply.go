@@ -385,6 +385,12 @@ func (ap *applier) create(it *item) error {
 		mark.NotBefore = &nb
 	}
 	if err := ap.record(func() { p.state.mark(it.res.ref, mark) }); err != nil {
+		// Never sent: the state in memory (Result.State) loses the mark,
+		// so that a plan with it creates the resource without waiting for
+		// a request that will never land. Checkpoint is not called again.
+		ap.mu.Lock()
+		p.state.unmark(it.res.ref)
+		ap.mu.Unlock()
 		return ErrNotApplied
 	}
 	ap.writes.Add(1)

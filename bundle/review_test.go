@@ -602,3 +602,44 @@ func TestSmallIntegrations(t *testing.T) {
 	assert.Len(t, dst.IDs("flows"), 1)
 	assert.Len(t, dst.IDs("exports"), 1)
 }
+
+// A Checkpoint error stops the apply: no create is sent after it, and the
+// state the apply returns has no mark of the create it stopped, so that
+// the next plan with it creates the rest at once, without waiting for a
+// request that was never sent.
+func TestCheckpointErrorStopsAndTheStateGoesOn(t *testing.T) {
+	src, dst := newSource(t), newTarget(t)
+	b := snapshot(t, src)
+	state := bundle.NewState()
+	plan, err := b.Plan(context.Background(), dst.Client(), &bundle.Target{State: state, CreateConnections: true, Secrets: secretsFunc})
+	require.NoError(t, err)
+	calls, callsAfter := 0, 0
+	failed := false
+	res, err := plan.Apply(context.Background(), &bundle.ApplyOptions{Concurrency: 1, Checkpoint: func(*bundle.State) error {
+		if failed {
+			callsAfter++
+		}
+		if calls++; calls == 5 { // the third create's mark
+			failed = true
+			return assert.AnError
+		}
+		return nil
+	}})
+	require.ErrorIs(t, err, assert.AnError)
+	assert.Zero(t, callsAfter, "Checkpoint is not called after its error")
+	assert.Len(t, writes(dst), 2)
+	assert.Len(t, res.Applied, 2)
+	for _, ref := range res.State.Refs() {
+		_, pending := res.State.Pending(ref)
+		assert.False(t, pending, ref)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	plan, err = b.Plan(ctx, dst.Client(), &bundle.Target{State: res.State, CreateConnections: true, Secrets: secretsFunc})
+	require.NoError(t, err)
+	_, err = plan.Apply(ctx, nil)
+	require.NoError(t, err)
+	requireNoDuplicates(t, dst)
+	requireNoChanges(t, b, dst, state)
+}
