@@ -100,12 +100,16 @@ func (p *Plan) Apply(ctx context.Context, opts *ApplyOptions) (*Result, error) {
 		case Create, Update:
 			work = append(work, it)
 			if it.adopted {
-				ap.record(func() { p.state.Set(c.Ref, it.id) })
+				ap.record(func() { p.state.record(c.Ref, it.id, nil) })
 			}
+		case NoChange:
+			// The target has the bundle's document: record its members, so
+			// that one removed from the bundle later is removed there too.
+			if members := memberPaths(it.res.doc); it.adopted || !slices.Equal(p.state.membersOf(c.Ref), members) {
+				ap.record(func() { p.state.record(c.Ref, it.id, members) })
+			}
+			ap.finish(it, nil)
 		default:
-			if it.adopted {
-				ap.record(func() { p.state.Set(c.Ref, it.id) })
-			}
 			ap.finish(it, nil)
 		}
 	}
@@ -149,6 +153,12 @@ type applier struct {
 	conc   int
 	writes atomic.Int64
 	failed atomic.Bool
+
+	// offset is the least offset of the server's clock from the
+	// machine's, in nanoseconds, that the answers so far show (hasOffset).
+	offsetMu  sync.Mutex
+	offset    atomic.Int64
+	hasOffset atomic.Bool
 
 	mu   sync.Mutex // serialises state changes, Checkpoint, OnChange; guards the rest
 	errs []error
@@ -368,7 +378,19 @@ func (ap *applier) create(it *item) error {
 	name, _ := doc["name"].(string)
 	integrationID, _ := doc["_integrationId"].(string)
 	mark := Pending{Type: it.res.typ, Name: name, IntegrationID: integrationID, At: time.Now().UTC().Truncate(time.Millisecond)}
+	if ap.hasOffset.Load() {
+		// The resource's createdAt cannot be before this, and a
+		// createdAt may be cut to the millisecond.
+		nb := mark.At.Add(time.Duration(ap.offset.Load()) - time.Millisecond)
+		mark.NotBefore = &nb
+	}
 	if err := ap.record(func() { p.state.mark(it.res.ref, mark) }); err != nil {
+		// Never sent: the state in memory (Result.State) loses the mark,
+		// so that a plan with it creates the resource without waiting for
+		// a request that will never land. Checkpoint is not called again.
+		ap.mu.Lock()
+		p.state.unmark(it.res.ref)
+		ap.mu.Unlock()
 		return ErrNotApplied
 	}
 	ap.writes.Add(1)
@@ -381,8 +403,10 @@ func (ap *applier) create(it *item) error {
 		}
 		return fmt.Errorf("creating the %s: %w", it.kind.model, err)
 	}
+	answered := time.Now()
 	created, err := decodeObject(raw)
 	id, _ := created["_id"].(string)
+	ap.learnOffset(created, answered)
 	if err != nil || id == "" {
 		return fmt.Errorf("creating the %s: the answer has no id (the next plan reconciles it): %w", it.kind.model, integratorio.ErrUnknownOutcome)
 	}
@@ -392,11 +416,30 @@ func (ap *applier) create(it *item) error {
 		p.intDoc = created
 	}
 	p.mu.Unlock()
-	if err := ap.record(func() { p.state.Set(it.res.ref, id) }); err != nil {
+	if err := ap.record(func() { p.state.record(it.res.ref, id, memberPaths(it.res.doc)) }); err != nil {
 		return err
 	}
 	ap.step(it)
 	return nil
+}
+
+// learnOffset keeps the least offset of the server's clock from the
+// machine's that a create's answer shows: the server made the resource
+// (createdAt) before the answer arrived, so the offset is at least
+// createdAt - answered.
+func (ap *applier) learnOffset(created map[string]any, answered time.Time) {
+	s, _ := created["createdAt"].(string)
+	at, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return
+	}
+	d := int64(at.Sub(answered))
+	ap.offsetMu.Lock()
+	defer ap.offsetMu.Unlock()
+	if !ap.hasOffset.Load() || d > ap.offset.Load() {
+		ap.offset.Store(d)
+		ap.hasOffset.Store(true)
+	}
 }
 
 // refused reports an error that says the server did not act: a 4xx
@@ -420,6 +463,9 @@ func (ap *applier) update(it *item) error {
 		p.mu.Lock()
 		it.enable, it.written = true, true
 		p.mu.Unlock()
+		if err := ap.recordMembers(it); err != nil {
+			return err
+		}
 		ap.step(it)
 		return nil
 	}
@@ -449,8 +495,21 @@ func (ap *applier) update(it *item) error {
 		p.intDoc, _ = decodeObject(raw)
 	}
 	p.mu.Unlock()
+	if err := ap.recordMembers(it); err != nil {
+		return err
+	}
 	ap.step(it)
 	return nil
+}
+
+// recordMembers records, after an update, the members of the bundle's
+// document that the target now has.
+func (ap *applier) recordMembers(it *item) error {
+	members := memberPaths(it.res.doc)
+	if slices.Equal(ap.p.state.membersOf(it.res.ref), members) {
+		return nil
+	}
+	return ap.record(func() { ap.p.state.setMembers(it.res.ref, members) })
 }
 
 // close writes a resource again once every resource it references has an

@@ -69,16 +69,27 @@ type manifest struct {
 // Refs returns the refs of the bundle's resources, such as
 // "flows/orders-sync", sorted.
 func (b *Bundle) Refs() []string {
+	if b == nil {
+		return nil
+	}
 	return slices.Sorted(maps.Keys(b.res))
 }
 
 // Integration returns the ref of the bundle's integration.
-func (b *Bundle) Integration() string { return b.integration }
+func (b *Bundle) Integration() string {
+	if b == nil {
+		return ""
+	}
+	return b.integration
+}
 
 // Document returns a resource's document as its file holds it, with
 // references as refs, and whether the bundle has it. A script's content is
 // not in it (it is in the .js file beside; see Content).
 func (b *Bundle) Document(ref string) (json.RawMessage, bool) {
+	if b == nil {
+		return nil, false
+	}
 	r, ok := b.res[ref]
 	if !ok {
 		return nil, false
@@ -92,6 +103,9 @@ func (b *Bundle) Document(ref string) (json.RawMessage, bool) {
 
 // Content returns the content of the script ref, and whether it has any.
 func (b *Bundle) Content(ref string) (string, bool) {
+	if b == nil {
+		return "", false
+	}
 	r, ok := b.res[ref]
 	if !ok || r.content == nil {
 		return "", false
@@ -102,7 +116,12 @@ func (b *Bundle) Content(ref string) (string, bool) {
 // Warnings returns what a deploy cannot make right by itself, in file
 // order: every id-looking string that is not a reference. Review each
 // before applying the bundle elsewhere.
-func (b *Bundle) Warnings() []Warning { return slices.Clone(b.warnings) }
+func (b *Bundle) Warnings() []Warning {
+	if b == nil {
+		return nil
+	}
+	return slices.Clone(b.warnings)
+}
 
 // file returns the path of a resource's JSON file, relative to the
 // bundle's folder.

@@ -135,6 +135,7 @@ type item struct {
 	adopted bool           // id found by reconciling a pending create
 	target  map[string]any // the target's document, as read by Plan
 	stale   bool           // the state's id was gone from the target
+	removed []string       // members removed from the bundle since the state's last write, to remove from the target
 
 	// Set while applying.
 	level   int            // the item's tier; -1 for no write
@@ -147,6 +148,9 @@ type item struct {
 // HasChanges reports whether Apply would write anything: any change other
 // than NoChange and Map.
 func (p *Plan) HasChanges() bool {
+	if p == nil {
+		return false
+	}
 	for _, c := range p.Changes {
 		if c.Action == Create || c.Action == Update {
 			return true
@@ -158,6 +162,9 @@ func (p *Plan) HasChanges() bool {
 // String gives the plan for people: one line per change, then the paths
 // of each update. It holds no value of any member, so no secret.
 func (p *Plan) String() string {
+	if p == nil {
+		return ""
+	}
 	var sb strings.Builder
 	for _, c := range p.Changes {
 		fmt.Fprintf(&sb, "%-10s %s", c.Action, c.Ref)
@@ -188,7 +195,9 @@ func (p *Plan) String() string {
 // through the state and Target.Connections, with the target's document
 // read by id: Create when the state has no id for it (or the id is gone),
 // Update with the paths that differ (members the target has and the
-// bundle never had are kept, and are no difference), NoChange, or Map for
+// bundle never had are kept, and are no difference; a member the bundle's
+// file had when the state last recorded the resource, and no longer has,
+// is removed), NoChange, or Map for
 // a mapped connection. A create that an earlier apply marked but did not
 // see answered is reconciled: the resource of that type and name created
 // since the mark (under the same integration) is taken for it; an older
@@ -283,6 +292,9 @@ func (b *Bundle) Plan(ctx context.Context, c *integratorio.Client, t *Target) (*
 				continue
 			}
 			if it.change.Action != Create {
+				if !it.adopted {
+					it.removed = removedMembers(state.membersOf(ref), it.res.doc)
+				}
 				want, _ := p.build(it, it.target, true)
 				var paths []string
 				diffPaths(it.target, want, "", &paths)
@@ -445,7 +457,7 @@ func (p *Plan) reconcile(ctx context.Context, pendings map[string][]*item, probl
 					switch {
 					case !l.CreatedAt.Before(pd.At):
 						found = append(found, l)
-					case !l.CreatedAt.Before(pd.At.Add(-clockAllowance)):
+					case !l.CreatedAt.Before(pd.At.Add(-clockAllowance)) && (pd.NotBefore == nil || !l.CreatedAt.Before(*pd.NotBefore)):
 						near = append(near, l)
 					}
 				}
@@ -579,10 +591,11 @@ func (p *Plan) build(it *item, base map[string]any, compare bool) (map[string]an
 	}
 	id := p.idOf
 	if !compare && it.level >= 0 && !it.written {
-		// A first write names only resources of earlier tiers, whatever
-		// the timing: the rest is the second write's.
+		// A first write names only resources that exist or are created
+		// in earlier tiers, whatever the timing: the rest is the second
+		// write's.
 		id = func(ref string) (string, bool) {
-			if d := p.items[ref]; d != nil && d.level >= it.level {
+			if d := p.items[ref]; d != nil && d.change.Action == Create && d.level >= it.level {
 				return "", false
 			}
 			return p.idOf(ref)
@@ -610,5 +623,6 @@ func (p *Plan) build(it *item, base map[string]any, compare bool) (map[string]an
 	if g, ok := doc["flowGroupings"]; ok && isIntegration {
 		out["flowGroupings"] = g // merged by name, not by place
 	}
+	deleteMembers(out, it.removed)
 	return out, r.missing
 }

@@ -268,3 +268,59 @@ func merge(target, desired any) any {
 	}
 	return deepCopy(desired)
 }
+
+// memberPaths returns the JSON Pointers of every object member of a tree,
+// at every depth (through arrays by index), sorted.
+func memberPaths(v any) []string {
+	out := []string{}
+	var walk func(v any, path string)
+	walk = func(v any, path string) {
+		switch t := v.(type) {
+		case map[string]any:
+			for _, k := range sortedKeys(t) {
+				p := path + "/" + pointerToken(k)
+				out = append(out, p)
+				walk(t[k], p)
+			}
+		case []any:
+			for i, e := range t {
+				walk(e, path+"/"+strconv.Itoa(i))
+			}
+		}
+	}
+	walk(v, "")
+	slices.Sort(out)
+	return out
+}
+
+// removedMembers returns the members of before (pointers, as memberPaths
+// gives them) that doc no longer has although it still has the object
+// that held them: the members a person removed from the file.
+func removedMembers(before []string, doc map[string]any) []string {
+	var out []string
+	for _, path := range before {
+		if _, ok := lookup(doc, path); ok {
+			continue
+		}
+		i := strings.LastIndexByte(path, '/')
+		if parent, ok := lookup(doc, path[:i]); ok {
+			if _, isObject := parent.(map[string]any); isObject {
+				out = append(out, path)
+			}
+		}
+	}
+	return out
+}
+
+// deleteMembers removes the members at paths from a tree, where it has
+// them.
+func deleteMembers(v any, paths []string) {
+	for _, path := range paths {
+		i := strings.LastIndexByte(path, '/')
+		if parent, ok := lookup(v, path[:i]); ok {
+			if m, ok := parent.(map[string]any); ok {
+				delete(m, unescapeToken.Replace(path[i+1:]))
+			}
+		}
+	}
+}
