@@ -40,9 +40,9 @@ const (
 //
 // A rollout pushes only a small window ahead of its workers: at no moment
 // are more than 2 × Concurrency installs pushed (or being updated) and not
-// yet finished. A process killed at any moment, which cannot unlock
-// anything, so leaves at most 2 × Concurrency installs locked; running the
-// rollout again unlocks them (or Integrations.Unlock does).
+// yet finished. A process killed at any moment unlocks nothing, so it
+// leaves at most 2 × Concurrency installs locked; running the rollout
+// again unlocks them (or Integrations.Unlock does).
 type RolloutOptions struct {
 	// IntegrationIDs are the installs to update, by integration id; nil
 	// means the connector's whole install base.
@@ -510,8 +510,7 @@ func (r *rollout) push(ctx context.Context, batch []int) []int {
 	for _, i := range batch {
 		res := RolloutResult{Status: RolloutFailed, Err: &ManagedUpdateError{IntegrationID: r.results[i].IntegrationID, Version: r.version, Phase: PhasePush, Err: r.s.c.redactError(err)}}
 		if r.pushed[i] {
-			uerr := r.unlock(ctx, r.ids[i], true)
-			res.Locked = uerr != nil && !errors.Is(uerr, ErrNotFound)
+			res.Locked = r.unlock(ctx, r.ids[i], true) != nil
 		}
 		r.finish(i, res)
 	}
@@ -586,6 +585,9 @@ func (r *rollout) unlock(ctx context.Context, id string, force bool) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.UnlockTimeout)
 	defer cancel()
 	_, err := r.in.unlockWith(ctx, id, force)
+	if errors.Is(err, ErrNotFound) {
+		return nil // deleted meanwhile: nothing is locked
+	}
 	return err
 }
 
@@ -658,7 +660,9 @@ func (r *rollout) err(ctx context.Context) error {
 	failed := r.failures
 	report := &RolloutReport{Results: r.results}
 	notStarted, cancelled := report.Count(RolloutNotStarted), report.Count(RolloutCancelled)
-	if failed == 0 && notStarted == 0 && cancelled == 0 {
+	// An install already current that could not be unlocked is the only
+	// one left locked without failing: it is an error too.
+	if failed == 0 && notStarted == 0 && cancelled == 0 && len(report.LeftLocked()) == 0 {
 		return nil
 	}
 	return r.s.c.redactError(r.summary(ctx, failed, cancelled, notStarted))
@@ -675,6 +679,8 @@ func (r *rollout) summary(ctx context.Context, failed, cancelled, notStarted int
 		return fmt.Errorf("%s: %w (stopped: %w)", msg, r.first, context.Cause(ctx))
 	case r.first != nil:
 		return fmt.Errorf("%s: %w", msg, r.first)
+	case context.Cause(ctx) == nil:
+		return errors.New(msg + ": unlocking failed; run the rollout again, or Integrations.Unlock")
 	}
 	return fmt.Errorf("%s: %w", msg, context.Cause(ctx))
 }

@@ -817,3 +817,47 @@ func TestRolloutSurvivesAnOnResultThatGoexitsOrPanics(t *testing.T) {
 		})
 	}
 }
+
+// An install already current but left locked by an earlier push, whose
+// unlock fails, makes Rollout return an error: it is left locked, and a
+// nil error would hide it.
+func TestRolloutErrsWhenACurrentInstallCannotBeUnlocked(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	ids := fleet(t, srv, 2, "1.0.0")
+	locked, err := srv.AddIntegrationJSON([]byte(`{"name":"pushed","_connectorId":"` + fleetConnector + `","version":"1.1.0","updateInProgress":true}`))
+	require.NoError(t, err)
+	srv.FailNext(1, http.StatusBadRequest, integratoriotest.OnMethod(http.MethodPut), integratoriotest.OnPath("/integrations/"+locked))
+	report, err := srv.Client().Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", markUpdated, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "1 left locked")
+	assert.NotContains(t, err.Error(), "%!")
+	assert.Equal(t, []string{locked}, report.LeftLocked())
+	assert.Equal(t, integratorio.RolloutAlreadyCurrent, report.Results[2].Status)
+	assert.Equal(t, len(ids), report.Count(integratorio.RolloutUpdated))
+}
+
+// An install deleted while the rollout updates it is not reported left
+// locked: there is nothing to unlock.
+func TestRolloutDoesNotReportADeletedInstallAsLocked(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	ids := fleet(t, srv, 3, "1.0.0")
+	other := srv.Client()
+	report, err := srv.Client().Connectors.Rollout(context.Background(), fleetConnector, "1.1.0", func(in *integratorio.Integration) error {
+		if in.ID == ids[1] {
+			if err := other.Integrations.Delete(context.Background(), in.ID); err != nil {
+				return err
+			}
+			return errors.New("deleted")
+		}
+		return markUpdated(in)
+	}, nil)
+	require.Error(t, err)
+	assert.Equal(t, integratorio.RolloutFailed, report.Results[1].Status)
+	assert.Empty(t, report.LeftLocked())
+	assert.NotContains(t, err.Error(), "left locked")
+	requireUnlocked(t, srv, []string{ids[0], ids[2]})
+}

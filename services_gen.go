@@ -154,14 +154,16 @@ type ConnectorsService interface {
 	// killed outright unlocks nothing: at any moment at most
 	// 2 × Concurrency installs are pushed or being updated, the most a
 	// kill can leave locked (a re-run unlocks them). An fn that panics or
-	// calls runtime.Goexit fails its install only.
+	// calls runtime.Goexit fails its install only; an OnResult that does
+	// stops the rollout.
 	//
 	// The report is never nil and holds one result per install, in order,
 	// each with Total. The error is nil when every install ended updated
-	// or already current (and for a dry run); otherwise it says how many
-	// failed, were cancelled or did not start, and errors.As reaches the
-	// first failure's *ManagedUpdateError. A malformed version or a
-	// negative option is refused before any request.
+	// or already current and none is left locked (and for a dry run);
+	// otherwise it says how many failed, were cancelled, did not start or
+	// are left locked, and errors.As reaches the first failure's
+	// *ManagedUpdateError. A malformed version, a negative option or a
+	// malformed IntegrationIDs entry is refused before any request.
 	Rollout(ctx context.Context, connectorID, version string, fn func(*Integration) error, opts *RolloutOptions) (*RolloutReport, error)
 }
 
