@@ -194,26 +194,28 @@ func (s *flows) ErrorSummary(ctx context.Context, flowID string) ([]StepErrors, 
 	if err != nil {
 		return nil, err
 	}
-	var out []StepErrors
-	err = s.c.send(request{ctx: ctx, method: http.MethodGet, path: p + "/errors"}, func(resp *response) error {
-		list, err := decodeEnvelope[StepErrors](resp, http.MethodGet, "flowErrors")
-		for _, e := range list {
-			out = append(out, *e)
-		}
-		return err
-	})
+	list, err := collectPaged(bodyPaged[StepErrors](s.c, request{ctx: ctx, method: http.MethodGet, path: p + "/errors"}, "flowErrors"))
 	if err != nil {
 		return nil, err
+	}
+	var out []StepErrors
+	for _, e := range list {
+		out = append(out, *e)
 	}
 	return out, nil
 }
 
-// decodeEnvelope decodes a list answered in the member items of a JSON
-// object ({"flowErrors": […]}), or, tolerantly, as a bare array. No body
-// is an empty list.
-func decodeEnvelope[T any, P model[T]](resp *response, method, items string) ([]*T, error) {
-	list, _, err := decodeListIn[T, P](resp, method, items)
-	return list, err
+// collectPaged reads every item of a paged list: all of them, or the
+// first error (a list cut short is never returned as if it were whole).
+func collectPaged[T any](seq iter.Seq2[*T, error]) ([]*T, error) {
+	var out []*T
+	for v, err := range seq {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // decodeListIn decodes a list answered in the member items of a JSON

@@ -142,7 +142,7 @@ type JobListOptions struct {
 
 func (o *JobListOptions) query() (url.Values, error) {
 	if o == nil || o.IntegrationID+o.FlowID+o.ExportID+o.ImportID+o.FlowJobID+o.JobID == "" && len(o.FlowIDs) == 0 && o.CreatedAfter.IsZero() && o.CreatedBefore.IsZero() {
-		return nil, invalidArgf("JobListOptions: the API needs one of IntegrationID, FlowID, ExportID, ImportID, FlowJobID, CreatedAfter or CreatedBefore")
+		return nil, invalidArgf("JobListOptions: the API needs one of IntegrationID, FlowID, ExportID, ImportID, FlowJobID, JobID, FlowIDs, CreatedAfter or CreatedBefore")
 	}
 	byID := o.IntegrationID+o.FlowID+o.ExportID+o.ImportID+o.FlowJobID+o.JobID != "" || len(o.FlowIDs) > 0
 	for _, t := range append([]string{o.Type}, o.Types...) {
