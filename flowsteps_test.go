@@ -77,8 +77,8 @@ func TestFlowStepsOfRoutersWithoutNamesAndOfOddSteps(t *testing.T) {
 func TestFlowStepsOfHostileShapes(t *testing.T) {
 	t.Parallel()
 	for doc, want := range map[string][]FlowStep{
-		`{"pageProcessors":[null,{"type":"import","_importId":"i1"}]}`: {{ID: "i1", Type: "import"}},
-		`{"routers":[null,{},{"branches":[null,{},{"pageProcessors":null}]}]}`: nil,
+		`{"pageProcessors":[null,{"type":"import","_importId":"i1"}]}`:              {{ID: "i1", Type: "import"}},
+		`{"routers":[null,{},{"branches":[null,{},{"pageProcessors":null}]}]}`:      nil,
 		`{"pageGenerators":[null,{"_exportId":""}],"_exportId":5,"_importId":null}`: nil,
 		`{"_exportId":"e","_importId":"i","pageGenerators":[{"_exportId":"e"}],"pageProcessors":[{"type":"import","_importId":"i"}]}`: {
 			{ID: "e", Type: "export", Generator: true}, {ID: "i", Type: "import"},
