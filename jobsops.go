@@ -42,8 +42,9 @@ func (s *jobs) Latest(ctx context.Context, opts *LatestJobsOptions) ([]*Job, err
 	if err != nil {
 		return nil, err
 	}
-	// Answered as a list, or as {"jobs": [...]} pages: read to the end.
-	return collectPaged(bodyPaged[Job](s.c, request{ctx: ctx, method: http.MethodGet, path: p + "/jobs/latest"}, "jobs"))
+	// Answered as a list, as {"jobs": [...]} pages (read to the end), or,
+	// tolerated, as the one job.
+	return collectPaged(bodyPagedOr[Job](s.c, request{ctx: ctx, method: http.MethodGet, path: p + "/jobs/latest"}, "jobs", true))
 }
 
 func (s *jobs) Current(ctx context.Context, opts *CurrentJobsOptions) iter.Seq2[*Job, error] {

@@ -624,7 +624,8 @@ type JobsService interface {
 	// Latest returns the latest job of a flow (GET
 	// /flows/{id}/jobs/latest), or of each flow of an integration (GET
 	// /integrations/{id}/jobs/latest): set one of the options' FlowID and
-	// IntegrationID.
+	// IntegrationID. The answer is read whole: a list, pages of a list
+	// (by nextPageURL), or one job.
 	Latest(ctx context.Context, opts *LatestJobsOptions) ([]*Job, error)
 	// Current iterates over the jobs not finished yet (queued, running,
 	// …) that the options select, all of the account's with nil options
