@@ -1,6 +1,7 @@
 package integratorio
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,10 +26,13 @@ type connectionsService interface {
 	// Celigo's current tools send it, and GET on the same path when the
 	// server answers the POST 404 or 405 (the form the API's reference
 	// documents; a ping changes nothing, so it is retried like a GET). It
-	// returns nil when the connection works; otherwise an error matching
-	// ErrConnectionFailed that carries the API's reason (a *PingError).
-	// A 2xx answer holding errors, or a code other than 200, is a
-	// failure, not a success.
+	// returns nil when the connection works; an error matching
+	// ErrConnectionFailed that carries the API's reason (a *PingError)
+	// when it does not; any other error when the ping could not tell
+	// (the token refused, no such connection, a server that pings by
+	// neither method, an answer that is not a JSON object). A 2xx answer
+	// holding errors, or a code other than 200, is a failure, not a
+	// success; an empty 2xx answer is a success.
 	Ping(ctx context.Context, id string) error
 }
 
@@ -125,16 +129,25 @@ func (s *connections) Ping(ctx context.Context, id string) error {
 		return err
 	}
 	pe := &PingError{ConnectionID: id, Code: http.StatusOK} // a 2xx answer works unless its body says otherwise
-	decode := func(r *response) error {
+	decode := func(r *response, method string) error {
+		if b := bytes.TrimSpace(r.body); len(b) > 0 && (b[0] != '{' || !json.Valid(b)) {
+			// An HTML page from a proxy, say: whether the connection
+			// works is unknown, not "works".
+			return r.unexpected(method, "the ping's answer is not a JSON object: %s", r.excerpt())
+		}
 		pe.Code, pe.Errors = pingAnswer(r.body, s.c.tokenRedactor())
 		return nil
 	}
-	err = s.c.send(request{ctx: ctx, method: http.MethodPost, path: p + "/ping", body: struct{}{}, safe: true}, decode)
+	err = s.c.send(request{ctx: ctx, method: http.MethodPost, path: p + "/ping", body: struct{}{}, safe: true}, func(r *response) error {
+		return decode(r, http.MethodPost)
+	})
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusNotFound || apiErr.StatusCode == http.StatusMethodNotAllowed) {
 		// A server that pings by GET only, or no such connection: the
 		// GET tells.
-		err = s.c.send(request{ctx: ctx, method: http.MethodGet, path: p + "/ping"}, decode)
+		err = s.c.send(request{ctx: ctx, method: http.MethodGet, path: p + "/ping"}, func(r *response) error {
+			return decode(r, http.MethodGet)
+		})
 	}
 	switch {
 	case errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 && !requestsFault(apiErr.StatusCode):
@@ -152,10 +165,11 @@ func (s *connections) Ping(ctx context.Context, id string) error {
 }
 
 // requestsFault reports a 4xx status that is the request's fault (the
-// token, its permissions, the id, the rate limit), not the connection's.
+// token, its permissions, the id, a server that pings by neither method,
+// the rate limit), not the connection's.
 func requestsFault(status int) bool {
 	switch status {
-	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusTooManyRequests:
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusTooManyRequests:
 		return true
 	}
 	return false

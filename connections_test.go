@@ -34,7 +34,6 @@ func TestPingTellsAWorkingConnectionFromAFailingOne(t *testing.T) {
 		{"code 200, errors an object", jsonResponder(200, []byte(`{"code":200,"errors":{"message":"refused"}}`)), false, "refused", false},
 		{"a numeric code in an entry", jsonResponder(200, []byte(`{"code":200,"errors":[{"code":401,"message":"bad credentials"}]}`)), false, "bad credentials", false},
 		{"code as a string", jsonResponder(200, []byte(`{"code":"200"}`)), true, "", false},
-		{"not an object", httpmock.NewStringResponder(200, "OK"), true, "", false},
 		{"errors as strings", jsonResponder(200, []byte(`{"errors":["bad password"]}`)), false, "bad password", false},
 		{"4xx", jsonResponder(400, []byte(`{"errors":[{"code":"invalid_connection","message":"host not found"}]}`)), false, "host not found", true},
 	}
@@ -82,6 +81,8 @@ func TestPingFallsBackToGETOn404And405(t *testing.T) {
 			"works":        {jsonResponder(200, []byte(`{"code":200}`)), true, false, 1},
 			"fails":        {jsonResponder(200, []byte(`{"code":401,"errors":{"message":"bad key"}}`)), false, false, 1},
 			"no such conn": {jsonResponder(404, []byte(`{"errors":[{"code":"not_found"}]}`)), false, true, 1},
+			"refused too":  {jsonResponder(405, nil), false, false, 1},
+			"failing":      {jsonResponder(500, nil), false, false, 1 + fastRetries.MaxRetries},
 		} {
 			c, mt := newMockClient(t)
 			mt.RegisterResponder(http.MethodPost, ping, jsonResponder(refused, []byte(`{"errors":[{"code":"not_found","message":"no route"}]}`)))
@@ -95,6 +96,12 @@ func TestPingFallsBackToGETOn404And405(t *testing.T) {
 			case k.notFound:
 				assert.ErrorIs(t, err, ErrNotFound, what)
 				assert.NotErrorIs(t, err, ErrConnectionFailed, what)
+			case name == "refused too" || name == "failing":
+				// The server pings by neither method, or fails: whether
+				// the connection works is unknown, not "does not work".
+				var apiErr *APIError
+				require.ErrorAs(t, err, &apiErr, what)
+				assert.NotErrorIs(t, err, ErrConnectionFailed, what)
 			default:
 				assert.ErrorIs(t, err, ErrConnectionFailed, what)
 				assert.ErrorContains(t, err, "bad key", what)
@@ -107,6 +114,21 @@ func TestPingFallsBackToGETOn404And405(t *testing.T) {
 	err := c.Connections.Ping(context.Background(), "c1")
 	assert.ErrorIs(t, err, ErrUnauthorized)
 	assert.Equal(t, map[string]int{"POST " + ping: 1}, mt.GetCallCountInfo())
+}
+
+// A 2xx answer that is not a JSON object (a proxy's page, say) does not
+// tell whether the connection works: neither nil nor ErrConnectionFailed.
+func TestPingAnswerThatIsNotAnObjectTellsNothing(t *testing.T) {
+	t.Parallel()
+	ping := testRoot + "/connections/c1/ping"
+	for _, body := range []string{"OK", "<html><body>Sign in</body></html>", "[]", "true", `{"code":200`} {
+		c, mt := newMockClient(t)
+		mt.RegisterResponder(http.MethodPost, ping, httpmock.NewStringResponder(200, body))
+		err := c.Connections.Ping(context.Background(), "c1")
+		assert.ErrorIs(t, err, ErrUnexpectedResponse, body)
+		assert.NotErrorIs(t, err, ErrConnectionFailed, body)
+		assert.Equal(t, map[string]int{"POST " + ping: 1}, mt.GetCallCountInfo(), body)
+	}
 }
 
 // A ping changes nothing: its POST is retried like a GET, after a 5xx or

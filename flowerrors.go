@@ -194,32 +194,34 @@ func (s *flows) ErrorSummary(ctx context.Context, flowID string) ([]StepErrors, 
 	if err != nil {
 		return nil, err
 	}
-	var out []StepErrors
-	err = s.c.send(request{ctx: ctx, method: http.MethodGet, path: p + "/errors"}, func(resp *response) error {
-		list, err := decodeEnvelope[StepErrors](resp, http.MethodGet, "flowErrors")
-		for _, e := range list {
-			out = append(out, *e)
-		}
-		return err
-	})
+	list, err := collectPaged(bodyPaged[StepErrors](s.c, request{ctx: ctx, method: http.MethodGet, path: p + "/errors"}, "flowErrors"))
 	if err != nil {
 		return nil, err
+	}
+	var out []StepErrors
+	for _, e := range list {
+		out = append(out, *e)
 	}
 	return out, nil
 }
 
-// decodeEnvelope decodes a list answered in the member items of a JSON
-// object ({"flowErrors": […]}), or, tolerantly, as a bare array. No body
-// is an empty list.
-func decodeEnvelope[T any, P model[T]](resp *response, method, items string) ([]*T, error) {
-	list, _, err := decodeListIn[T, P](resp, method, items)
-	return list, err
+// collectPaged reads every item of a paged list: all of them, or the
+// first error (a list cut short is never returned as if it were whole).
+func collectPaged[T any](seq iter.Seq2[*T, error]) ([]*T, error) {
+	var out []*T
+	for v, err := range seq {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // decodeListIn decodes a list answered in the member items of a JSON
 // object, or as a bare array, and returns the object's nextPageURL
 // member (empty when there is none).
-func decodeListIn[T any, P model[T]](resp *response, method, items string) ([]*T, string, error) {
+func decodeListIn[T any, P model[T]](resp *response, method, items string, lone bool) ([]*T, string, error) {
 	if resp.body == nil {
 		return nil, "", nil
 	}
@@ -234,12 +236,15 @@ func decodeListIn[T any, P model[T]](resp *response, method, items string) ([]*T
 	// 1000 errors is decoded once, not first into raw members.
 	b := resp.body
 	var raw, next []byte
+	hasID := false
 	end, err := scanObject(b, 0, 0, func(ks, ke int, plain bool, vs, ve int) error {
 		switch string(b[ks:ke]) {
 		case items:
 			raw = b[vs:ve]
 		case "nextPageURL":
 			next = b[vs:ve]
+		case "_id":
+			hasID = true
 		}
 		return nil
 	})
@@ -248,6 +253,14 @@ func decodeListIn[T any, P model[T]](resp *response, method, items string) ([]*T
 	}
 	if err != nil {
 		return nil, "", resp.unexpected(method, "body is not a JSON object: %v", err)
+	}
+	if lone && hasID && raw == nil && next == nil {
+		// One document where a list was expected: a list of one.
+		doc, err := decodeDocument[T, P](resp, method)
+		if err != nil {
+			return nil, "", err
+		}
+		return []*T{doc}, "", nil
 	}
 	var list []*T
 	if len(raw) > 0 && string(raw) != "null" {
@@ -270,6 +283,13 @@ func decodeListIn[T any, P model[T]](resp *response, method, items string) ([]*T
 // The next page is asked for as the first was (the same method and body)
 // at that URL.
 func bodyPaged[T any, P model[T]](c *Client, r request, items string) iter.Seq2[*T, error] {
+	return bodyPagedOr[T, P](c, r, items, false)
+}
+
+// bodyPagedOr is bodyPaged that, when lone, also takes an answer holding
+// one document (an object with an "_id" but neither items nor
+// nextPageURL) for a list of that document.
+func bodyPagedOr[T any, P model[T]](c *Client, r request, items string, lone bool) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {
 		seen := map[string]bool{}
 		path := r.path
@@ -278,7 +298,7 @@ func bodyPaged[T any, P model[T]](c *Client, r request, items string) iter.Seq2[
 			var next *url.URL
 			err := c.send(r, func(resp *response) error {
 				seen[resp.url.String()] = true
-				list, ref, err := decodeListIn[T, P](resp, r.method, items)
+				list, ref, err := decodeListIn[T, P](resp, r.method, items, lone)
 				if err != nil {
 					return err
 				}

@@ -41,7 +41,9 @@ type flowsService interface {
 	Errors(ctx context.Context, flowID, stepID string, opts *FlowErrorListOptions) iter.Seq2[*FlowError, error]
 	// ErrorSummary returns the open error count of each step of the flow
 	// that has errors (GET /flows/{id}/errors): one request for the whole
-	// flow, so that only the steps with errors need listing.
+	// flow, so that only the steps with errors need listing. Should the
+	// server page the answer (by a nextPageURL, as it pages an
+	// integration's), every page is read: a summary is whole or an error.
 	ErrorSummary(ctx context.Context, flowID string) ([]StepErrors, error)
 	// ResolveErrors marks errors of a step resolved (PUT …/resolved with
 	// {"errors": ids}).

@@ -299,6 +299,37 @@ func TestFlowErrorSummary(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 }
 
+// A summary the server pages (as it pages an integration's) is read to
+// its end: a step left on a later page would never be triaged. Its
+// nextPageURL is followed as Errors follows it, never to another host.
+func TestFlowErrorSummaryFollowsNextPageURL(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	url := testRoot + "/flows/" + flowID + "/errors"
+	var rec recorder
+	mt.RegisterResponder(http.MethodGet, url, rec.wrap(jsonResponder(200, []byte(
+		`{"flowErrors":[{"_expOrImpId":"e1","numError":3}],"nextPageURL":"/v1/flows/`+flowID+`/errors?page=2"}`))))
+	mt.RegisterResponderWithQuery(http.MethodGet, url, "page=2", rec.wrap(jsonResponder(200, []byte(
+		`{"flowErrors":[],"nextPageURL":"`+testRoot+`/flows/`+flowID+`/errors?page=3"}`))))
+	mt.RegisterResponderWithQuery(http.MethodGet, url, "page=3", rec.wrap(jsonResponder(200, []byte(
+		`{"flowErrors":[{"_expOrImpId":"i1","numError":1}]}`))))
+	ctx := context.Background()
+	sum, err := c.Flows.ErrorSummary(ctx, flowID)
+	require.NoError(t, err)
+	require.Len(t, sum, 2)
+	assert.Equal(t, []string{"e1", "i1"}, []string{sum[0].StepID, sum[1].StepID})
+	require.Len(t, rec.reqs, 3, "an empty page in the middle does not end the summary")
+
+	c2, mt2 := newMockClient(t)
+	var other recorder
+	mt2.RegisterResponder(http.MethodGet, url, jsonResponder(200, []byte(`{"flowErrors":[{"_expOrImpId":"e1","numError":3}],"nextPageURL":"https://elsewhere.example/v1/x"}`)))
+	mt2.RegisterNoResponder(other.wrap(jsonResponder(200, []byte(`{"flowErrors":[]}`))))
+	sum, err = c2.Flows.ErrorSummary(ctx, flowID)
+	assert.ErrorIs(t, err, ErrUnexpectedResponse, "a summary cut short is an error, not a shorter summary")
+	assert.Nil(t, sum)
+	assert.Empty(t, other.reqs, "nothing, and no token, is sent to another host")
+}
+
 func TestResolvedErrorsListAndDelete(t *testing.T) {
 	t.Parallel()
 	c, mt := newMockClient(t)

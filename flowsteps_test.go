@@ -70,3 +70,29 @@ func TestFlowStepsOfRoutersWithoutNamesAndOfOddSteps(t *testing.T) {
 	assert.Nil(t, (*Flow)(nil).Steps())
 	assert.Empty(t, (&Flow{}).Steps())
 }
+
+// Hostile shapes: null entries, routers without branches, branches
+// without page processors, ids of the wrong type. None panics; a place
+// with an id is a step, in order, even when the id is named elsewhere.
+func TestFlowStepsOfHostileShapes(t *testing.T) {
+	t.Parallel()
+	for doc, want := range map[string][]FlowStep{
+		`{"pageProcessors":[null,{"type":"import","_importId":"i1"}]}`:              {{ID: "i1", Type: "import"}},
+		`{"routers":[null,{},{"branches":[null,{},{"pageProcessors":null}]}]}`:      nil,
+		`{"pageGenerators":[null,{"_exportId":""}],"_exportId":5,"_importId":null}`: nil,
+		`{"_exportId":"e","_importId":"i","pageGenerators":[{"_exportId":"e"}],"pageProcessors":[{"type":"import","_importId":"i"}]}`: {
+			{ID: "e", Type: "export", Generator: true}, {ID: "i", Type: "import"},
+			{ID: "e", Type: "export", Generator: true}, {ID: "i", Type: "import"}},
+		`{"routers":[{"id":"r","branches":[{"name":"b","pageProcessors":[{"type":"import","_exportId":"x","_importId":"i"},{"type":"export","_importId":"y"}]}]}]}`: {
+			{ID: "i", Type: "import", Router: "r", Branch: "b"}},
+	} {
+		var f Flow
+		require.NoError(t, json.Unmarshal([]byte(doc), &f), doc)
+		steps := f.Steps()
+		if want == nil {
+			assert.Empty(t, steps, doc)
+			continue
+		}
+		assert.Equal(t, want, steps, doc)
+	}
+}

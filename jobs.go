@@ -41,7 +41,8 @@ type jobsService interface {
 	// Latest returns the latest job of a flow (GET
 	// /flows/{id}/jobs/latest), or of each flow of an integration (GET
 	// /integrations/{id}/jobs/latest): set one of the options' FlowID and
-	// IntegrationID.
+	// IntegrationID. The answer is read whole: a list, pages of a list
+	// (by nextPageURL), or one job.
 	Latest(ctx context.Context, opts *LatestJobsOptions) ([]*Job, error)
 	// Current iterates over the jobs not finished yet (queued, running,
 	// …) that the options select, all of the account's with nil options
@@ -142,7 +143,7 @@ type JobListOptions struct {
 
 func (o *JobListOptions) query() (url.Values, error) {
 	if o == nil || o.IntegrationID+o.FlowID+o.ExportID+o.ImportID+o.FlowJobID+o.JobID == "" && len(o.FlowIDs) == 0 && o.CreatedAfter.IsZero() && o.CreatedBefore.IsZero() {
-		return nil, invalidArgf("JobListOptions: the API needs one of IntegrationID, FlowID, ExportID, ImportID, FlowJobID, CreatedAfter or CreatedBefore")
+		return nil, invalidArgf("JobListOptions: the API needs one of IntegrationID, FlowID, ExportID, ImportID, FlowJobID, JobID, FlowIDs, CreatedAfter or CreatedBefore")
 	}
 	byID := o.IntegrationID+o.FlowID+o.ExportID+o.ImportID+o.FlowJobID+o.JobID != "" || len(o.FlowIDs) > 0
 	for _, t := range append([]string{o.Type}, o.Types...) {

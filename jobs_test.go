@@ -324,6 +324,23 @@ func TestJobsLatest(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "j3", jobs[0].ID)
 
+	// Also tolerated: the one job of a flow as a bare object, and pages
+	// of jobs (by nextPageURL, read to the end). A summary cut short is an
+	// error, not a shorter list.
+	c3, mt3 := newMockClient(t)
+	mt3.RegisterResponder(http.MethodGet, flowURL, jsonResponder(200, []byte(`{"_id":"j4","type":"flow","status":"failed","numError":2}`)))
+	mt3.RegisterResponder(http.MethodGet, intURL, jsonResponder(200, []byte(`{"jobs":[{"_id":"j5"}],"nextPageURL":"/v1/integrations/i1/jobs/latest?page=2"}`)))
+	mt3.RegisterResponderWithQuery(http.MethodGet, intURL, "page=2", jsonResponder(200, []byte(`{"jobs":[{"_id":"j6"}],"nextPageURL":"https://elsewhere.example/v1/x"}`)))
+	jobs, err = c3.Jobs.Latest(ctx, &LatestJobsOptions{FlowID: "f1"})
+	require.NoError(t, err)
+	require.Len(t, jobs, 1)
+	assert.Equal(t, "j4", jobs[0].ID)
+	assert.Equal(t, 2, jobs[0].NumError)
+	jobs, err = c3.Jobs.Latest(ctx, &LatestJobsOptions{IntegrationID: "i1"})
+	assert.ErrorIs(t, err, ErrUnexpectedResponse)
+	assert.Nil(t, jobs)
+	assert.Equal(t, 1, mt3.GetCallCountInfo()["GET "+intURL+"?page=2"])
+
 	calls := mt.GetTotalCallCount()
 	for _, bad := range []*LatestJobsOptions{nil, {}, {FlowID: "f1", IntegrationID: "i1"}, {FlowID: "a/b"}} {
 		_, err := c.Jobs.Latest(ctx, bad)

@@ -42,15 +42,9 @@ func (s *jobs) Latest(ctx context.Context, opts *LatestJobsOptions) ([]*Job, err
 	if err != nil {
 		return nil, err
 	}
-	var out []*Job
-	err = s.c.send(request{ctx: ctx, method: http.MethodGet, path: p + "/jobs/latest"}, func(r *response) error {
-		out, err = decodeEnvelope[Job](r, http.MethodGet, "jobs")
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	// Answered as a list, as {"jobs": [...]} pages (read to the end), or,
+	// tolerated, as the one job.
+	return collectPaged(bodyPagedOr[Job](s.c, request{ctx: ctx, method: http.MethodGet, path: p + "/jobs/latest"}, "jobs", true))
 }
 
 func (s *jobs) Current(ctx context.Context, opts *CurrentJobsOptions) iter.Seq2[*Job, error] {

@@ -74,10 +74,13 @@ type ConnectionsService interface {
 	// Celigo's current tools send it, and GET on the same path when the
 	// server answers the POST 404 or 405 (the form the API's reference
 	// documents; a ping changes nothing, so it is retried like a GET). It
-	// returns nil when the connection works; otherwise an error matching
-	// ErrConnectionFailed that carries the API's reason (a *PingError).
-	// A 2xx answer holding errors, or a code other than 200, is a
-	// failure, not a success.
+	// returns nil when the connection works; an error matching
+	// ErrConnectionFailed that carries the API's reason (a *PingError)
+	// when it does not; any other error when the ping could not tell
+	// (the token refused, no such connection, a server that pings by
+	// neither method, an answer that is not a JSON object). A 2xx answer
+	// holding errors, or a code other than 200, is a failure, not a
+	// success; an empty 2xx answer is a success.
 	Ping(ctx context.Context, id string) error
 }
 
@@ -326,7 +329,9 @@ type FlowsService interface {
 	Errors(ctx context.Context, flowID, stepID string, opts *FlowErrorListOptions) iter.Seq2[*FlowError, error]
 	// ErrorSummary returns the open error count of each step of the flow
 	// that has errors (GET /flows/{id}/errors): one request for the whole
-	// flow, so that only the steps with errors need listing.
+	// flow, so that only the steps with errors need listing. Should the
+	// server page the answer (by a nextPageURL, as it pages an
+	// integration's), every page is read: a summary is whole or an error.
 	ErrorSummary(ctx context.Context, flowID string) ([]StepErrors, error)
 	// ResolveErrors marks errors of a step resolved (PUT …/resolved with
 	// {"errors": ids}).
@@ -621,7 +626,8 @@ type JobsService interface {
 	// Latest returns the latest job of a flow (GET
 	// /flows/{id}/jobs/latest), or of each flow of an integration (GET
 	// /integrations/{id}/jobs/latest): set one of the options' FlowID and
-	// IntegrationID.
+	// IntegrationID. The answer is read whole: a list, pages of a list
+	// (by nextPageURL), or one job.
 	Latest(ctx context.Context, opts *LatestJobsOptions) ([]*Job, error)
 	// Current iterates over the jobs not finished yet (queued, running,
 	// …) that the options select, all of the account's with nil options

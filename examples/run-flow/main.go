@@ -17,9 +17,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"regexp"
+	"slices"
 
 	"github.com/integratorio-go/integratorio"
 	"github.com/integratorio-go/integratorio/integratoriotest"
@@ -82,6 +84,15 @@ func triage(ctx context.Context, w io.Writer, client *integratorio.Client, integ
 			}
 			delete(open, step.ID) // a step named in two places is triaged once
 			if err := triageStep(ctx, w, client, flow.ID, step, retry); err != nil {
+				return err
+			}
+		}
+		// Errors of a step the flow no longer shows are triaged too.
+		for _, id := range slices.Sorted(maps.Keys(open)) {
+			if open[id] == 0 {
+				continue
+			}
+			if err := triageStep(ctx, w, client, flow.ID, integratorio.FlowStep{ID: id, Type: "step"}, retry); err != nil {
 				return err
 			}
 		}

@@ -154,3 +154,21 @@ func TestTriageStopsAtTheFirstError(t *testing.T) {
 	assert.Contains(t, err.Error(), "flow "+routedFlowID)
 	assert.NotContains(t, err.Error(), srv.Token)
 }
+
+// The summary, not the flow's shape, says which steps have errors: the
+// errors of a step the flow no longer shows are triaged too, not left
+// open.
+func TestTriageReachesStepsTheFlowNoLongerShows(t *testing.T) {
+	t.Parallel()
+	srv := integratoriotest.NewServer()
+	defer srv.Close()
+	require.NoError(t, seed(context.Background(), srv))
+	require.NoError(t, srv.AddFlowErrors(ordersFlowID, "65f0a1b2c3d4e5f6a7b8c9ff",
+		[]byte(`{"code":"x","message":"Request timed out","retryDataKey":"rdk-gone"}`),
+		[]byte(`{"code":"y","message":"Field 'sku' is required"}`)))
+	var out bytes.Buffer
+	require.NoError(t, triage(context.Background(), &out, srv.Client(), integrationID, passing))
+	assert.Contains(t, out.String(), "step 65f0a1b2c3d4e5f6a7b8c9ff: retry 1, resolve 1")
+	_, resolved := stored(t, srv, ordersFlowID, "65f0a1b2c3d4e5f6a7b8c9ff")
+	assert.Equal(t, []string{"Field 'sku' is required"}, resolved)
+}
