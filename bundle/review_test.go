@@ -643,3 +643,23 @@ func TestCheckpointErrorStopsAndTheStateGoesOn(t *testing.T) {
 	requireNoDuplicates(t, dst)
 	requireNoChanges(t, b, dst, state)
 }
+
+// An id used as a member's name (settings keyed by a record's id, say) is
+// reported like any id left in place, in Snapshot and in Read, with the
+// file and the member's pointer.
+func TestIDAsAMemberNameIsAWarning(t *testing.T) {
+	src := newSourceWith(t, map[string]func(map[string]any){
+		srcIntegration: func(m map[string]any) {
+			m["settings"] = map[string]any{"byFlow": map[string]any{srcFlowOrders: map[string]any{"batch": 1}}}
+		},
+	}, nil)
+	b := snapshot(t, src)
+	want := []bundle.Warning{{File: "integrations/orders.json", Path: "/settings/byFlow/" + srcFlowOrders,
+		Message: "is a member named by " + srcFlowOrders + ", which looks like an id of the source account; the target does not have it: change it by hand"}}
+	assert.Equal(t, want, b.Warnings())
+	dir := t.TempDir()
+	require.NoError(t, b.Write(dir))
+	read, err := bundle.Read(dir)
+	require.NoError(t, err)
+	assert.Equal(t, want, read.Warnings())
+}
