@@ -663,3 +663,37 @@ func TestIDAsAMemberNameIsAWarning(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, read.Warnings())
 }
+
+// A lost answer to a second write (the PUT closing the flows' cycle,
+// which the client repeats) or to an enable (the PATCH, which it does
+// not) is not a create: the next plan shows what is still different, if
+// anything, and its apply ends where a clean apply does.
+func TestLostAnswerOfASecondWriteOrAnEnable(t *testing.T) {
+	for _, method := range []string{"PUT", "PATCH"} {
+		t.Run(method, func(t *testing.T) {
+			src, dst := newSource(t), newTarget(t)
+			b := snapshot(t, src)
+			state := bundle.NewState()
+			dst.DropNext(1, integratoriotest.OnMethod(method), integratoriotest.OnPath("/flows/*"))
+			plan, err := b.Plan(context.Background(), dst.Client(), &bundle.Target{State: state, CreateConnections: true, Secrets: secretsFunc})
+			require.NoError(t, err)
+			_, err = plan.Apply(context.Background(), nil)
+			if method == "PUT" {
+				require.NoError(t, err, "a PUT is repeated by the client")
+			} else {
+				require.ErrorIs(t, err, integratorio.ErrUnknownOutcome)
+			}
+			assert.Zero(t, dst.PendingFaults())
+			plan, err = b.Plan(context.Background(), dst.Client(), &bundle.Target{State: state, CreateConnections: true, Secrets: secretsFunc})
+			require.NoError(t, err)
+			for _, c := range plan.Changes {
+				assert.NotEqual(t, bundle.Create, c.Action, c.Ref)
+			}
+			_, err = plan.Apply(context.Background(), nil)
+			require.NoError(t, err)
+			requireNoDuplicates(t, dst)
+			requireNoChanges(t, b, dst, state)
+			requireSameAsSource(t, b, dst, state)
+		})
+	}
+}
