@@ -581,7 +581,14 @@ func TestSmallIntegrations(t *testing.T) {
 	require.NoError(t, err)
 	_, err = src.AddJSON("flows", []byte(`{"name":"Listen","_integrationId":"`+one+`","disabled":true,"pageGenerators":[{"_exportId":"`+exp+`"}]}`))
 	require.NoError(t, err)
-	for _, id := range []string{empty, one} {
+	// A flow without "disabled" is enabled, as the API makes one: it is
+	// created disabled and enabled last.
+	two, err := src.AddJSON("integrations", []byte(`{"name":"Two"}`))
+	require.NoError(t, err)
+	_, err = src.AddJSON("flows", []byte(`{"name":"Poll","_integrationId":"`+two+`","pageGenerators":[{"_exportId":"`+exp+`"}]}`))
+	require.NoError(t, err)
+	for _, id := range []string{empty, one, two} {
+		dst.ResetRequests()
 		b, err := bundle.Snapshot(context.Background(), src.Client(), id, nil)
 		require.NoError(t, err)
 		dir := t.TempDir()
@@ -594,13 +601,25 @@ func TestSmallIntegrations(t *testing.T) {
 		assert.True(t, plan.HasChanges())
 		_, err = plan.Apply(context.Background(), nil)
 		require.NoError(t, err)
+		if id == two {
+			flowID, _ := state.ID("flows/poll")
+			w := writes(dst)
+			require.NotEmpty(t, w)
+			assert.Equal(t, "PATCH /flows/"+flowID, w[len(w)-1].Method+" "+w[len(w)-1].Path)
+			assert.Equal(t, false, stored(t, dst, "flows", flowID)["disabled"])
+		}
 		plan, err = b.Plan(context.Background(), dst.Client(), &bundle.Target{State: state})
 		require.NoError(t, err)
 		assert.False(t, plan.HasChanges(), "%s", plan)
 	}
-	assert.Len(t, dst.IDs("integrations"), 2)
-	assert.Len(t, dst.IDs("flows"), 1)
-	assert.Len(t, dst.IDs("exports"), 1)
+	assert.Len(t, dst.IDs("integrations"), 3)
+	assert.Len(t, dst.IDs("flows"), 2)
+	assert.Len(t, dst.IDs("exports"), 2)
+	for _, id := range dst.IDs("flows") {
+		if stored(t, dst, "flows", id)["name"] == "Listen" {
+			assert.Equal(t, true, stored(t, dst, "flows", id)["disabled"])
+		}
+	}
 }
 
 // A Checkpoint error stops the apply: no create is sent after it, and the
