@@ -64,7 +64,8 @@ var ErrNotApplied = errors.New("bundle: not applied: the apply stopped before th
 // reference cycle (flows naming each other in _runNextFlowIds, a resource
 // naming itself) are first written without the references to each other,
 // which a second write adds as soon as all of them exist. Flows are created disabled, and those the bundle
-// has enabled are enabled last, when everything they use is in place; a
+// has enabled (disabled false, or no disabled member, as the API takes
+// it) are enabled last, when everything they use is in place; a
 // disabled flow the bundle enables is updated disabled and enabled last
 // too. Updates go through the SDK's Modify: the target's members the
 // bundle does not have are kept.
@@ -368,7 +369,8 @@ func (ap *applier) create(it *item) error {
 	p := ap.p
 	doc, missing := p.build(it, nil, false)
 	if it.res.typ == typeFlows {
-		it.enable = doc["disabled"] == false
+		// A flow without "disabled" is enabled, as the API makes it.
+		it.enable = doc["disabled"] != true
 		doc["disabled"] = true
 	}
 	body, err := encodeCompact(doc)

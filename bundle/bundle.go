@@ -299,6 +299,12 @@ func (b *Bundle) findWarnings() []Warning {
 					"the target does not have it: make it a reference (a member named _<type>Id) or change it by hand"})
 			}
 		})
+		walkKeys(r.doc, "", func(path, key string) {
+			for _, id := range idsIn(key) {
+				out = append(out, Warning{File: r.file(), Path: path, Message: "is a member named by " + id + ", which looks like an id of the source account; " +
+					"the target does not have it: change it by hand"})
+			}
+		})
 		if r.content != nil {
 			for i, line := range strings.Split(*r.content, "\n") {
 				for _, id := range idsIn(line) {

@@ -581,7 +581,14 @@ func TestSmallIntegrations(t *testing.T) {
 	require.NoError(t, err)
 	_, err = src.AddJSON("flows", []byte(`{"name":"Listen","_integrationId":"`+one+`","disabled":true,"pageGenerators":[{"_exportId":"`+exp+`"}]}`))
 	require.NoError(t, err)
-	for _, id := range []string{empty, one} {
+	// A flow without "disabled" is enabled, as the API makes one: it is
+	// created disabled and enabled last.
+	two, err := src.AddJSON("integrations", []byte(`{"name":"Two"}`))
+	require.NoError(t, err)
+	_, err = src.AddJSON("flows", []byte(`{"name":"Poll","_integrationId":"`+two+`","pageGenerators":[{"_exportId":"`+exp+`"}]}`))
+	require.NoError(t, err)
+	for _, id := range []string{empty, one, two} {
+		dst.ResetRequests()
 		b, err := bundle.Snapshot(context.Background(), src.Client(), id, nil)
 		require.NoError(t, err)
 		dir := t.TempDir()
@@ -594,13 +601,25 @@ func TestSmallIntegrations(t *testing.T) {
 		assert.True(t, plan.HasChanges())
 		_, err = plan.Apply(context.Background(), nil)
 		require.NoError(t, err)
+		if id == two {
+			flowID, _ := state.ID("flows/poll")
+			w := writes(dst)
+			require.NotEmpty(t, w)
+			assert.Equal(t, "PATCH /flows/"+flowID, w[len(w)-1].Method+" "+w[len(w)-1].Path)
+			assert.Equal(t, false, stored(t, dst, "flows", flowID)["disabled"])
+		}
 		plan, err = b.Plan(context.Background(), dst.Client(), &bundle.Target{State: state})
 		require.NoError(t, err)
 		assert.False(t, plan.HasChanges(), "%s", plan)
 	}
-	assert.Len(t, dst.IDs("integrations"), 2)
-	assert.Len(t, dst.IDs("flows"), 1)
-	assert.Len(t, dst.IDs("exports"), 1)
+	assert.Len(t, dst.IDs("integrations"), 3)
+	assert.Len(t, dst.IDs("flows"), 2)
+	assert.Len(t, dst.IDs("exports"), 2)
+	for _, id := range dst.IDs("flows") {
+		if stored(t, dst, "flows", id)["name"] == "Listen" {
+			assert.Equal(t, true, stored(t, dst, "flows", id)["disabled"])
+		}
+	}
 }
 
 // A Checkpoint error stops the apply: no create is sent after it, and the
@@ -642,4 +661,58 @@ func TestCheckpointErrorStopsAndTheStateGoesOn(t *testing.T) {
 	require.NoError(t, err)
 	requireNoDuplicates(t, dst)
 	requireNoChanges(t, b, dst, state)
+}
+
+// An id used as a member's name (settings keyed by a record's id, say) is
+// reported like any id left in place, in Snapshot and in Read, with the
+// file and the member's pointer.
+func TestIDAsAMemberNameIsAWarning(t *testing.T) {
+	src := newSourceWith(t, map[string]func(map[string]any){
+		srcIntegration: func(m map[string]any) {
+			m["settings"] = map[string]any{"byFlow": map[string]any{srcFlowOrders: map[string]any{"batch": 1}}}
+		},
+	}, nil)
+	b := snapshot(t, src)
+	want := []bundle.Warning{{File: "integrations/orders.json", Path: "/settings/byFlow/" + srcFlowOrders,
+		Message: "is a member named by " + srcFlowOrders + ", which looks like an id of the source account; the target does not have it: change it by hand"}}
+	assert.Equal(t, want, b.Warnings())
+	dir := t.TempDir()
+	require.NoError(t, b.Write(dir))
+	read, err := bundle.Read(dir)
+	require.NoError(t, err)
+	assert.Equal(t, want, read.Warnings())
+}
+
+// A lost answer to a second write (the PUT closing the flows' cycle,
+// which the client repeats) or to an enable (the PATCH, which it does
+// not) is not a create: the next plan shows what is still different, if
+// anything, and its apply ends where a clean apply does.
+func TestLostAnswerOfASecondWriteOrAnEnable(t *testing.T) {
+	for _, method := range []string{"PUT", "PATCH"} {
+		t.Run(method, func(t *testing.T) {
+			src, dst := newSource(t), newTarget(t)
+			b := snapshot(t, src)
+			state := bundle.NewState()
+			dst.DropNext(1, integratoriotest.OnMethod(method), integratoriotest.OnPath("/flows/*"))
+			plan, err := b.Plan(context.Background(), dst.Client(), &bundle.Target{State: state, CreateConnections: true, Secrets: secretsFunc})
+			require.NoError(t, err)
+			_, err = plan.Apply(context.Background(), nil)
+			if method == "PUT" {
+				require.NoError(t, err, "a PUT is repeated by the client")
+			} else {
+				require.ErrorIs(t, err, integratorio.ErrUnknownOutcome)
+			}
+			assert.Zero(t, dst.PendingFaults())
+			plan, err = b.Plan(context.Background(), dst.Client(), &bundle.Target{State: state, CreateConnections: true, Secrets: secretsFunc})
+			require.NoError(t, err)
+			for _, c := range plan.Changes {
+				assert.NotEqual(t, bundle.Create, c.Action, c.Ref)
+			}
+			_, err = plan.Apply(context.Background(), nil)
+			require.NoError(t, err)
+			requireNoDuplicates(t, dst)
+			requireNoChanges(t, b, dst, state)
+			requireSameAsSource(t, b, dst, state)
+		})
+	}
 }

@@ -324,3 +324,20 @@ func deleteMembers(v any, paths []string) {
 		}
 	}
 }
+
+// walkKeys calls fn for every member name of every object in v, with the
+// member's JSON Pointer.
+func walkKeys(v any, path string, fn func(path, key string)) {
+	switch t := v.(type) {
+	case map[string]any:
+		for _, k := range sortedKeys(t) {
+			p := path + "/" + pointerToken(k)
+			fn(p, k)
+			walkKeys(t[k], p, fn)
+		}
+	case []any:
+		for i, e := range t {
+			walkKeys(e, path+"/"+strconv.Itoa(i), fn)
+		}
+	}
+}
