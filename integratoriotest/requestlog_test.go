@@ -2,6 +2,8 @@ package integratoriotest_test
 
 import (
 	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -271,4 +273,54 @@ func TestRequestJSONRoundTrip(t *testing.T) {
 	var logged []integratoriotest.Request
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&logged))
 	assert.Equal(t, srv.Requests(), logged, "the control API's log decodes into what Requests returns")
+}
+
+// A request body sent gzip- or deflate-compressed is checked decompressed:
+// one that holds the token (in any encoding) is logged redacted and
+// compressed again, never in a form that decompresses to the token; one
+// that does not is logged as sent.
+func TestRequestLogNeverHoldsTheTokenInACompressedBody(t *testing.T) {
+	t.Parallel()
+	compress := map[string]struct {
+		writer func(io.Writer) io.WriteCloser
+		reader func(io.Reader) (io.Reader, error)
+	}{
+		"gzip": {
+			func(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) },
+			func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) },
+		},
+		"deflate": {
+			func(w io.Writer) io.WriteCloser { return zlib.NewWriter(w) },
+			func(r io.Reader) (io.Reader, error) { return zlib.NewReader(r) },
+		},
+	}
+	for encoding, c := range compress {
+		for form, tok := range map[string]string{"raw": logToken, "percent": url.PathEscape(logToken[:3]) + "%2D" + logToken[4:]} {
+			t.Run(encoding+", "+form, func(t *testing.T) {
+				t.Parallel()
+				srv := newServer(t, integratoriotest.WithToken(logToken))
+				pack := func(s string) string {
+					var b bytes.Buffer
+					w := c.writer(&b)
+					_, err := w.Write([]byte(s))
+					require.NoError(t, err)
+					require.NoError(t, w.Close())
+					return b.String()
+				}
+				header := map[string]string{"Content-Type": "application/json", "Content-Encoding": encoding}
+				send(t, srv, http.MethodPost, "/integrations", pack(`{"name":"n `+tok+`","n":1}`), header)
+				clean := pack(`{"name":"clean"}`)
+				send(t, srv, http.MethodPost, "/integrations", clean, header)
+				reqs := srv.Requests()
+				require.Len(t, reqs, 2)
+				r, err := c.reader(bytes.NewReader(reqs[0].Body))
+				require.NoError(t, err, "the logged body is still %s", encoding)
+				plain, err := io.ReadAll(r)
+				require.NoError(t, err)
+				assert.JSONEq(t, `{"name":"n REDACTED","n":1}`, string(plain))
+				assert.Equal(t, []byte(clean), reqs[1].Body, "a body without the token is logged as sent")
+				assertLogHasNoToken(t, reqs, logToken)
+			})
+		}
+	}
 }

@@ -2,8 +2,11 @@ package integratoriotest
 
 import (
 	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"maps"
 	"mime"
@@ -21,7 +24,9 @@ import (
 // occurrence of the server's token elsewhere (in the method, path, query,
 // header names and values, body), in any case and however it was escaped,
 // is replaced by "REDACTED". A header name that held it is canonicalized
-// again: a header "X-<token>" is listed as "X-Redacted".
+// again: a header "X-<token>" is listed as "X-Redacted". A body sent gzip-
+// or deflate-compressed (Content-Encoding) is checked decompressed, and
+// one that held the token is listed redacted and compressed again.
 type Request struct {
 	// Method is the HTTP method, e.g. "GET".
 	Method string
@@ -134,7 +139,7 @@ func (s *Server) logRequest(r *http.Request, body []byte, status int, dropped bo
 		Dropped: dropped,
 	}
 	if len(body) > 0 {
-		req.Body = red.body(body, r.Header.Get("Content-Type"))
+		req.Body = red.encodedBody(body, r.Header.Get("Content-Encoding"), r.Header.Get("Content-Type"))
 	}
 	s.mu.Lock()
 	s.requests = append(s.requests, req)
@@ -275,6 +280,49 @@ func (t *tokenRedactor) body(b []byte, contentType string) []byte {
 		out = []byte(t.query(string(out)))
 	}
 	return out
+}
+
+// encodedBody redacts a body sent with a Content-Encoding: a gzip or
+// deflate body that holds the token once decompressed is logged
+// decompressed, redacted and compressed again, so that the log never
+// holds the token in a form that decompresses to it. One that cannot be
+// decompressed within maxBody bytes is logged as REDACTED when it may
+// hold the token, as it cannot be checked. Other bodies are redacted as
+// body does.
+func (t *tokenRedactor) encodedBody(b []byte, encoding, contentType string) []byte {
+	enc := strings.ToLower(strings.TrimSpace(encoding))
+	if t.token == "" || (enc != "gzip" && enc != "x-gzip" && enc != "deflate") {
+		return t.body(b, contentType)
+	}
+	var zr io.Reader
+	var err error
+	if enc == "deflate" {
+		zr, err = zlib.NewReader(bytes.NewReader(b))
+	} else {
+		zr, err = gzip.NewReader(bytes.NewReader(b))
+	}
+	if err != nil {
+		return t.body(b, contentType) // not compressed after all
+	}
+	plain, err := io.ReadAll(io.LimitReader(zr, maxBody+1))
+	if len(plain) > maxBody {
+		return []byte(redact.Text) // too large to check
+	}
+	if err != nil || !t.holds(string(plain)) {
+		return t.body(b, contentType)
+	}
+	red := t.body(plain, contentType)
+	var out bytes.Buffer
+	var zw io.WriteCloser
+	if enc == "deflate" {
+		zw = zlib.NewWriter(&out)
+	} else {
+		zw = gzip.NewWriter(&out)
+	}
+	if _, err := zw.Write(red); err != nil || zw.Close() != nil {
+		return []byte(redact.Text)
+	}
+	return out.Bytes()
 }
 
 // jsonValue redacts the strings and member names of a decoded JSON value
