@@ -112,12 +112,14 @@ func TestAnAttemptTimeoutOfTheHTTPClientIsRetried(t *testing.T) {
 	}))
 	defer srv.Close()
 	c, err := NewClient(testToken, WithBaseURL(srv.URL+"/v1"),
-		WithHTTPClient(&http.Client{Timeout: 50 * time.Millisecond}), WithRetryPolicy(quickRetries))
+		WithHTTPClient(&http.Client{Timeout: 200 * time.Millisecond}), WithRetryPolicy(quickRetries))
 	require.NoError(t, err)
 	in, err := c.Integrations.Get(context.Background(), "abc")
 	require.NoError(t, err)
 	assert.Equal(t, "abc", in.ID)
-	assert.Equal(t, int32(2), requests.Load())
+	// The first attempt hung until the client's Timeout, so the answer
+	// came from a retry; on a busy machine a retry may time out too.
+	assert.GreaterOrEqual(t, requests.Load(), int32(2))
 }
 
 func TestDeleteOfAMissingIntegrationAfterARefusedConnectionIsNotFound(t *testing.T) {
