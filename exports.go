@@ -73,15 +73,7 @@ func (s *exports) Invoke(ctx context.Context, id string, body any) (json.RawMess
 	if err != nil {
 		return nil, err
 	}
-	var out json.RawMessage
-	err = s.c.send(request{ctx: ctx, method: http.MethodPost, path: p + "/invoke", body: body, guard: &maskGuard{"Invoke", "export", id}}, func(r *response) error {
-		out = append(json.RawMessage(nil), r.body...)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.c.sendRaw(request{ctx: ctx, method: http.MethodPost, path: p + "/invoke", body: body, guard: &maskGuard{"Invoke", "export", id}}, false)
 }
 
 // resourceCloneBody is the body of an export or import clone: a name and

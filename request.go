@@ -430,3 +430,20 @@ func decodable(t reflect.Type) error {
 	}
 	return nil
 }
+
+// sendRaw sends r and returns the answer's body as it is. When required,
+// an answer without a body is an unexpected response.
+func (c *Client) sendRaw(r request, required bool) (json.RawMessage, error) {
+	var out json.RawMessage
+	err := c.send(r, func(resp *response) error {
+		if resp.body == nil && required {
+			return resp.unexpected(r.method, "empty body")
+		}
+		out = append(json.RawMessage(nil), resp.body...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -77,16 +77,5 @@ func (s *integrations) RevisionDiff(ctx context.Context, id, revisionID string) 
 	if err != nil {
 		return nil, err
 	}
-	var out json.RawMessage
-	err = s.c.send(request{ctx: ctx, method: http.MethodGet, path: p + "/diff"}, func(r *response) error {
-		if r.body == nil {
-			return r.unexpected(http.MethodGet, "empty body")
-		}
-		out = append(json.RawMessage(nil), r.body...)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.c.sendRaw(request{ctx: ctx, method: http.MethodGet, path: p + "/diff"}, true)
 }

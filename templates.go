@@ -25,19 +25,8 @@ func (s *integrations) PreviewTemplate(ctx context.Context, zip io.Reader) (json
 	if err != nil {
 		return nil, err
 	}
-	var out json.RawMessage
 	q := "runKey=" + url.QueryEscape(runKey)
-	err = s.c.send(request{ctx: ctx, method: http.MethodGet, path: "/integrations/template/preview", query: q}, func(r *response) error {
-		if r.body == nil {
-			return r.unexpected(http.MethodGet, "empty body")
-		}
-		out = append(json.RawMessage(nil), r.body...)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.c.sendRaw(request{ctx: ctx, method: http.MethodGet, path: "/integrations/template/preview", query: q}, true)
 }
 
 func (s *integrations) InstallTemplate(ctx context.Context, zip io.Reader, connectionMap map[string]string) (*Cloned[Integration], error) {
