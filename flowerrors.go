@@ -303,7 +303,7 @@ func bodyPagedOr[T any, P model[T]](c *Client, r request, items string, lone boo
 					return err
 				}
 				page = list
-				next, err = c.resolveNext(resp, ref)
+				next, err = c.resolveNext(resp, r.method, ref)
 				return err
 			})
 			if err != nil {

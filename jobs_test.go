@@ -409,3 +409,31 @@ func TestJobsFamily(t *testing.T) {
 	_, err = c.Jobs.Family(ctx, "")
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 }
+
+// A nextPageURL of POST /jobs/current that leads to another host ends the
+// listing with an error: neither the body nor the token is sent there.
+// An empty page that names a next one does not end it.
+func TestJobsCurrentNeverPostsToAnotherHost(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	current := testRoot + "/jobs/current"
+	mt.RegisterResponder(http.MethodPost, current, jsonResponder(200, []byte(`{"jobs":[],"nextPageURL":"?after=1"}`)))
+	mt.RegisterResponderWithQuery(http.MethodPost, current, "after=1", jsonResponder(200, []byte(`{"jobs":[{"_id":"j1"}],"nextPageURL":"https://elsewhere.example/v1/jobs/current?after=2"}`)))
+	var other recorder
+	mt.RegisterNoResponder(other.wrap(jsonResponder(200, []byte(`{"jobs":[]}`))))
+	var ids []string
+	var last error
+	for j, err := range c.Jobs.Current(context.Background(), &CurrentJobsOptions{FlowIDs: []string{"f1"}}) {
+		if err != nil {
+			last = err
+			continue
+		}
+		ids = append(ids, j.ID)
+	}
+	assert.Empty(t, ids, "a page whose next link is refused is not yielded, as for Errors")
+	assert.ErrorIs(t, last, ErrUnexpectedResponse)
+	assert.ErrorContains(t, last, "POST /jobs/current", "the error names the request that was sent")
+	assert.NotContains(t, last.Error(), testToken)
+	assert.Empty(t, other.reqs, "nothing is sent to another host")
+	assert.Equal(t, 2, mt.GetTotalCallCount())
+}

@@ -116,21 +116,22 @@ func (c *Client) nextPage(r *response) (*url.URL, error) {
 	if !ok {
 		return nil, nil
 	}
-	return c.resolveNext(r, ref)
+	return c.resolveNext(r, http.MethodGet, ref)
 }
 
-// resolveNext resolves a next-page reference against the page's URL,
-// refusing another origin; "" means there is no next page.
-func (c *Client) resolveNext(r *response, ref string) (*url.URL, error) {
+// resolveNext resolves a next-page reference against the page's URL
+// (read by method), refusing another origin; "" means there is no next
+// page.
+func (c *Client) resolveNext(r *response, method, ref string) (*url.URL, error) {
 	if ref == "" {
 		return nil, nil
 	}
 	u, err := r.url.Parse(ref)
 	if err != nil {
-		return nil, r.unexpected(http.MethodGet, "malformed next-page link: %v", err)
+		return nil, r.unexpected(method, "malformed next-page link: %v", err)
 	}
 	if !sameOrigin(u, c.base) {
-		return nil, r.unexpected(http.MethodGet, "next-page link points to another host (%s://%s); refusing to send the token there", u.Scheme, u.Host)
+		return nil, r.unexpected(method, "next-page link points to another host (%s://%s); refusing to send the token there", u.Scheme, u.Host)
 	}
 	u.Fragment, u.RawFragment = "", ""
 	return u, nil

@@ -28,8 +28,8 @@ type PingAnswer struct {
 	// Status is the HTTP status: 0 is 200. A 2xx status (but 204 and
 	// 205) answers a body {"code":Code,"errors":Errors}; 400 to 599
 	// answer the API's error envelope holding Errors, as when the API
-	// refuses the connection's settings. The SDK takes a 401, 404 or 429
-	// for the request's error, not the connection's, and retries a 5xx.
+	// refuses the connection's settings. The SDK takes a 401, 403, 404, 405 or
+	// 429 for the request's error, not the connection's, and retries a 5xx.
 	Status int `json:"status,omitempty"`
 	// Code is the code member of a 2xx answer. 0 answers 200 when Errors
 	// is empty and leaves the member out otherwise.
