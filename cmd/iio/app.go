@@ -103,7 +103,8 @@ written back unless asked.
 Credentials: the profile named by --profile; else INTEGRATORIO_API_TOKEN,
 then CELIGO_API_TOKEN, then the current profile (iio profile add NAME reads
 a token from standard input). The endpoint: --base-url or --region, else
-the profile's.
+the profile's (the current profile's for a token from the environment),
+else North America's.
 
 Output: a table on a terminal, JSON when piped (-o to choose); --jq filters
 the JSON.
@@ -207,9 +208,10 @@ func (a *app) getClient() (*integratorio.Client, error) {
 	return c, nil
 }
 
-// credentials returns the token and, when it came from a profile, that
-// profile: --profile; else INTEGRATORIO_API_TOKEN, then CELIGO_API_TOKEN,
-// then the current profile's.
+// credentials returns the token and the profile whose endpoint applies:
+// --profile; else INTEGRATORIO_API_TOKEN, then CELIGO_API_TOKEN, then the
+// current profile's token (the current profile's endpoint applies to an
+// environment's token too; nil when there is no current profile).
 func (a *app) credentials() (string, *profile, error) {
 	if a.profile != "" {
 		cfg, _, err := a.loadConfig()
@@ -222,19 +224,24 @@ func (a *app) credentials() (string, *profile, error) {
 		}
 		return p.Token, p, nil
 	}
-	for _, name := range []string{"INTEGRATORIO_API_TOKEN", "CELIGO_API_TOKEN"} {
-		if t := strings.TrimSpace(a.getenv(name)); t != "" {
-			return t, nil, nil
-		}
-	}
 	cfg, _, err := a.loadConfig()
 	if err != nil {
 		return "", nil, err
 	}
+	var current *profile
 	if cfg.Current != "" {
-		if p, ok := cfg.Profiles[cfg.Current]; ok {
-			return p.Token, p, nil
+		current = cfg.Profiles[cfg.Current]
+	}
+	for _, name := range []string{"INTEGRATORIO_API_TOKEN", "CELIGO_API_TOKEN"} {
+		if t := strings.TrimSpace(a.getenv(name)); t != "" {
+			// The environment's token replaces the current profile's;
+			// the profile's endpoint still applies unless --base-url or
+			// --region is given.
+			return t, current, nil
 		}
+	}
+	if current != nil {
+		return current.Token, current, nil
 	}
 	return "", nil, &codeError{code: exitUnauthorized, err: fmt.Errorf("no API token: set INTEGRATORIO_API_TOKEN, or save one with iio profile add NAME (it reads the token from standard input)")}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -146,6 +147,18 @@ id), or of every step. Each record gains "stepId", the step it belongs to.`,
 					return err
 				}
 				steps = stepsOf(f)
+				// Steps the flow no longer lists (or lists where this
+				// code does not look) can hold errors too: the summary
+				// names every step with open errors.
+				summary, err := c.Flows.ErrorSummary(a.ctx, args[0])
+				if err != nil {
+					return err
+				}
+				for _, se := range summary {
+					if se.StepID != "" && !slices.Contains(steps, se.StepID) {
+						steps = append(steps, se.StepID)
+					}
+				}
 			}
 			out, err := a.newList(flowErrorColumns)
 			if err != nil {
