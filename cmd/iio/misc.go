@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -34,9 +33,8 @@ func (a *app) apiCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "api METHOD PATH [-f FILE]",
 		Short: "Call any endpoint of the API",
-		Long: `Send METHOD (GET, POST, PUT, PATCH or DELETE, in any case) PATH (relative
-to the API root, such as /tokenInfo or /integrations?include=name; the
-leading slash may be left out) with the JSON document of -f FILE (- for
+		Long: `Send METHOD PATH (relative to the API root, such as /tokenInfo or
+/integrations?include=name) with the JSON document of -f FILE (- for
 standard input) as the body, and print the answer. The client's guarantees
 apply: pacing, retries of what is safe to retry, and a write that may have
 happened is never sent again (exit 6).`,
@@ -59,13 +57,7 @@ happened is never sent again (exit 6).`,
 				return err
 			}
 			var out json.RawMessage
-			// The method in any case, and the path with or without its
-			// leading slash, as other API tools take them.
-			method, path := strings.ToUpper(args[0]), args[1]
-			if path != "" && !strings.HasPrefix(path, "/") {
-				path = "/" + path
-			}
-			if err := c.Do(a.ctx, method, path, body, &out); err != nil {
+			if err := c.Do(a.ctx, args[0], args[1], body, &out); err != nil {
 				return err
 			}
 			if len(out) == 0 {
