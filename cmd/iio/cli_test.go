@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -179,4 +180,17 @@ func TestLibraryImportsNoCommandLineDependency(t *testing.T) {
 			assert.False(t, strings.HasPrefix(d, banned), "a library package depends on %s", d)
 		}
 	}
+}
+
+// TestBuildsStaticWithoutCgo: iio builds with CGO_ENABLED=0 (a static
+// binary, as the README says), so no dependency may need cgo.
+func TestBuildsStaticWithoutCgo(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	cmd := exec.Command("go", "build", "-o", filepath.Join(t.TempDir(), "iio"), ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
 }
