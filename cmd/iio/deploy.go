@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -102,6 +105,9 @@ func (a *app) plan(dir string, f *deployFlags) (*bundle.Plan, *bundle.State, err
 		if err := json.Unmarshal(raw, &secrets); err != nil {
 			return nil, nil, usagef("%s: want {\"connections/REF\": {\"/JSON/pointer\": \"value\"}}: %v", nameOf(f.secrets), err)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bundle.json")); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, usagef("%s holds no bundle.json: give a folder iio pull wrote", dir)
 	}
 	b, err := bundle.Read(dir)
 	if err != nil {
