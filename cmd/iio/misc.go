@@ -15,12 +15,22 @@ func (a *app) versionCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:     "version",
 		Short:   "Print the version of iio and of the SDK it is built on",
-		Example: "  iio version",
+		Long: `Print the version of iio, of the SDK it is built on, of Go and the
+platform, as one line of text; with -o json or --jq, as a JSON object
+{"version", "sdk", "go", "platform"}.`,
+		Example: "  iio version\n  iio version --jq .sdk",
 		Args:    exactArgs(),
 		RunE: a.cmd(func(cmd *cobra.Command, _ []string) error {
 			v := "(devel)"
 			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
 				v = bi.Main.Version
+			}
+			if a.output == "json" || a.jq != "" {
+				// Asked for JSON: the same facts, as members.
+				return a.emit(map[string]string{"version": v, "sdk": integratorio.Version, "go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}, nil)
+			}
+			if _, err := a.format(); err != nil {
+				return err
 			}
 			fmt.Fprintf(a.io.out, "iio %s (integratorio-go SDK %s, %s %s/%s)\n", v, integratorio.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return nil
