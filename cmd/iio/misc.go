@@ -13,8 +13,8 @@ import (
 
 func (a *app) versionCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:     "version",
-		Short:   "Print the version of iio and of the SDK it is built on",
+		Use:   "version",
+		Short: "Print the version of iio and of the SDK it is built on",
 		Long: `Print the version of iio, of the SDK it is built on, of Go and the
 platform, as one line of text; with -o json or --jq, as a JSON object
 {"version", "sdk", "go", "platform"}.`,
