@@ -224,24 +224,31 @@ func (a *app) credentials() (string, *profile, error) {
 		}
 		return p.Token, p, nil
 	}
-	cfg, _, err := a.loadConfig()
-	if err != nil {
-		return "", nil, err
-	}
-	var current *profile
-	if cfg.Current != "" {
-		current = cfg.Profiles[cfg.Current]
-	}
 	for _, name := range []string{"INTEGRATORIO_API_TOKEN", "CELIGO_API_TOKEN"} {
 		if t := strings.TrimSpace(a.getenv(name)); t != "" {
 			// The environment's token replaces the current profile's;
 			// the profile's endpoint still applies unless --base-url or
-			// --region is given.
-			return t, current, nil
+			// --region is given. Without a configuration directory
+			// (no $HOME, say) there is no profile: the token is enough.
+			if a.baseURL != "" || a.region != "" {
+				return t, nil, nil
+			}
+			if _, err := configPath(a.getenv); err != nil {
+				return t, nil, nil
+			}
+			cfg, _, err := a.loadConfig()
+			if err != nil {
+				return "", nil, err
+			}
+			return t, cfg.Profiles[cfg.Current], nil
 		}
 	}
-	if current != nil {
-		return current.Token, current, nil
+	cfg, _, err := a.loadConfig()
+	if err != nil {
+		return "", nil, err
+	}
+	if p := cfg.Profiles[cfg.Current]; cfg.Current != "" && p != nil {
+		return p.Token, p, nil
 	}
 	return "", nil, &codeError{code: exitUnauthorized, err: fmt.Errorf("no API token: set INTEGRATORIO_API_TOKEN, or save one with iio profile add NAME (it reads the token from standard input)")}
 }
