@@ -99,6 +99,12 @@ func hint(code int, err error) string {
 // errorLine is the one line printed for an error.
 func errorLine(err error) string {
 	msg := strings.Join(strings.Fields(err.Error()), " ")
+	var me *integratorio.MaskedSecretError
+	if errors.As(err, &me) {
+		// The SDK's message names the SDK's ways on; say the command's.
+		what := strings.TrimSpace(me.Kind + " " + me.ID)
+		msg = fmt.Sprintf("%s: the document holds masked secrets (\"******\") at %s: restore their real values", what, strings.Join(me.Paths, ", "))
+	}
 	code := exitCode(err)
 	if h := hint(code, err); h != "" {
 		msg += " (" + h + ")"
