@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,6 +99,12 @@ func TestExitCode(t *testing.T) {
 	}
 	line := errorLine(ran(fmt.Errorf("a\nb   c")))
 	assert.Equal(t, "iio: a b c", line)
+	// Exit 1 names what to do too: a transport failure, a server error.
+	transport := &url.Error{Op: "Get", URL: "http://127.0.0.1:1/v1/x", Err: errors.New("connection refused")}
+	assert.Equal(t, `iio: Get "http://127.0.0.1:1/v1/x": connection refused (check the network and the endpoint: --base-url, --region, iio profile list)`,
+		errorLine(ran(transport)))
+	assert.True(t, strings.HasSuffix(errorLine(ran(api(503))), " (the API failed: try again later)"), errorLine(ran(api(503))))
+	assert.Equal(t, "iio: other", errorLine(ran(errors.New("other"))))
 }
 
 func TestSetPath(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/integratorio-go/integratorio"
@@ -92,6 +93,15 @@ func hint(code int, err error) string {
 		return "the account's rate limit was hit: wait, then run it again"
 	case exitUnknownOutcome:
 		return "the write may have happened: check before running it again"
+	case exitError:
+		var ue *url.Error
+		var ae *integratorio.APIError
+		switch {
+		case errors.As(err, &ue):
+			return "check the network and the endpoint: --base-url, --region, iio profile list"
+		case errors.As(err, &ae) && ae.StatusCode >= 500:
+			return "the API failed: try again later"
+		}
 	}
 	return ""
 }
