@@ -111,7 +111,8 @@ the JSON.
 
 Exit codes: 0 ok; 1 error; 2 usage; 3 not found; 4 unauthorized or
 forbidden; 5 rate limited; 6 unknown outcome (a write may have happened:
-check before running it again); 10 plan --detailed-exitcode found changes.`,
+check before running it again); 10 plan --detailed-exitcode found changes
+(apply --detailed-exitcode: made changes).`,
 		Example: `  printf '%s' "$TOKEN" | iio profile add prod --region eu
   iio integrations list
   iio flows run 64b0c0ffee0000000000aaaa --wait

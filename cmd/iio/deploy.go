@@ -198,8 +198,9 @@ are none.`,
 func (a *app) applyCommand() *cobra.Command {
 	var f deployFlags
 	var concurrency int
+	var detailed bool
 	cmd := &cobra.Command{
-		Use:   "apply DIR --state FILE [--map CONNREF=ID ...] [--create-connections]",
+		Use:   "apply DIR --state FILE [--map CONNREF=ID ...] [--create-connections] [--detailed-exitcode]",
 		Short: "Make this account's copy of a pulled integration match the files",
 		Long: `Plan as iio plan does, then carry the plan out: create what the target
 lacks (flows disabled until everything they use exists), update in place
@@ -208,7 +209,9 @@ record each id in the state file as the apply goes. Safe to re-run: a
 second apply of the same files changes nothing. If a create's answer is
 lost or the apply is interrupted, the state file marks it, and the next
 plan or apply finds it instead of creating it twice (an interrupted apply
-exits 6 or 1: run iio plan again). Prints the changes applied.`,
+exits 6 or 1: run iio plan again). Prints the changes applied. With
+--detailed-exitcode, iio exits 10 when it changed something and 0 when
+there was nothing to change.`,
 		Example: "  iio apply orders --state orders.prod.state.json --map connections/netsuite=" + exampleID,
 		Args:    exactArgs("DIR"),
 		RunE: a.cmd(func(cmd *cobra.Command, args []string) error {
@@ -250,10 +253,14 @@ exits 6 or 1: run iio plan again). Prints the changes applied.`,
 				return fmt.Errorf("apply stopped (the state file %s records what was done; run iio plan again): %w", f.state, err)
 			}
 			fmt.Fprintf(a.io.err, "applied %d changes with %d writes\n", len(res.Applied), res.Writes)
+			if detailed && len(res.Applied) > 0 {
+				return &codeError{code: exitChanges, err: errReported}
+			}
 			return nil
 		}),
 	}
 	f.add(cmd)
 	cmd.Flags().IntVar(&concurrency, "concurrency", 0, "writes at once within a step (default 8)")
+	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 10 when the apply changed something")
 	return cmd
 }

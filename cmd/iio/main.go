@@ -15,7 +15,7 @@
 // Exit codes: 0 ok; 1 error; 2 usage; 3 not found; 4 unauthorized or
 // forbidden; 5 rate limited; 6 unknown outcome (a write may have happened:
 // check before running it again); 10 plan --detailed-exitcode found
-// changes.
+// changes (apply --detailed-exitcode: made changes).
 package main
 
 import (
