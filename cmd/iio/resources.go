@@ -257,12 +257,18 @@ func (r resourceSpec[T, O, S]) getCommand(a *app) *cobra.Command {
 
 func (r resourceSpec[T, O, S]) createCommand(a *app) *cobra.Command {
 	var file string
+	var allowMasked bool
 	cmd := &cobra.Command{
 		Use:   "create -f FILE",
 		Short: fmt.Sprintf("Create %s from a JSON document", article(r.kind)),
 		Long: fmt.Sprintf(`Create %s from the JSON document in FILE (- for standard input) and
 print it as stored. The create is sent once: if its answer is lost, iio
-exits 6 (the %s may exist) rather than creating it twice.`, article(r.kind), r.kind),
+exits 6 (the %s may exist) rather than creating it twice.
+
+Reads answer secrets masked ("******"): a document copied from a read
+holds masks where it had secrets, and the API may store a mask as the new
+document's secret. So a document holding a mask is refused; put the real
+secrets in the file, or pass --allow-masked to send it anyway.`, article(r.kind), r.kind),
 		Example: fmt.Sprintf("  iio %s create -f %s.json\n  iio %s get %s -o json | iio %s create -f -", r.name, r.kind, r.name, exampleID, r.name),
 		Args:    exactArgs(),
 		RunE: a.cmd(func(cmd *cobra.Command, _ []string) error {
@@ -274,7 +280,11 @@ exits 6 (the %s may exist) rather than creating it twice.`, article(r.kind), r.k
 			if err != nil {
 				return err
 			}
-			created, err := any(r.svc(c)).(creator[T]).Create(a.ctx, doc)
+			ctx := a.ctx
+			if allowMasked {
+				ctx = integratorio.AllowMaskedSecrets(ctx)
+			}
+			created, err := any(r.svc(c)).(creator[T]).Create(ctx, doc)
 			if err != nil {
 				return err
 			}
@@ -282,6 +292,7 @@ exits 6 (the %s may exist) rather than creating it twice.`, article(r.kind), r.k
 		}),
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "the JSON document: a `FILE`, or - for standard input (required)")
+	cmd.Flags().BoolVar(&allowMasked, "allow-masked", false, "send a document holding masked secrets (see above)")
 	return cmd
 }
 
