@@ -173,3 +173,52 @@ func TestPreviewTemplateWire(t *testing.T) {
 	assert.Equal(t, "runKey=rk+1", preview.reqs[0].RawQuery)
 	assert.Len(t, put.reqs, 1)
 }
+
+func TestDownloadTemplateFollowsASignedRedirectWithoutTheToken(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	var first, second recorder
+	mt.RegisterResponder(http.MethodGet, testRoot+"/integrations/"+depID+"/template", jsonResponder(200, []byte(`{"signedURL":"`+filesHost+`/t/a.zip?`+signature+`"}`)))
+	mt.RegisterResponder(http.MethodGet, filesHost+"/t/a.zip", first.wrap(func(*http.Request) (*http.Response, error) {
+		r := httpmock.NewStringResponse(http.StatusFound, "")
+		r.Header.Set("Location", "https://mirror.example.test/b.zip?"+signature)
+		return r, nil
+	}))
+	mt.RegisterResponder(http.MethodGet, "https://mirror.example.test/b.zip", second.wrap(httpmock.NewStringResponder(200, zipBytes)))
+	rc, err := c.Integrations.DownloadTemplate(context.Background(), depID)
+	require.NoError(t, err)
+	b, err := io.ReadAll(rc)
+	require.NoError(t, err)
+	require.NoError(t, rc.Close())
+	assert.Equal(t, zipBytes, string(b))
+	require.Len(t, first.reqs, 1)
+	require.Len(t, second.reqs, 1)
+	for _, r := range append(first.reqs, second.reqs...) {
+		assert.Empty(t, r.Header.Values("Authorization"), "%s %s", r.Method, r.Path)
+		for k, vs := range r.Header {
+			for _, v := range vs {
+				assert.NotContains(t, v, testToken, "header %s", k)
+			}
+		}
+	}
+}
+
+func TestDownloadTemplateRefusesARedirectToPlainHTTP(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	var plain recorder
+	mt.RegisterResponder(http.MethodGet, testRoot+"/flows/"+depID+"/template", jsonResponder(200, []byte(`{"signedURL":"`+filesHost+`/t/a.zip?`+signature+`"}`)))
+	mt.RegisterResponder(http.MethodGet, filesHost+"/t/a.zip", func(*http.Request) (*http.Response, error) {
+		r := httpmock.NewStringResponse(http.StatusFound, "")
+		r.Header.Set("Location", "http://mirror.example.test/b.zip?"+signature)
+		return r, nil
+	})
+	mt.RegisterResponder(http.MethodGet, "http://mirror.example.test/b.zip", plain.wrap(httpmock.NewStringResponder(200, zipBytes)))
+	rc, err := c.Flows.DownloadTemplate(context.Background(), depID)
+	require.Error(t, err)
+	assert.Nil(t, rc)
+	assert.Empty(t, plain.reqs, "nothing is fetched over plain http")
+	assert.NotContains(t, err.Error(), "sig-SECRET", "the signature stays out of the message")
+	assert.NotContains(t, err.Error(), testToken)
+	assert.Equal(t, 2, mt.GetTotalCallCount(), "the API call and the signed URL, no more")
+}
