@@ -19,7 +19,6 @@ import (
 // The account's resources, called through the SDK against the fake as a
 // user would: the wire of each call, and the fake's answers.
 
-
 func requestsMatching(t *testing.T, reqs []string, method, path string) int {
 	t.Helper()
 	n := 0
