@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -33,7 +34,9 @@ type lookupCachesService interface {
 	// only reads: it is retried as a GET is.
 	GetData(ctx context.Context, id string, keys ...string) ([]LookupCacheEntry, error)
 	// DataWithPrefix returns the entries whose key starts with prefix
-	// (POST /lookupcaches/{id}/getData with {"startsWith": prefix}).
+	// (POST /lookupcaches/{id}/getData with {"startsWith": prefix}). An
+	// answer paged by nextPageURL (same origin only) is read whole, each
+	// page asked for with the same body.
 	DataWithPrefix(ctx context.Context, id, prefix string) ([]LookupCacheEntry, error)
 	// DeleteData removes the entries of the given keys (DELETE
 	// /lookupcaches/{id}/data with {"keys": [...]}, in calls within the
@@ -222,37 +225,62 @@ func (s *lookupCaches) DataWithPrefix(ctx context.Context, id, prefix string) ([
 }
 
 // getData sends a getData query and reads its entries, answered as an
-// array or as {"data": [...]}; no body means none. The POST only reads:
-// it is retried as a GET is.
+// array or as {"data": [...], "nextPageURL": ...}; no body means none.
+// A nextPageURL (same origin only, never a page already read) is asked
+// for as the first page was, so a long answer is read whole. The POST
+// only reads: it is retried as a GET is.
 func (s *lookupCaches) getData(ctx context.Context, id string, body any) ([]LookupCacheEntry, error) {
 	p, err := s.docPath(id)
 	if err != nil {
 		return nil, err
 	}
 	var out []LookupCacheEntry
-	err = s.c.send(request{ctx: ctx, method: http.MethodPost, path: p + "/getData", body: body, safe: true}, func(r *response) error {
-		if r.body == nil {
+	r := request{ctx: ctx, method: http.MethodPost, path: p + "/getData", body: body, safe: true}
+	seen := map[string]bool{}
+	for n := 0; ; n++ {
+		var next *url.URL
+		err = s.c.send(r, func(resp *response) error {
+			seen[resp.url.String()] = true
+			if resp.body == nil {
+				return nil
+			}
+			raw := resp.body
+			if raw[0] == '{' {
+				var wrapped struct {
+					Data        json.RawMessage `json:"data"`
+					NextPageURL *string         `json:"nextPageURL"`
+				}
+				if err := json.Unmarshal(raw, &wrapped); err != nil || len(wrapped.Data) == 0 {
+					return resp.unexpected(http.MethodPost, "want an array of entries or {\"data\": [...]}, got %s", resp.excerpt())
+				}
+				raw = wrapped.Data
+				if wrapped.NextPageURL != nil {
+					if next, err = s.c.resolveNext(resp, *wrapped.NextPageURL); err != nil {
+						return err
+					}
+				}
+			}
+			var page []LookupCacheEntry
+			if err := json.Unmarshal(raw, &page); err != nil {
+				return resp.unexpected(http.MethodPost, "decoding the entries: %v", err)
+			}
+			out = append(out, page...)
 			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		raw := r.body
-		if raw[0] == '{' {
-			var wrapped struct {
-				Data json.RawMessage `json:"data"`
-			}
-			if err := json.Unmarshal(raw, &wrapped); err != nil || len(wrapped.Data) == 0 {
-				return r.unexpected(http.MethodPost, "want an array of entries or {\"data\": [...]}, got %s", r.excerpt())
-			}
-			raw = wrapped.Data
+		if next == nil {
+			return out, nil
 		}
-		if err := json.Unmarshal(raw, &out); err != nil {
-			return r.unexpected(http.MethodPost, "decoding the entries: %v", err)
+		if seen[next.String()] {
+			return nil, fmt.Errorf("%w: POST %s/getData: nextPageURL leads back to a page already read", ErrUnexpectedResponse, p)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		if n+1 >= maxPages {
+			return nil, fmt.Errorf("%w: POST %s/getData: more than %d pages; stopping", ErrUnexpectedResponse, p, maxPages)
+		}
+		r.url, r.path, r.query = next, "", ""
 	}
-	return out, nil
 }
 
 func (s *lookupCaches) DeleteData(ctx context.Context, id string, keys ...string) error {

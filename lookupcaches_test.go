@@ -251,3 +251,31 @@ func TestGetDataAndDeleteDataSplitKeysAtTheLimit(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 	assert.Len(t, get.reqs, 2)
 }
+
+// A getData answer paged by nextPageURL is read whole, each page asked
+// for with the same body; a next page on another host is refused.
+func TestDataWithPrefixFollowsNextPageURL(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	ctx := context.Background()
+	base := testRoot + "/lookupcaches/" + cacheID + "/getData"
+	var first, second recorder
+	mt.RegisterResponder(http.MethodPost, base, first.wrap(httpmock.NewStringResponder(200, `{"data":[{"key":"a1","value":1}],"nextPageURL":"/v1/lookupcaches/`+cacheID+`/getData?startAfterKey=a1"}`)))
+	mt.RegisterResponder(http.MethodPost, base+"?startAfterKey=a1", second.wrap(httpmock.NewStringResponder(200, `{"data":[{"key":"a2","value":2}],"nextPageURL":null}`)))
+	got, err := c.LookupCaches.DataWithPrefix(ctx, cacheID, "a")
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	assert.Equal(t, []string{"a1", "a2"}, []string{got[0].Key, got[1].Key})
+	require.Len(t, first.reqs, 1)
+	require.Len(t, second.reqs, 1)
+	assert.JSONEq(t, `{"startsWith":"a"}`, string(second.reqs[0].Body), "the next page is asked for with the same body")
+	assert.Equal(t, "Bearer "+testToken, second.reqs[0].Header.Get("Authorization"))
+
+	c2, mt2 := newMockClient(t)
+	var foreign recorder
+	mt2.RegisterResponder(http.MethodPost, base, httpmock.NewStringResponder(200, `{"data":[],"nextPageURL":"https://elsewhere.example.test/getData"}`))
+	mt2.RegisterResponder(http.MethodPost, "https://elsewhere.example.test/getData", foreign.wrap(httpmock.NewStringResponder(200, `[]`)))
+	_, err = c2.LookupCaches.DataWithPrefix(ctx, cacheID, "a")
+	assert.ErrorIs(t, err, ErrUnexpectedResponse)
+	assert.Empty(t, foreign.reqs, "the token never goes to another host")
+}
