@@ -86,6 +86,9 @@ type Client struct {
 	LookupCaches LookupCachesService
 	// Audit reads the audit log: who changed what, when (/audit).
 	Audit AuditService
+	// RecycleBin reads, restores and purges the documents deleted in the
+	// last 30 days (/recycleBinTTL).
+	RecycleBin RecycleBinService
 
 	base      *url.URL // API root, path without trailing slash
 	auth      secret   // "Bearer <token>"; never logged or put in an error
@@ -276,6 +279,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	c.Tags = &tags{plainLister[Tag, *Tag]{newResource[Tag](c, "/tags", "tag")}}
 	c.LookupCaches = &lookupCaches{plainLister[LookupCache, *LookupCache]{newResource[LookupCache](c, "/lookupcaches", "lookup cache")}}
 	c.Audit = &audit{c: c}
+	c.RecycleBin = &recycleBin{c: c}
 	c.files = newFilesClient(hc, base)
 	return c, nil
 }

@@ -685,3 +685,7 @@ func FuzzAuditEntryRoundTrip(f *testing.F) {
 func FuzzRevisionRoundTrip(f *testing.F) {
 	fuzzRoundTrip[Revision](f, `{"_id":"r","type":"snapshot","status":"completed","createdAt":"2024-01-02T03:04:05.123Z","_createdByUserId":"u"}`)
 }
+
+func FuzzDeletedDocumentRoundTrip(f *testing.F) {
+	fuzzRoundTrip[DeletedDocument](f, `{"model":"Import","doc":{"_id":"i","name":"a","http":{"method":"GET"}},"deletedAt":"2024-01-02T03:04:05.123Z"}`)
+}

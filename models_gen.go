@@ -260,6 +260,89 @@ func (c *Connector) docID() string { return c.ID }
 
 func (c *Connector) lastModified() time.Time { return c.LastModified }
 
+var deletedDocumentCodec = newObjectCodec[DeletedDocument]()
+
+// UnmarshalJSON decodes a DeletedDocument, keeping every member it does not type.
+func (m *DeletedDocument) UnmarshalJSON(data []byte) error {
+	if m == nil {
+		return invalidArgf("UnmarshalJSON: nil *DeletedDocument")
+	}
+	return deletedDocumentCodec.decode(data, m, &m.state)
+}
+
+// decodeAt decodes the object at data[at] (a list element, decoded in place
+// without a second scan) and returns the index after it.
+func (m *DeletedDocument) decodeAt(data []byte, at int) (int, error) {
+	*m = DeletedDocument{}
+	return deletedDocumentCodec.decodeObject(data, at, reflect.ValueOf(m).Elem(), &m.state)
+}
+
+// MarshalJSON encodes the DeletedDocument with every member it was decoded with.
+func (m DeletedDocument) MarshalJSON() ([]byte, error) {
+	return deletedDocumentCodec.encode(&m, &m.state)
+}
+
+// String returns the DeletedDocument as JSON, every member it holds included, as
+// MarshalJSON writes it: what %v, %+v and %s print.
+func (m DeletedDocument) String() string { return printed(m.MarshalJSON()) }
+
+// GoString returns the DeletedDocument as %#v prints it: the type's name and its
+// JSON.
+func (m DeletedDocument) GoString() string {
+	return "integratorio.DeletedDocument" + printed(m.MarshalJSON())
+}
+
+func (m *DeletedDocument) appendJSON(b []byte) ([]byte, error) {
+	return deletedDocumentCodec.appendJSON(b, m, &m.state)
+}
+
+// Extra decodes the member key, one DeletedDocument does not type, into v, and
+// reports whether the member exists. Asking for a typed member is an error
+// matching ErrInvalidArgument. A nil *DeletedDocument has no members.
+func (m *DeletedDocument) Extra(key string, v any) (bool, error) {
+	if m == nil {
+		return false, nil
+	}
+	return deletedDocumentCodec.getExtra(&m.state, key, v)
+}
+
+// SetExtra sets the member key, one DeletedDocument does not type, to v encoded as
+// JSON. Setting a typed member, a value that cannot be encoded, or any
+// member of a nil *DeletedDocument, is an error matching ErrInvalidArgument.
+func (m *DeletedDocument) SetExtra(key string, v any) error {
+	if m == nil {
+		return invalidArgf("SetExtra: nil *DeletedDocument")
+	}
+	return deletedDocumentCodec.setExtra(&m.state, key, v)
+}
+
+// DeleteExtra removes the member key, one DeletedDocument does not type, if present.
+func (m *DeletedDocument) DeleteExtra(key string) {
+	if m == nil {
+		return
+	}
+	deletedDocumentCodec.deleteExtra(&m.state, key)
+}
+
+// ExtraKeys lists, sorted, the members of the document DeletedDocument does not type.
+func (m *DeletedDocument) ExtraKeys() []string {
+	if m == nil {
+		return nil
+	}
+	return deletedDocumentCodec.extraKeys(&m.state)
+}
+
+// Partial reports whether the DeletedDocument came from a list that leaves members
+// out (one with Include or Exclude, or one the API always trims), and so
+// lacks members the server holds. Update refuses a partial document, since
+// PUT would erase what it lacks: Get it by id first.
+func (m *DeletedDocument) Partial() bool { return m != nil && m.state.partial }
+
+// doc and codec give the resource layer the document's state and codec.
+func (m *DeletedDocument) doc() *docState { return &m.state }
+
+func (*DeletedDocument) codec() *objectCodec { return deletedDocumentCodec }
+
 var environmentCodec = newObjectCodec[Environment]()
 
 // UnmarshalJSON decodes a Environment, keeping every member it does not type.

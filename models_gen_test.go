@@ -8,6 +8,7 @@ var allModels = []any{
 	(*AuditEntry)(nil),
 	(*Connection)(nil),
 	(*Connector)(nil),
+	(*DeletedDocument)(nil),
 	(*Environment)(nil),
 	(*Export)(nil),
 	(*Flow)(nil),

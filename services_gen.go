@@ -739,7 +739,9 @@ type LookupCachesService interface {
 	// only reads: it is retried as a GET is.
 	GetData(ctx context.Context, id string, keys ...string) ([]LookupCacheEntry, error)
 	// DataWithPrefix returns the entries whose key starts with prefix
-	// (POST /lookupcaches/{id}/getData with {"startsWith": prefix}).
+	// (POST /lookupcaches/{id}/getData with {"startsWith": prefix}). An
+	// answer paged by nextPageURL (same origin only) is read whole, each
+	// page asked for with the same body.
 	DataWithPrefix(ctx context.Context, id, prefix string) ([]LookupCacheEntry, error)
 	// DeleteData removes the entries of the given keys (DELETE
 	// /lookupcaches/{id}/data with {"keys": [...]}, in calls within the
@@ -748,6 +750,30 @@ type LookupCachesService interface {
 	// PurgeData removes every entry of the cache (DELETE
 	// /lookupcaches/{id}/data/purge); the cache itself stays.
 	PurgeData(ctx context.Context, id string) error
+}
+
+// RecycleBinService reads the recycle bin (/recycleBinTTL): the documents
+// deleted in the last 30 days, which can be restored or deleted for good.
+// resourceType is a collection's name, such as "flows", "imports" or
+// "connections". Client.RecycleBin holds the real implementation.
+type RecycleBinService interface {
+	// List returns the deleted documents of one type (GET
+	// /recycleBinTTL/{resourceType}), or of every type when resourceType
+	// is empty (GET /recycleBinTTL). An answer of 204 means none.
+	List(ctx context.Context, resourceType string) ([]*DeletedDocument, error)
+	// Get returns one deleted document (GET
+	// /recycleBinTTL/{resourceType}/{id}).
+	Get(ctx context.Context, resourceType, id string) (*DeletedDocument, error)
+	// Restore brings a deleted document back (POST
+	// /recycleBinTTL/{resourceType}/{id}); with cascade, the documents
+	// deleted with it too (POST …/doCascadeRestore). It is a write: never
+	// repeated once it may have reached the server (ErrUnknownOutcome).
+	Restore(ctx context.Context, resourceType, id string, cascade bool) error
+	// Purge deletes a document of the recycle bin for good (DELETE
+	// /recycleBinTTL/{resourceType}/{id}); it cannot be restored after.
+	// A 404 on a retry, after an attempt that may have deleted it, counts
+	// as success.
+	Purge(ctx context.Context, resourceType, id string) error
 }
 
 // ScriptsService manages scripts (/scripts): the JavaScript of hooks and
@@ -942,6 +968,8 @@ var (
 	_ licensesService     = LicensesService(nil)
 	_ LookupCachesService = lookupCachesService(nil)
 	_ lookupCachesService = LookupCachesService(nil)
+	_ RecycleBinService   = recycleBinService(nil)
+	_ recycleBinService   = RecycleBinService(nil)
 	_ ScriptsService      = scriptsService(nil)
 	_ scriptsService      = ScriptsService(nil)
 	_ StateService        = stateService(nil)

@@ -377,3 +377,44 @@ func TestContractTrailingSlashCollections(t *testing.T) {
 	var ae *integratorio.APIError
 	_ = errors.As(nil, &ae)
 }
+
+// A deleted document is in the recycle bin until restored or purged.
+func TestContractRecycleBin(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	c := srv.Client()
+	ctx := context.Background()
+	none, err := c.RecycleBin.List(ctx, "")
+	require.NoError(t, err)
+	assert.Empty(t, none)
+	tag, err := c.Tags.Create(ctx, &integratorio.Tag{Tag: "gone"})
+	require.NoError(t, err)
+	tag2, err := c.Tags.Create(ctx, &integratorio.Tag{Tag: "gone too"})
+	require.NoError(t, err)
+	require.NoError(t, c.Tags.Delete(ctx, tag.ID))
+	require.NoError(t, c.Tags.Delete(ctx, tag2.ID))
+
+	list, err := c.RecycleBin.List(ctx, "tags")
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	assert.Equal(t, "Tag", list[0].Model)
+	assert.Contains(t, string(list[0].Document()), `"gone"`)
+	flows, err := c.RecycleBin.List(ctx, "flows")
+	require.NoError(t, err)
+	assert.Empty(t, flows)
+	got, err := c.RecycleBin.Get(ctx, "tags", tag.ID)
+	require.NoError(t, err)
+	assert.Contains(t, string(got.Document()), tag.ID)
+
+	require.NoError(t, c.RecycleBin.Restore(ctx, "tags", tag.ID, false))
+	back, err := c.Tags.Get(ctx, tag.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "gone", back.Tag)
+	_, err = c.RecycleBin.Get(ctx, "tags", tag.ID)
+	assert.ErrorIs(t, err, integratorio.ErrNotFound, "a restored document leaves the bin")
+
+	require.NoError(t, c.RecycleBin.Purge(ctx, "tags", tag2.ID))
+	assert.ErrorIs(t, c.RecycleBin.Restore(ctx, "tags", tag2.ID, true), integratorio.ErrNotFound, "a purged document cannot be restored")
+	_, err = c.Tags.Get(ctx, tag2.ID)
+	assert.ErrorIs(t, err, integratorio.ErrNotFound)
+}

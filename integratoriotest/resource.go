@@ -472,13 +472,16 @@ func patchAllowed(p string, patterns []string) bool {
 }
 
 // deleteHandler deletes the document, its state and what rs keeps beside
-// it, writes the audit entry, and answers 204, or 404.
+// it, keeps the document in the recycle bin, writes the audit entry, and
+// answers 204, or 404.
 func (s *Server) deleteHandler(rs *resourceSpec, c *collection) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		s.mu.Lock()
+		doc, _ := c.get(id)
 		ok := c.delete(id)
 		if ok {
+			s.toBin(c, id, doc)
 			delete(s.side.state, stateScopeOf(c, id))
 			if rs.onDelete != nil {
 				rs.onDelete(s, id)

@@ -232,6 +232,8 @@ type sideState struct {
 	// standalone holds the integrations cloned through the API, which
 	// are not linked to their source: snapshots of them are refused.
 	standalone map[string]bool
+	// bin holds the deleted documents, oldest first; see recyclebin.go.
+	bin []binned
 }
 
 // sideOf returns what m holds for the stored document id of c, and

@@ -340,6 +340,7 @@ func (s *Server) routes() {
 	s.accountRoutes()
 	s.deployRoutes()
 	s.templateRoutes()
+	s.recycleBinRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "", "no route for "+r.Method+" "+r.URL.Path)
 	})
