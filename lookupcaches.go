@@ -255,7 +255,7 @@ func (s *lookupCaches) getData(ctx context.Context, id string, body any) ([]Look
 				}
 				raw = wrapped.Data
 				if wrapped.NextPageURL != nil {
-					if next, err = s.c.resolveNext(resp, *wrapped.NextPageURL); err != nil {
+					if next, err = s.c.resolveNext(resp, http.MethodPost, *wrapped.NextPageURL); err != nil {
 						return err
 					}
 				}

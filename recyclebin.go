@@ -11,10 +11,11 @@ import (
 // resourceType is a collection's name, such as "flows", "imports" or
 // "connections". Client.RecycleBin holds the real implementation.
 type recycleBinService interface {
-	// List returns the deleted documents of one type (GET
-	// /recycleBinTTL/{resourceType}), or of every type when resourceType
-	// is empty (GET /recycleBinTTL). An answer of 204 means none.
-	List(ctx context.Context, resourceType string) ([]*DeletedDocument, error)
+	// List returns the deleted documents of the options' ResourceType
+	// (GET /recycleBinTTL/{resourceType}), or of every type with nil
+	// options or an empty ResourceType (GET /recycleBinTTL). An answer of
+	// 204 means none.
+	List(ctx context.Context, opts *RecycleBinListOptions) ([]*DeletedDocument, error)
 	// Get returns one deleted document (GET
 	// /recycleBinTTL/{resourceType}/{id}).
 	Get(ctx context.Context, resourceType, id string) (*DeletedDocument, error)
@@ -28,6 +29,14 @@ type recycleBinService interface {
 	// A 404 on a retry, after an attempt that may have deleted it, counts
 	// as success.
 	Purge(ctx context.Context, resourceType, id string) error
+}
+
+// RecycleBinListOptions narrows RecycleBinService.List. Every field is
+// optional.
+type RecycleBinListOptions struct {
+	// ResourceType keeps the deleted documents of one type, a
+	// collection's name such as "flows" or "imports".
+	ResourceType string
 }
 
 // DeletedDocument is one document of the recycle bin: its model and the
@@ -75,11 +84,11 @@ func binPath(resourceType string, id ...string) (string, error) {
 	return p, err
 }
 
-func (s *recycleBin) List(ctx context.Context, resourceType string) ([]*DeletedDocument, error) {
+func (s *recycleBin) List(ctx context.Context, opts *RecycleBinListOptions) ([]*DeletedDocument, error) {
 	p := "/recycleBinTTL"
-	if resourceType != "" {
+	if opts != nil && opts.ResourceType != "" {
 		var err error
-		if p, err = binPath(resourceType); err != nil {
+		if p, err = binPath(opts.ResourceType); err != nil {
 			return nil, err
 		}
 	}

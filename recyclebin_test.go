@@ -23,7 +23,7 @@ func TestRecycleBinWire(t *testing.T) {
 	mt.RegisterResponder(http.MethodPost, bin+"/flows/f1/doCascadeRestore", cascade.wrap(httpmock.NewStringResponder(204, "")))
 	mt.RegisterResponder(http.MethodDelete, bin+"/imports/i1", purge.wrap(httpmock.NewStringResponder(204, "")))
 
-	list, err := c.RecycleBin.List(ctx, "")
+	list, err := c.RecycleBin.List(ctx, nil)
 	require.NoError(t, err)
 	require.Len(t, list, 2)
 	assert.Equal(t, "Import", list[0].Model)
@@ -32,7 +32,7 @@ func TestRecycleBinWire(t *testing.T) {
 	require.Len(t, all.reqs, 1)
 	assert.Empty(t, all.reqs[0].RawQuery)
 
-	none, err := c.RecycleBin.List(ctx, "imports")
+	none, err := c.RecycleBin.List(ctx, &RecycleBinListOptions{ResourceType: "imports"})
 	require.NoError(t, err)
 	assert.Empty(t, none, "204: nothing deleted")
 	require.Len(t, imports.reqs, 1)
@@ -54,7 +54,7 @@ func TestRecycleBinWire(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 	_, err = c.RecycleBin.Get(ctx, "", "i1")
 	assert.ErrorIs(t, err, ErrInvalidArgument)
-	_, err = c.RecycleBin.List(ctx, "a/b")
+	_, err = c.RecycleBin.List(ctx, &RecycleBinListOptions{ResourceType: "a/b"})
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 	assert.ErrorIs(t, c.RecycleBin.Restore(ctx, "imports", "", false), ErrInvalidArgument)
 	assert.ErrorIs(t, c.RecycleBin.Purge(ctx, "", "i1"), ErrInvalidArgument)

@@ -757,10 +757,11 @@ type LookupCachesService interface {
 // resourceType is a collection's name, such as "flows", "imports" or
 // "connections". Client.RecycleBin holds the real implementation.
 type RecycleBinService interface {
-	// List returns the deleted documents of one type (GET
-	// /recycleBinTTL/{resourceType}), or of every type when resourceType
-	// is empty (GET /recycleBinTTL). An answer of 204 means none.
-	List(ctx context.Context, resourceType string) ([]*DeletedDocument, error)
+	// List returns the deleted documents of the options' ResourceType
+	// (GET /recycleBinTTL/{resourceType}), or of every type with nil
+	// options or an empty ResourceType (GET /recycleBinTTL). An answer of
+	// 204 means none.
+	List(ctx context.Context, opts *RecycleBinListOptions) ([]*DeletedDocument, error)
 	// Get returns one deleted document (GET
 	// /recycleBinTTL/{resourceType}/{id}).
 	Get(ctx context.Context, resourceType, id string) (*DeletedDocument, error)
