@@ -840,6 +840,9 @@ type StateService interface {
 	Put(ctx context.Context, key string, v any) error
 	// Delete removes key.
 	Delete(ctx context.Context, key string) error
+	// DeleteAll removes every key of the store (DELETE /state, or
+	// /{resourceType}/{id}/state for a scoped store).
+	DeleteAll(ctx context.Context) error
 	// Of returns the state scoped to one resource
 	// (/{resourceType}/{id}/state), such as Of("imports", importID) or
 	// Of("integrations", integrationID).

@@ -27,6 +27,9 @@ type StateStore interface {
 	Put(ctx context.Context, key string, v any) error
 	// Delete removes key.
 	Delete(ctx context.Context, key string) error
+	// DeleteAll removes every key of the store (DELETE /state, or
+	// /{resourceType}/{id}/state for a scoped store).
+	DeleteAll(ctx context.Context) error
 }
 
 // StateService is the account's global state (/state), and the state
@@ -147,6 +150,13 @@ func (s *state) Delete(ctx context.Context, key string) error {
 		return err
 	}
 	return deleteResource(ctx, s.c, p)
+}
+
+func (s *state) DeleteAll(ctx context.Context) error {
+	if s.err != nil {
+		return s.err
+	}
+	return s.c.send(request{ctx: ctx, method: http.MethodDelete, path: s.prefix}, nil)
 }
 
 // TokenInfo describes the client's API token (GET /tokenInfo). Members it

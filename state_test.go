@@ -132,3 +132,22 @@ func TestStatePutSendsBytesAsTheyAre(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"since":"2024-01-01","n":3}`, string(raw))
 }
+
+// DeleteAll sends one DELETE of the whole store, global or scoped, and
+// nothing for an invalid scope.
+func TestStateDeleteAll(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	var global, scoped recorder
+	mt.RegisterResponder(http.MethodDelete, testRoot+"/state", global.wrap(httpmock.NewStringResponder(204, "")))
+	mt.RegisterResponder(http.MethodDelete, testRoot+"/imports/i1/state", scoped.wrap(httpmock.NewStringResponder(200, "")))
+	ctx := context.Background()
+	require.NoError(t, c.State.DeleteAll(ctx))
+	require.NoError(t, c.State.Of("imports", "i1").DeleteAll(ctx))
+	require.Len(t, global.reqs, 1)
+	require.Len(t, scoped.reqs, 1)
+	assert.Empty(t, global.reqs[0].Body)
+	n := mt.GetTotalCallCount()
+	assert.ErrorIs(t, c.State.Of("imports", "").DeleteAll(ctx), ErrInvalidArgument)
+	assert.Equal(t, n, mt.GetTotalCallCount())
+}
