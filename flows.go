@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"iter"
-	"net/http"
 	"time"
 )
 
@@ -111,68 +110,6 @@ type Flow struct {
 	state docState
 }
 
-// PageGenerator is one source of a flow. Members it does not type are kept.
-type PageGenerator struct {
-	// ExportID is the export that generates the pages (`_exportId`).
-	ExportID string `json:"_exportId"`
-	// Schedule overrides the flow's schedule for this source.
-	Schedule string `json:"schedule"`
-	// SkipRetries turns off retries of this source's errors.
-	SkipRetries bool `json:"skipRetries"`
-
-	state docState
-}
-
-// PageProcessor is one step of a flow: a lookup export or an import.
-// Members it does not type (responseMapping, hooks, …) are kept.
-type PageProcessor struct {
-	// Type is "export" or "import".
-	Type string `json:"type"`
-	// ExportID is the lookup export, for Type "export" (`_exportId`).
-	ExportID string `json:"_exportId"`
-	// ImportID is the import, for Type "import" (`_importId`).
-	ImportID string `json:"_importId"`
-	// ProceedOnFailure lets records that failed here go on to the next
-	// step.
-	ProceedOnFailure bool `json:"proceedOnFailure"`
-
-	state docState
-}
-
-// Router is one router of a flow: it sends each record to one or more of
-// its branches. Members it does not type (routeRecordsUsing, script, …)
-// are kept.
-type Router struct {
-	// ID is the router's id within the flow (`id`).
-	ID string `json:"id"`
-	// Name is the router's display name.
-	Name string `json:"name"`
-	// RouteRecordsTo is "first_matching_branch" or
-	// "all_matching_branches".
-	RouteRecordsTo string `json:"routeRecordsTo"`
-	// Branches are the router's branches, in order.
-	Branches []RouterBranch `json:"branches"`
-	// NextRouterID is the router the branches join into
-	// (`nextRouterId`), if any.
-	NextRouterID string `json:"nextRouterId"`
-
-	state docState
-}
-
-// RouterBranch is one branch of a Router: an input filter and the page
-// processors its records go through. Members it does not type
-// (inputFilter, …) are kept.
-type RouterBranch struct {
-	// ID is the branch's id (`branchId`), where the flow gives one.
-	ID string `json:"branchId"`
-	// Name is the branch's display name.
-	Name string `json:"name"`
-	// PageProcessors are the branch's steps.
-	PageProcessors []PageProcessor `json:"pageProcessors"`
-
-	state docState
-}
-
 // FlowCloneOptions is the body of a flow clone.
 type FlowCloneOptions struct {
 	// IntegrationID is the integration the copy goes to (required).
@@ -217,78 +154,4 @@ func (s *flows) Clone(ctx context.Context, id string, opts *FlowCloneOptions) (*
 		return nil, err
 	}
 	return s.cloned(ctx, id, opts, "Flow")
-}
-
-// RunOptions is the body of a run request. A nil *RunOptions, or the
-// zero RunOptions, runs the flow as scheduled (the body is {}).
-type RunOptions struct {
-	// StartDate and EndDate bound the records the flow's delta exports
-	// take (sent as {"export": {"startDate", "endDate"}}): StartDate in
-	// place of the last run's time. Zero sends nothing.
-	StartDate, EndDate time.Time
-	// ExportIDs runs only these page generators (`_exportIds`); empty
-	// runs them all.
-	ExportIDs []string
-	// Body, when non-nil, is sent as the request body as it is (encoded
-	// as JSON), for members the SDK does not type; it cannot be combined
-	// with the fields above.
-	Body any
-}
-
-// runBody is the JSON body of RunOptions.
-type runBody struct {
-	Export    *runWindow `json:"export,omitempty"`
-	ExportIDs []string   `json:"_exportIds,omitempty"`
-}
-
-type runWindow struct {
-	StartDate string `json:"startDate,omitempty"`
-	EndDate   string `json:"endDate,omitempty"`
-}
-
-// body returns what a run sends.
-func (o *RunOptions) body() (any, error) {
-	if o == nil {
-		return struct{}{}, nil
-	}
-	typed := !o.StartDate.IsZero() || !o.EndDate.IsZero() || len(o.ExportIDs) > 0
-	switch {
-	case o.Body != nil && typed:
-		return nil, invalidArgf("RunOptions: Body cannot be combined with StartDate, EndDate or ExportIDs: put them in Body, or leave Body nil")
-	case o.Body != nil:
-		return o.Body, nil
-	case !o.StartDate.IsZero() && !o.EndDate.IsZero() && o.EndDate.Before(o.StartDate):
-		return nil, invalidArgf("RunOptions: EndDate %s is before StartDate %s", o.EndDate.Format(time.RFC3339), o.StartDate.Format(time.RFC3339))
-	}
-	for i, id := range o.ExportIDs {
-		if id == "" {
-			return nil, invalidArgf("RunOptions: ExportIDs[%d] is empty", i)
-		}
-	}
-	b := runBody{ExportIDs: o.ExportIDs}
-	if !o.StartDate.IsZero() || !o.EndDate.IsZero() {
-		b.Export = &runWindow{StartDate: isoTime(o.StartDate), EndDate: isoTime(o.EndDate)}
-	}
-	return b, nil
-}
-
-// isoTime formats t as the API writes times (ISO 8601 with milliseconds,
-// UTC); zero is "".
-func isoTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
-}
-
-func (s *flows) Run(ctx context.Context, id string, opts *RunOptions) (*RunResult, error) {
-	p, err := s.docPath(id)
-	if err != nil {
-		return nil, err
-	}
-	body, err := opts.body()
-	if err != nil {
-		return nil, err
-	}
-	return startJob(ctx, s.c, request{method: http.MethodPost, path: p + "/run", body: body, guard: &maskGuard{"Run", "flow", id}}, true)
 }

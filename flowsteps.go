@@ -78,3 +78,65 @@ func appendProcessors(steps []FlowStep, pps []PageProcessor, router, branch stri
 	}
 	return steps
 }
+
+// PageGenerator is one source of a flow. Members it does not type are kept.
+type PageGenerator struct {
+	// ExportID is the export that generates the pages (`_exportId`).
+	ExportID string `json:"_exportId"`
+	// Schedule overrides the flow's schedule for this source.
+	Schedule string `json:"schedule"`
+	// SkipRetries turns off retries of this source's errors.
+	SkipRetries bool `json:"skipRetries"`
+
+	state docState
+}
+
+// PageProcessor is one step of a flow: a lookup export or an import.
+// Members it does not type (responseMapping, hooks, …) are kept.
+type PageProcessor struct {
+	// Type is "export" or "import".
+	Type string `json:"type"`
+	// ExportID is the lookup export, for Type "export" (`_exportId`).
+	ExportID string `json:"_exportId"`
+	// ImportID is the import, for Type "import" (`_importId`).
+	ImportID string `json:"_importId"`
+	// ProceedOnFailure lets records that failed here go on to the next
+	// step.
+	ProceedOnFailure bool `json:"proceedOnFailure"`
+
+	state docState
+}
+
+// Router is one router of a flow: it sends each record to one or more of
+// its branches. Members it does not type (routeRecordsUsing, script, …)
+// are kept.
+type Router struct {
+	// ID is the router's id within the flow (`id`).
+	ID string `json:"id"`
+	// Name is the router's display name.
+	Name string `json:"name"`
+	// RouteRecordsTo is "first_matching_branch" or
+	// "all_matching_branches".
+	RouteRecordsTo string `json:"routeRecordsTo"`
+	// Branches are the router's branches, in order.
+	Branches []RouterBranch `json:"branches"`
+	// NextRouterID is the router the branches join into
+	// (`nextRouterId`), if any.
+	NextRouterID string `json:"nextRouterId"`
+
+	state docState
+}
+
+// RouterBranch is one branch of a Router: an input filter and the page
+// processors its records go through. Members it does not type
+// (inputFilter, …) are kept.
+type RouterBranch struct {
+	// ID is the branch's id (`branchId`), where the flow gives one.
+	ID string `json:"branchId"`
+	// Name is the branch's display name.
+	Name string `json:"name"`
+	// PageProcessors are the branch's steps.
+	PageProcessors []PageProcessor `json:"pageProcessors"`
+
+	state docState
+}

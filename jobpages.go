@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -106,4 +108,62 @@ func checkJobPage(page []*Job, before time.Time) error {
 		prev = at
 	}
 	return nil
+}
+
+// JobListOptions selects jobs. The API requires at least one of
+// IntegrationID, FlowID, ExportID, ImportID, FlowJobID, CreatedAfter and
+// CreatedBefore; a query with none (nor JobID or FlowIDs) is refused
+// before sending.
+type JobListOptions struct {
+	IntegrationID, FlowID, ExportID, ImportID, FlowJobID string
+	// JobID keeps the job of this id (`_jobId`).
+	JobID string
+	// FlowIDs keeps the jobs of any of these flows (`_flowId_in`, sent
+	// comma-separated).
+	FlowIDs []string
+	// Type is the job type ("flow", "export", "import", "retry", …).
+	Type string
+	// Types keeps the jobs of any of these types (`type_in`, sent
+	// comma-separated).
+	Types []string
+	// Status keeps the jobs in one state.
+	Status JobStatus
+	// Retriable keeps only the jobs whose errors may be retried
+	// (`retriable=true`).
+	Retriable bool
+	// CreatedAfter and CreatedBefore bound the creation time
+	// (`createdAt_gte`, `createdAt_lte`), to the millisecond.
+	CreatedAfter, CreatedBefore time.Time
+}
+
+func (o *JobListOptions) query() (url.Values, error) {
+	if o == nil || o.IntegrationID+o.FlowID+o.ExportID+o.ImportID+o.FlowJobID+o.JobID == "" && len(o.FlowIDs) == 0 && o.CreatedAfter.IsZero() && o.CreatedBefore.IsZero() {
+		return nil, invalidArgf("JobListOptions: the API needs one of IntegrationID, FlowID, ExportID, ImportID, FlowJobID, JobID, FlowIDs, CreatedAfter or CreatedBefore")
+	}
+	byID := o.IntegrationID+o.FlowID+o.ExportID+o.ImportID+o.FlowJobID+o.JobID != "" || len(o.FlowIDs) > 0
+	for _, t := range append([]string{o.Type}, o.Types...) {
+		if (t == "export" || t == "import") && !byID {
+			return nil, invalidArgf("JobListOptions: %s jobs need FlowJobID or a resource id (IntegrationID, FlowID, ExportID, ImportID)", t)
+		}
+	}
+	for what, list := range map[string][]string{"FlowIDs": o.FlowIDs, "Types": o.Types} {
+		for i, v := range list {
+			if v == "" || strings.Contains(v, ",") {
+				return nil, invalidArgf("JobListOptions: %s[%d] is empty or holds a comma", what, i)
+			}
+		}
+	}
+	q := url.Values{}
+	for k, v := range map[string]string{"_integrationId": o.IntegrationID, "_flowId": o.FlowID, "_exportId": o.ExportID,
+		"_importId": o.ImportID, "_flowJobId": o.FlowJobID, "_jobId": o.JobID, "type": o.Type, "status": string(o.Status),
+		"_flowId_in": strings.Join(o.FlowIDs, ","), "type_in": strings.Join(o.Types, ",")} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if o.Retriable {
+		q.Set("retriable", "true")
+	}
+	setTime(q, "createdAt_gte", o.CreatedAfter)
+	return q, nil
 }

@@ -2,11 +2,8 @@ package integratorio
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 )
 
@@ -115,71 +112,6 @@ func (j *Job) Done() bool {
 	return false
 }
 
-// JobListOptions selects jobs. The API requires at least one of
-// IntegrationID, FlowID, ExportID, ImportID, FlowJobID, CreatedAfter and
-// CreatedBefore; a query with none (nor JobID or FlowIDs) is refused
-// before sending.
-type JobListOptions struct {
-	IntegrationID, FlowID, ExportID, ImportID, FlowJobID string
-	// JobID keeps the job of this id (`_jobId`).
-	JobID string
-	// FlowIDs keeps the jobs of any of these flows (`_flowId_in`, sent
-	// comma-separated).
-	FlowIDs []string
-	// Type is the job type ("flow", "export", "import", "retry", …).
-	Type string
-	// Types keeps the jobs of any of these types (`type_in`, sent
-	// comma-separated).
-	Types []string
-	// Status keeps the jobs in one state.
-	Status JobStatus
-	// Retriable keeps only the jobs whose errors may be retried
-	// (`retriable=true`).
-	Retriable bool
-	// CreatedAfter and CreatedBefore bound the creation time
-	// (`createdAt_gte`, `createdAt_lte`), to the millisecond.
-	CreatedAfter, CreatedBefore time.Time
-}
-
-func (o *JobListOptions) query() (url.Values, error) {
-	if o == nil || o.IntegrationID+o.FlowID+o.ExportID+o.ImportID+o.FlowJobID+o.JobID == "" && len(o.FlowIDs) == 0 && o.CreatedAfter.IsZero() && o.CreatedBefore.IsZero() {
-		return nil, invalidArgf("JobListOptions: the API needs one of IntegrationID, FlowID, ExportID, ImportID, FlowJobID, JobID, FlowIDs, CreatedAfter or CreatedBefore")
-	}
-	byID := o.IntegrationID+o.FlowID+o.ExportID+o.ImportID+o.FlowJobID+o.JobID != "" || len(o.FlowIDs) > 0
-	for _, t := range append([]string{o.Type}, o.Types...) {
-		if (t == "export" || t == "import") && !byID {
-			return nil, invalidArgf("JobListOptions: %s jobs need FlowJobID or a resource id (IntegrationID, FlowID, ExportID, ImportID)", t)
-		}
-	}
-	for what, list := range map[string][]string{"FlowIDs": o.FlowIDs, "Types": o.Types} {
-		for i, v := range list {
-			if v == "" || strings.Contains(v, ",") {
-				return nil, invalidArgf("JobListOptions: %s[%d] is empty or holds a comma", what, i)
-			}
-		}
-	}
-	q := url.Values{}
-	for k, v := range map[string]string{"_integrationId": o.IntegrationID, "_flowId": o.FlowID, "_exportId": o.ExportID,
-		"_importId": o.ImportID, "_flowJobId": o.FlowJobID, "_jobId": o.JobID, "type": o.Type, "status": string(o.Status),
-		"_flowId_in": strings.Join(o.FlowIDs, ","), "type_in": strings.Join(o.Types, ",")} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	if o.Retriable {
-		q.Set("retriable", "true")
-	}
-	setTime(q, "createdAt_gte", o.CreatedAfter)
-	return q, nil
-}
-
-// WaitOptions configures Wait.
-type WaitOptions struct {
-	// Interval is the first wait between polls (default 1 s); each wait is
-	// half as long again as the last, up to MaxInterval (default 30 s).
-	Interval, MaxInterval time.Duration
-}
-
 type jobs struct {
 	*resource[Job, *Job]
 }
@@ -196,41 +128,4 @@ func (s *jobs) Cancel(ctx context.Context, id string) error {
 
 func (s *jobs) List(ctx context.Context, opts *JobListOptions) ([]*Job, error) {
 	return collect(s.All(ctx, opts))
-}
-
-func (s *jobs) Wait(ctx context.Context, id string, opts *WaitOptions) (*Job, error) {
-	if err := validateID(id); err != nil {
-		return nil, err
-	}
-	interval, maxInterval := time.Second, 30*time.Second
-	if opts != nil && opts.Interval > 0 {
-		interval = opts.Interval
-	}
-	if opts != nil && opts.MaxInterval > 0 {
-		maxInterval = opts.MaxInterval
-	}
-	interval = min(interval, maxInterval)
-	var last *Job
-	for {
-		j, err := s.Get(ctx, id)
-		if err != nil {
-			if last != nil && ctx.Err() != nil {
-				// The context ended during a poll rather than between
-				// two: the same error as between them.
-				return last, s.c.redactError(fmt.Errorf("integratorio: waiting for job %s (last status %q): %w", id, last.Status, err))
-			}
-			return last, err
-		}
-		if last = j; j.Done() {
-			return j, nil
-		}
-		t := time.NewTimer(interval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return last, s.c.redactError(fmt.Errorf("integratorio: waiting for job %s (last status %q): %w", id, last.Status, ctx.Err()))
-		case <-t.C:
-		}
-		interval = min(interval+interval/2, maxInterval)
-	}
 }
