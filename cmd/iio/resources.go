@@ -276,19 +276,9 @@ secrets in the file, or pass --allow-masked to send it anyway.`, article(r.kind)
 			if err != nil {
 				return err
 			}
-			c, err := a.getClient()
-			if err != nil {
-				return err
-			}
-			ctx := a.ctx
-			if allowMasked {
-				ctx = integratorio.AllowMaskedSecrets(ctx)
-			}
-			created, err := any(r.svc(c)).(creator[T]).Create(ctx, doc)
-			if err != nil {
-				return err
-			}
-			return a.emit(created, nil)
+			return r.write(a, allowMasked, func(ctx context.Context, svc S) (*T, error) {
+				return any(svc).(creator[T]).Create(ctx, doc)
+			})
 		}),
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "the JSON document: a `FILE`, or - for standard input (required)")
@@ -320,24 +310,32 @@ use set.
 			if err != nil {
 				return err
 			}
-			c, err := a.getClient()
-			if err != nil {
-				return err
-			}
-			ctx := a.ctx
-			if allowMasked {
-				ctx = integratorio.AllowMaskedSecrets(ctx)
-			}
-			updated, err := any(r.svc(c)).(updater[T]).Update(ctx, args[0], doc)
-			if err != nil {
-				return err
-			}
-			return a.emit(updated, nil)
+			return r.write(a, allowMasked, func(ctx context.Context, svc S) (*T, error) {
+				return any(svc).(updater[T]).Update(ctx, args[0], doc)
+			})
 		}),
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "the JSON document: a `FILE`, or - for standard input (required)")
 	cmd.Flags().BoolVar(&allowMasked, "allow-masked", false, "send a document holding masked secrets (see above)")
 	return cmd
+}
+
+// write sends one write of the service, with masked secrets allowed when
+// the user passed --allow-masked, and prints the document it answers.
+func (r resourceSpec[T, O, S]) write(a *app, allowMasked bool, send func(context.Context, S) (*T, error)) error {
+	c, err := a.getClient()
+	if err != nil {
+		return err
+	}
+	ctx := a.ctx
+	if allowMasked {
+		ctx = integratorio.AllowMaskedSecrets(ctx)
+	}
+	doc, err := send(ctx, r.svc(c))
+	if err != nil {
+		return err
+	}
+	return a.emit(doc, nil)
 }
 
 func (r resourceSpec[T, O, S]) setCommand(a *app) *cobra.Command {
@@ -364,19 +362,9 @@ string. If the document changed meanwhile, it is read again (three tries).
 			if err != nil {
 				return err
 			}
-			c, err := a.getClient()
-			if err != nil {
-				return err
-			}
-			ctx := a.ctx
-			if allowMasked {
-				ctx = integratorio.AllowMaskedSecrets(ctx)
-			}
-			doc, err := any(r.svc(c)).(modifier[T]).Modify(ctx, args[0], func(doc *T) error { return modifyDoc(doc, as) })
-			if err != nil {
-				return err
-			}
-			return a.emit(doc, nil)
+			return r.write(a, allowMasked, func(ctx context.Context, svc S) (*T, error) {
+				return any(svc).(modifier[T]).Modify(ctx, args[0], func(doc *T) error { return modifyDoc(doc, as) })
+			})
 		}),
 	}
 	cmd.Flags().BoolVar(&allowMasked, "allow-masked", false, "write the document back even though it holds masked secrets (see above)")
