@@ -17,8 +17,8 @@ import (
 // deployRoutes registers connection registration on integrations and
 // replaceConnection on flows, exports and imports.
 func (s *Server) deployRoutes() {
-	s.handle(http.MethodPut, "/integrations/{id}/connections/register", s.registerConnections)
-	s.handle(http.MethodDelete, "/integrations/{id}/connections/{connectionId}/register", s.deregisterConnection)
+	s.handle(http.MethodPut, "/integrations/{id}/connections/register", noContent(s.registerConnections))
+	s.handle(http.MethodDelete, "/integrations/{id}/connections/{connectionId}/register", noContent(s.deregisterConnection))
 	for _, name := range []string{"flows", "exports", "imports"} {
 		if c, ok := s.colls[name]; ok {
 			s.handle(http.MethodPut, "/"+name+"/{id}/replaceConnection", s.replaceConnection(c))
@@ -30,65 +30,63 @@ func (s *Server) deployRoutes() {
 // with a JSON array of connection ids: each must name a stored connection
 // (else 400 invalid_ref, and nothing changes); they are added to the
 // integration's _registeredConnectionIds, once each. Answers 204.
-func (s *Server) registerConnections(w http.ResponseWriter, r *http.Request) {
-	writeErrOr(w, func() error {
-		body, err := requestBody(r)
-		if err != nil {
-			return err
-		}
-		var ids []string
-		if body == nil || json.Unmarshal(body, &ids) != nil || len(ids) == 0 || slices.Contains(ids, "") {
-			return badRequest("invalid_json", "", "the request body must be a non-empty JSON array of connection ids")
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		conns := s.colls["connections"]
-		for _, cid := range ids {
-			if _, ok := conns.get(cid); !ok {
-				return badRequest("invalid_ref", "", "%s names no connection", cid)
-			}
-		}
-		_, err = s.replace(s.integrations, r.PathValue("id"), func(doc map[string]any) (map[string]any, error) {
-			have := stringsOf(doc["_registeredConnectionIds"])
-			for _, cid := range ids {
-				if !slices.Contains(have, cid) {
-					have = append(have, cid)
-				}
-			}
-			doc["_registeredConnectionIds"] = have
-			return doc, nil
-		})
+func (s *Server) registerConnections(r *http.Request) error {
+	body, err := requestBody(r)
+	if err != nil {
 		return err
+	}
+	var ids []string
+	if body == nil || json.Unmarshal(body, &ids) != nil || len(ids) == 0 || slices.Contains(ids, "") {
+		return badRequest("invalid_json", "", "the request body must be a non-empty JSON array of connection ids")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	conns := s.colls["connections"]
+	for _, cid := range ids {
+		if _, ok := conns.get(cid); !ok {
+			return badRequest("invalid_ref", "", "%s names no connection", cid)
+		}
+	}
+	_, err = s.replace(s.integrations, r.PathValue("id"), func(doc map[string]any) (map[string]any, error) {
+		have := stringsOf(doc["_registeredConnectionIds"])
+		for _, cid := range ids {
+			if !slices.Contains(have, cid) {
+				have = append(have, cid)
+			}
+		}
+		doc["_registeredConnectionIds"] = have
+		return doc, nil
 	})
+	return err
 }
 
 // deregisterConnection serves DELETE
 // /integrations/{id}/connections/{connectionId}/register: 204, or 404 when
 // the integration does not exist or has not registered the connection.
-func (s *Server) deregisterConnection(w http.ResponseWriter, r *http.Request) {
-	writeErrOr(w, func() error {
-		cid := r.PathValue("connectionId")
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		_, err := s.replace(s.integrations, r.PathValue("id"), func(doc map[string]any) (map[string]any, error) {
-			have := stringsOf(doc["_registeredConnectionIds"])
-			if !slices.Contains(have, cid) {
-				return nil, &apiError{status: http.StatusNotFound, code: "not_found", msg: fmt.Sprintf("connection %s is not registered with integration %s", cid, r.PathValue("id"))}
-			}
-			doc["_registeredConnectionIds"] = slices.DeleteFunc(have, func(x string) bool { return x == cid })
-			return doc, nil
-		})
-		return err
+func (s *Server) deregisterConnection(r *http.Request) error {
+	cid := r.PathValue("connectionId")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := s.replace(s.integrations, r.PathValue("id"), func(doc map[string]any) (map[string]any, error) {
+		have := stringsOf(doc["_registeredConnectionIds"])
+		if !slices.Contains(have, cid) {
+			return nil, &apiError{status: http.StatusNotFound, code: "not_found", msg: fmt.Sprintf("connection %s is not registered with integration %s", cid, r.PathValue("id"))}
+		}
+		doc["_registeredConnectionIds"] = slices.DeleteFunc(have, func(x string) bool { return x == cid })
+		return doc, nil
 	})
+	return err
 }
 
-// writeErrOr answers 204, or the error h returns.
-func writeErrOr(w http.ResponseWriter, h func() error) {
-	if err := h(); err != nil {
-		writeErr(w, err)
-		return
-	}
-	writeNoContent(w)
+// noContent serves h on orError: 204 when h returns nil, else its error.
+func noContent(h func(r *http.Request) error) http.HandlerFunc {
+	return orError(func(w http.ResponseWriter, r *http.Request) error {
+		if err := h(r); err != nil {
+			return err
+		}
+		writeNoContent(w)
+		return nil
+	})
 }
 
 // stringsOf returns the strings of a JSON array.
@@ -111,39 +109,37 @@ func stringsOf(v any) []string {
 // it is 400 invalid_ref. The new connection must exist (else 400
 // invalid_ref). Answers 204.
 func (s *Server) replaceConnection(c *collection) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		writeErrOr(w, func() error {
-			body, err := requestObject(r, false)
-			if err != nil {
-				return err
-			}
-			newID, _ := body["_newConnectionId"].(string)
-			oldID, _ := body["_connectionId"].(string)
-			if newID == "" {
-				return badRequest("invalid_field", "_newConnectionId", "_newConnectionId is required")
-			}
-			if c.name == "flows" && oldID == "" {
-				return badRequest("invalid_field", "_connectionId", "_connectionId is required: the connection the flow's steps use now")
-			}
-			id := r.PathValue("id")
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			if _, ok := c.get(id); !ok {
-				return notFound(c.model, id)
-			}
-			if _, ok := s.colls["connections"].get(newID); !ok {
-				return badRequest("invalid_ref", "_newConnectionId", "%s names no connection", newID)
-			}
-			if c.name != "flows" {
-				_, err := s.replace(c, id, func(doc map[string]any) (map[string]any, error) {
-					doc["_connectionId"] = newID
-					return doc, nil
-				})
-				return err
-			}
-			return s.replaceFlowConnection(c, id, oldID, newID)
-		})
-	}
+	return noContent(func(r *http.Request) error {
+		body, err := requestObject(r, false)
+		if err != nil {
+			return err
+		}
+		newID, _ := body["_newConnectionId"].(string)
+		oldID, _ := body["_connectionId"].(string)
+		if newID == "" {
+			return badRequest("invalid_field", "_newConnectionId", "_newConnectionId is required")
+		}
+		if c.name == "flows" && oldID == "" {
+			return badRequest("invalid_field", "_connectionId", "_connectionId is required: the connection the flow's steps use now")
+		}
+		id := r.PathValue("id")
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if _, ok := c.get(id); !ok {
+			return notFound(c.model, id)
+		}
+		if _, ok := s.colls["connections"].get(newID); !ok {
+			return badRequest("invalid_ref", "_newConnectionId", "%s names no connection", newID)
+		}
+		if c.name != "flows" {
+			_, err := s.replace(c, id, func(doc map[string]any) (map[string]any, error) {
+				doc["_connectionId"] = newID
+				return doc, nil
+			})
+			return err
+		}
+		return s.replaceFlowConnection(c, id, oldID, newID)
+	})
 }
 
 // replaceFlowConnection swaps oldID for newID in the steps of flow id.
