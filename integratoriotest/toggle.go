@@ -8,20 +8,16 @@ import "net/http"
 // under the lock, with a new lastModified, or refuses it (nothing
 // changes). Answers 204; an unknown document is 404.
 func (s *Server) actionHandler(c *collection, change func(doc map[string]any) error) http.HandlerFunc {
-	return orError(func(w http.ResponseWriter, r *http.Request) error {
+	return noContent(func(r *http.Request) error {
 		if _, err := requestObject(r, true); err != nil {
 			return err
 		}
 		s.mu.Lock()
+		defer s.mu.Unlock()
 		_, err := s.replace(c, r.PathValue("id"), func(doc map[string]any) (map[string]any, error) {
 			return doc, change(doc)
 		})
-		s.mu.Unlock()
-		if err != nil {
-			return err
-		}
-		writeNoContent(w)
-		return nil
+		return err
 	})
 }
 
