@@ -233,22 +233,7 @@ func merge(target, desired any) any {
 // at every depth (through arrays by index), sorted.
 func memberPaths(v any) []string {
 	out := []string{}
-	var walk func(v any, path string)
-	walk = func(v any, path string) {
-		switch t := v.(type) {
-		case map[string]any:
-			for _, k := range sortedKeys(t) {
-				p := path + "/" + pointerToken(k)
-				out = append(out, p)
-				walk(t[k], p)
-			}
-		case []any:
-			for i, e := range t {
-				walk(e, path+"/"+strconv.Itoa(i))
-			}
-		}
-	}
-	walk(v, "")
+	walkKeys(v, "", func(path, _ string) { out = append(out, path) })
 	slices.Sort(out)
 	return out
 }
