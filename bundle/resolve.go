@@ -1,7 +1,7 @@
 package bundle
 
 import (
-	"encoding/json"
+	"strconv"
 	"strings"
 )
 
@@ -42,7 +42,7 @@ func (r *resolver) resolve(v any, path, member string) (out any, keep bool) {
 	case []any:
 		out := t[:0:0]
 		for i, e := range t {
-			nv, keep := r.resolve(e, path+"/"+itoa(i), member)
+			nv, keep := r.resolve(e, path+"/"+strconv.Itoa(i), member)
 			if keep {
 				out = append(out, nv)
 			}
@@ -84,11 +84,6 @@ func (r *resolver) unresolved(ref string) (any, bool) {
 	}
 	r.missing = append(r.missing, ref)
 	return nil, false
-}
-
-func itoa(i int) string {
-	b, _ := json.Marshal(i)
-	return string(b)
 }
 
 // secretValue is the value a secret marker gets: the string Secrets

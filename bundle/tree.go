@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/integratorio-go/integratorio/internal/jsonvalue"
 )
 
 // Documents are handled as JSON trees: map[string]any, []any, string,
@@ -83,48 +85,6 @@ func deepCopy(v any) any {
 		return out
 	}
 	return v
-}
-
-// equalTree reports whether two trees are the same JSON value; numbers
-// compare by value when their text differs.
-func equalTree(a, b any) bool {
-	switch a := a.(type) {
-	case map[string]any:
-		b, ok := b.(map[string]any)
-		if !ok || len(a) != len(b) {
-			return false
-		}
-		for k, e := range a {
-			f, ok := b[k]
-			if !ok || !equalTree(e, f) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		b, ok := b.([]any)
-		if !ok || len(a) != len(b) {
-			return false
-		}
-		for i := range a {
-			if !equalTree(a[i], b[i]) {
-				return false
-			}
-		}
-		return true
-	case json.Number:
-		b, ok := b.(json.Number)
-		if !ok {
-			return false
-		}
-		if a == b {
-			return true
-		}
-		x, err1 := strconv.ParseFloat(string(a), 64)
-		y, err2 := strconv.ParseFloat(string(b), 64)
-		return err1 == nil && err2 == nil && x == y
-	}
-	return a == b
 }
 
 var (
@@ -221,7 +181,7 @@ func diffPaths(have, want any, path string, out *[]string) {
 		}
 		return
 	}
-	if !equalTree(have, want) {
+	if !jsonvalue.Equal(have, want, nil) {
 		if path == "" {
 			path = "/"
 		}
@@ -273,22 +233,7 @@ func merge(target, desired any) any {
 // at every depth (through arrays by index), sorted.
 func memberPaths(v any) []string {
 	out := []string{}
-	var walk func(v any, path string)
-	walk = func(v any, path string) {
-		switch t := v.(type) {
-		case map[string]any:
-			for _, k := range sortedKeys(t) {
-				p := path + "/" + pointerToken(k)
-				out = append(out, p)
-				walk(t[k], p)
-			}
-		case []any:
-			for i, e := range t {
-				walk(e, path+"/"+strconv.Itoa(i))
-			}
-		}
-	}
-	walk(v, "")
+	walkKeys(v, "", func(path, _ string) { out = append(out, path) })
 	slices.Sort(out)
 	return out
 }

@@ -103,15 +103,7 @@ current one.`,
 	use := &cobra.Command{
 		Use: "use NAME", Short: "Make a profile the current one", Example: "  iio profile use prod", Args: exactArgs("NAME"),
 		RunE: a.cmd(func(cmd *cobra.Command, args []string) error {
-			cfg, path, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			if _, err := cfg.lookup(args[0]); err != nil {
-				return err
-			}
-			cfg.Current = args[0]
-			if err := cfg.save(path); err != nil {
+			if err := a.changeProfile(args[0], func(cfg *config) { cfg.Current = args[0] }); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.io.err, "current profile: %s\n", args[0])
@@ -121,18 +113,13 @@ current one.`,
 	del := &cobra.Command{
 		Use: "delete NAME", Short: "Forget a profile", Example: "  iio profile delete staging", Args: exactArgs("NAME"),
 		RunE: a.cmd(func(cmd *cobra.Command, args []string) error {
-			cfg, path, err := a.loadConfig()
+			err := a.changeProfile(args[0], func(cfg *config) {
+				delete(cfg.Profiles, args[0])
+				if cfg.Current == args[0] {
+					cfg.Current = ""
+				}
+			})
 			if err != nil {
-				return err
-			}
-			if _, err := cfg.lookup(args[0]); err != nil {
-				return err
-			}
-			delete(cfg.Profiles, args[0])
-			if cfg.Current == args[0] {
-				cfg.Current = ""
-			}
-			if err := cfg.save(path); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.io.err, "deleted profile %s\n", args[0])
@@ -141,6 +128,20 @@ current one.`,
 	}
 	group.AddCommand(add, list, use, del)
 	return group
+}
+
+// changeProfile loads the configuration, checks that the profile name
+// exists, applies change and saves the result.
+func (a *app) changeProfile(name string, change func(*config)) error {
+	cfg, path, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	if _, err := cfg.lookup(name); err != nil {
+		return err
+	}
+	change(cfg)
+	return cfg.save(path)
 }
 
 // readToken reads the token from standard input: without echo on a
