@@ -194,26 +194,13 @@ func (s *flows) ErrorSummary(ctx context.Context, flowID string) ([]StepErrors, 
 	if err != nil {
 		return nil, err
 	}
-	list, err := collectPaged(bodyPaged[StepErrors](s.c, request{ctx: ctx, method: http.MethodGet, path: p + "/errors"}, "flowErrors"))
+	list, err := collect(bodyPaged[StepErrors](s.c, request{ctx: ctx, method: http.MethodGet, path: p + "/errors"}, "flowErrors"))
 	if err != nil {
 		return nil, err
 	}
 	var out []StepErrors
 	for _, e := range list {
 		out = append(out, *e)
-	}
-	return out, nil
-}
-
-// collectPaged reads every item of a paged list: all of them, or the
-// first error (a list cut short is never returned as if it were whole).
-func collectPaged[T any](seq iter.Seq2[*T, error]) ([]*T, error) {
-	var out []*T
-	for v, err := range seq {
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
 	}
 	return out, nil
 }

@@ -44,7 +44,7 @@ func (s *jobs) Latest(ctx context.Context, opts *LatestJobsOptions) ([]*Job, err
 	}
 	// Answered as a list, as {"jobs": [...]} pages (read to the end), or,
 	// tolerated, as the one job.
-	return collectPaged(bodyPagedOr[Job](s.c, request{ctx: ctx, method: http.MethodGet, path: p + "/jobs/latest"}, "jobs", true))
+	return collect(bodyPagedOr[Job](s.c, request{ctx: ctx, method: http.MethodGet, path: p + "/jobs/latest"}, "jobs", true))
 }
 
 func (s *jobs) Current(ctx context.Context, opts *CurrentJobsOptions) iter.Seq2[*Job, error] {
