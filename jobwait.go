@@ -26,13 +26,16 @@ func (s *jobs) Wait(ctx context.Context, id string, opts *WaitOptions) (*Job, er
 	}
 	interval = min(interval, maxInterval)
 	var last *Job
+	stopped := func(err error) error {
+		return s.c.redactError(fmt.Errorf("integratorio: waiting for job %s (last status %q): %w", id, last.Status, err))
+	}
 	for {
 		j, err := s.Get(ctx, id)
 		if err != nil {
 			if last != nil && ctx.Err() != nil {
 				// The context ended during a poll rather than between
 				// two: the same error as between them.
-				return last, s.c.redactError(fmt.Errorf("integratorio: waiting for job %s (last status %q): %w", id, last.Status, err))
+				return last, stopped(err)
 			}
 			return last, err
 		}
@@ -43,7 +46,7 @@ func (s *jobs) Wait(ctx context.Context, id string, opts *WaitOptions) (*Job, er
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return last, s.c.redactError(fmt.Errorf("integratorio: waiting for job %s (last status %q): %w", id, last.Status, ctx.Err()))
+			return last, stopped(ctx.Err())
 		case <-t.C:
 		}
 		interval = min(interval+interval/2, maxInterval)
